@@ -1,0 +1,107 @@
+"""Features of a candidate answer sentence, all scaled to roughly [0, 1].
+
+A sentence is judged by what the question asks (its words, their rarity, the expected answer
+type) and by where it sits (the retrieval scores of its passage). ``FEATURE_NAMES`` is the
+column order of the ranker's weight vector.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ctqa.retrieval.query import QuestionType
+
+FEATURE_NAMES = (
+    "dense_sentence",  # cosine(question, sentence)
+    "dense_passage",  # cosine(question, passage with its header)
+    "bm25_passage",  # BM25 of the passage / best BM25 for this question
+    "overlap_sentence",  # idf-weighted share of question tokens found in the sentence
+    "overlap_passage",  # the same share over the passage and its header
+    "bigram_sentence",  # share of the question's token bigrams found in the sentence
+    "passage_rank",  # 1 / (1 + fused rank of the passage)
+    "type_match",  # the question wants a number/date/person/place and the sentence has one
+    "type_miss",  # the question wants one and the sentence has none
+    "query_unknown",  # idf-weighted share of question tokens that occur nowhere in the corpus
+    "length",  # sentence length in tokens / 40, capped at 1
+)
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens"
+)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_NUMBER_RE = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.I)
+_DATE_RE = re.compile(
+    rf"\b(?:{_MONTHS})\b|\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b\d{{1,2}}/\d{{1,2}}\b|\bcentur(?:y|ies)\b"
+)
+_PERSON_RE = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|[A-Z]\.|al|bin|de|van|von|Al))+")
+_PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?[A-Z][a-zà-ÿ]+")
+
+
+def has_answer_type(sentence: str, answer_type: QuestionType) -> bool:
+    """Whether ``sentence`` holds a span of the expected type (rules, not an NER model)."""
+    if answer_type == "number":
+        return bool(_NUMBER_RE.search(sentence))
+    if answer_type == "date":
+        return bool(_DATE_RE.search(sentence))
+    if answer_type == "person":
+        return bool(_PERSON_RE.search(sentence))
+    if answer_type == "place":
+        return bool(_PLACE_RE.search(sentence))
+    if answer_type == "acronym":
+        return "(" in sentence
+    return False
+
+
+def weighted_overlap(query: list[str], tokens: set[str], idf: dict[str, float]) -> float:
+    """Share of the query's idf mass whose tokens appear in ``tokens`` (0 when no query)."""
+    unique = set(query)
+    total = sum(idf[t] for t in unique)
+    if total <= 0:
+        return 0.0
+    return sum(idf[t] for t in unique if t in tokens) / total
+
+
+def bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:]))
+
+
+def sentence_features(
+    *,
+    dense_sentence: float,
+    dense_passage: float,
+    bm25_passage: float,
+    query: list[str],
+    sentence_tokens: list[str],
+    passage_tokens: set[str],
+    sentence_text: str,
+    passage_rank: int,
+    answer_type: QuestionType,
+    idf: dict[str, float],
+    query_unknown: float,
+) -> np.ndarray:
+    """One feature row (``FEATURE_NAMES`` order), float32."""
+    typed = answer_type in ("number", "date", "person", "place", "acronym")
+    matched = typed and has_answer_type(sentence_text, answer_type)
+    query_bigrams = bigrams(query)
+    bigram_share = (
+        len(query_bigrams & bigrams(sentence_tokens)) / len(query_bigrams) if query_bigrams else 0.0
+    )
+    return np.array(
+        [
+            dense_sentence,
+            dense_passage,
+            bm25_passage,
+            weighted_overlap(query, set(sentence_tokens), idf),
+            weighted_overlap(query, passage_tokens, idf),
+            bigram_share,
+            1.0 / (1.0 + passage_rank),
+            1.0 if matched else 0.0,
+            1.0 if typed and not matched else 0.0,
+            query_unknown,
+            min(len(sentence_tokens) / 40.0, 1.0),
+        ],
+        dtype=np.float32,
+    )

@@ -1,0 +1,82 @@
+"""The sentence ranker: a logistic model over ``FEATURE_NAMES`` giving P(sentence answers).
+
+Weights live in ``ranker_weights.json`` beside this file, learnt by ``scripts/train_ranker.py``
+on 8 of the 16 SQuAD 2.0 articles in ``shared/data`` (the other 8 are held out; README,
+"Quality"). Without that file, hand-set weights are used.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ctqa.answering.features import FEATURE_NAMES
+
+WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
+
+# Hand-set starting point: meaning first (dense), then rare question words in the sentence.
+_HAND_WEIGHTS = {
+    "dense_sentence": 5.0,
+    "dense_passage": 2.0,
+    "bm25_passage": 1.0,
+    "overlap_sentence": 3.0,
+    "overlap_passage": 1.0,
+    "bigram_sentence": 1.0,
+    "passage_rank": 0.5,
+    "type_match": 0.5,
+    "type_miss": -1.0,
+    "query_unknown": -3.0,
+    "length": 0.0,
+}
+_HAND_BIAS = -6.0
+
+
+@dataclass(frozen=True)
+class SentenceRanker:
+    """``probabilities(features)`` maps an ``(n, len(FEATURE_NAMES))`` array to ``(n,)`` in [0, 1]."""
+
+    weights: np.ndarray
+    bias: float
+    source: str
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        return features @ self.weights + self.bias
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logits(features)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "features": list(FEATURE_NAMES),
+            "weights": [float(w) for w in self.weights],
+            "bias": float(self.bias),
+            "source": self.source,
+        }
+
+
+def hand_ranker() -> SentenceRanker:
+    weights = np.array([_HAND_WEIGHTS[name] for name in FEATURE_NAMES], dtype=np.float32)
+    return SentenceRanker(weights, _HAND_BIAS, "hand-set")
+
+
+def ranker_from_file(path: Path) -> SentenceRanker:
+    """Load weights saved by ``SentenceRanker.to_dict``; a feature-list mismatch raises ValueError."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURE_NAMES:
+        raise ValueError(f"{path} was trained on other features: {data['features']}")
+    return SentenceRanker(np.array(data["weights"], dtype=np.float32), float(data["bias"]), str(data["source"]))
+
+
+@lru_cache(maxsize=1)
+def default_ranker() -> SentenceRanker:
+    """The shipped learnt ranker if present and compatible, else the hand-set one."""
+    if WEIGHTS_FILE.exists():
+        try:
+            return ranker_from_file(WEIGHTS_FILE)
+        except (ValueError, KeyError):
+            pass
+    return hand_ranker()

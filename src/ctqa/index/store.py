@@ -1,0 +1,255 @@
+"""The persisted index: vectors, passage metadata and a manifest, in one folder.
+
+Layout of ``index_dir``::
+
+    manifest.json          written last, atomically: names the current build folder
+    build-<stamp>/         one complete build
+        documents.json     cleaned text, title, path, sections of every document
+        passages.json      every passage (doc id, section, offsets, sentence offsets)
+        passages.faiss     FAISS IndexFlatIP of passage vectors (unit norm: inner product = cosine)
+        sentences.npy      float32 (n_sentences, 384) sentence vectors, in passage order
+    .lock                  a file lock held while a build writes
+
+A reader never sees a half-written build: artifacts go into a fresh folder, and only then is
+``manifest.json`` replaced (``os.replace`` is atomic), so the manifest always points at a
+complete folder. The manifest records the sha256 of every artifact, so a truncated or edited
+file is detected (``IndexCorruptError``) instead of being used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from ctqa import __version__
+from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
+from ctqa.errors import IndexCorruptError, IndexMissingError
+from ctqa.types import Block, Document, Passage, Section
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+
+
+@dataclass
+class Manifest:
+    """What an index was built from; compared with the corpus and settings on every load."""
+
+    format_version: int
+    ctqa_version: str
+    model: dict[str, Any]
+    chunking: dict[str, Any]
+    chunking_fingerprint: str
+    files: dict[str, str]  # doc_id -> sha256 of the source file, for indexed documents
+    skipped: dict[str, str]  # doc_id -> reason, for files that could not be read
+    skipped_sha256: dict[str, str]
+    build_dir: str
+    artifacts: dict[str, str]  # artifact file name -> sha256
+    counts: dict[str, int]
+    created_unix: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IndexData:
+    """An index in memory. ``sentence_vectors`` rows follow passages' sentences in order;
+    ``sentence_offsets[i]`` is the row of passage ``i``'s first sentence."""
+
+    manifest: Manifest
+    documents: dict[str, Document]
+    passages: list[Passage]
+    passage_index: faiss.Index
+    sentence_vectors: np.ndarray
+    sentence_offsets: np.ndarray
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _document_to_dict(document: Document) -> dict[str, Any]:
+    return asdict(document)
+
+
+def _document_from_dict(data: dict[str, Any]) -> Document:
+    data = dict(data)
+    data["sections"] = tuple(Section(**s) for s in data["sections"])
+    data["blocks"] = tuple(Block(**b) for b in data["blocks"])
+    return Document(**data)
+
+
+def sentence_offsets(passages: list[Passage]) -> np.ndarray:
+    """Row of each passage's first sentence in the sentence matrix, plus the total at the end."""
+    counts = [len(passage.sentences) for passage in passages]
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+def save_index(
+    index_dir: Path,
+    *,
+    documents: list[Document],
+    passages: list[Passage],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    chunking: ChunkSettings,
+    skipped: dict[str, tuple[str, str]],
+) -> Manifest:
+    """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
+
+    ``skipped`` maps doc id -> (reason, sha256) of unreadable files, so they are reported again
+    but do not make the index look stale. Callers hold the index lock.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    build = index_dir / f"build-{stamp}"
+    staging = index_dir / f".staging-{stamp}"
+    staging.mkdir()
+    try:
+        artifacts = {
+            "documents.json": json.dumps([_document_to_dict(d) for d in documents]).encode(),
+            "passages.json": json.dumps([p.to_dict() for p in passages]).encode(),
+        }
+        flat = faiss.IndexFlatIP(MODEL_DIMENSION)
+        if len(passage_vectors):
+            flat.add(np.ascontiguousarray(passage_vectors, dtype=np.float32))
+        artifacts["passages.faiss"] = faiss.serialize_index(flat).tobytes()
+        buffer = _npy_bytes(np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+        artifacts["sentences.npy"] = buffer
+        for name, data in artifacts.items():
+            (staging / name).write_bytes(data)
+        os.replace(staging, build)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        ctqa_version=__version__,
+        model={"name": MODEL_NAME, "dimension": MODEL_DIMENSION},
+        chunking=asdict(chunking),
+        chunking_fingerprint=chunking.fingerprint(),
+        files={d.doc_id: d.sha256 for d in documents},
+        skipped={doc_id: reason for doc_id, (reason, _) in skipped.items()},
+        skipped_sha256={doc_id: sha for doc_id, (_, sha) in skipped.items()},
+        build_dir=build.name,
+        artifacts={name: _sha256(data) for name, data in artifacts.items()},
+        counts={
+            "documents": len(documents),
+            "passages": len(passages),
+            "sentences": int(len(sentence_vectors)),
+        },
+    )
+    atomic_write_bytes(index_dir / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode())
+    _remove_old_builds(index_dir, keep=build.name)
+    return manifest
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    import io
+
+    stream = io.BytesIO()
+    np.save(stream, array, allow_pickle=False)
+    return stream.getvalue()
+
+
+def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.is_dir() and path.name.startswith(("build-", ".staging-")) and path.name != keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """The manifest of ``index_dir``; raises ``IndexMissingError`` or ``IndexCorruptError``."""
+    path = index_dir / MANIFEST
+    if not path.exists():
+        raise IndexMissingError(f"no index in {index_dir}; run `ctqa index` to build one")
+    try:
+        return Manifest(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as error:
+        raise IndexCorruptError(
+            f"{path} is unreadable ({error}); run `ctqa index` to rebuild the index"
+        ) from error
+
+
+def _read_artifact(build: Path, name: str, manifest: Manifest) -> bytes:
+    path = build / name
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise IndexCorruptError(f"{path} is missing or unreadable ({error}); run `ctqa index`") from error
+    if _sha256(data) != manifest.artifacts.get(name):
+        raise IndexCorruptError(
+            f"{path} does not match its checksum in the manifest (truncated or edited); "
+            "run `ctqa index` to rebuild"
+        )
+    return data
+
+
+def load_index(index_dir: Path) -> IndexData:
+    """Load and verify the index in ``index_dir``.
+
+    Raises:
+        IndexMissingError: nothing was built yet.
+        IndexCorruptError: a file is missing, truncated, fails its checksum or does not parse,
+            or the vectors do not match the passages.
+    """
+    manifest = read_manifest(index_dir)
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index format {manifest.format_version} is not {FORMAT_VERSION}; run `ctqa index`"
+        )
+    build = index_dir / manifest.build_dir
+    try:
+        documents = [
+            _document_from_dict(d)
+            for d in json.loads(_read_artifact(build, "documents.json", manifest))
+        ]
+        passages = [Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest))]
+        faiss_bytes = _read_artifact(build, "passages.faiss", manifest)
+        passage_index = faiss.deserialize_index(np.frombuffer(faiss_bytes, dtype=np.uint8))
+        import io
+
+        sentence_vectors = np.load(io.BytesIO(_read_artifact(build, "sentences.npy", manifest)))
+    except IndexCorruptError:
+        raise
+    except Exception as error:  # any parse failure of a file that passed its checksum
+        raise IndexCorruptError(f"index in {index_dir} cannot be read ({error}); run `ctqa index`") from error
+    offsets = sentence_offsets(passages)
+    if passage_index.ntotal != len(passages) or len(sentence_vectors) != offsets[-1]:
+        raise IndexCorruptError(
+            f"index in {index_dir} has {passage_index.ntotal} vectors for {len(passages)} passages; "
+            "run `ctqa index`"
+        )
+    return IndexData(
+        manifest=manifest,
+        documents={d.doc_id: d for d in documents},
+        passages=passages,
+        passage_index=passage_index,
+        sentence_vectors=sentence_vectors,
+        sentence_offsets=offsets,
+    )

@@ -1,0 +1,216 @@
+"""Turn a plain-text or markdown page into cleaned text with sections, tables and FAQ blocks.
+
+Input is the raw file text; output is a ``StructuredText``: the cleaned text (what every offset
+in ctqa points into) and its ``Section``/``Block`` lists. The rules, in order:
+
+* Boilerplate lines are dropped first (see ``boilerplate.py``).
+* The first line is the title. A heading-like line right after it (a tag line or the search
+  query the page was written for) is kept as a subtitle but is not a passage.
+* Paragraphs are runs of non-blank lines; hard-wrapped lines are joined with a space.
+* A **heading** is a one-line paragraph with no sentence punctuation at its end (or a markdown
+  ``#`` line). Body text before the first heading belongs to the section "Introduction".
+* A **table** is a paragraph of two or more "label value" lines whose value is a number, a
+  year, a date or an amount (or that are split by tabs / ``|`` / two spaces), optionally under a
+  short header line ("Characteristics Values"). Each row becomes one line "Label: Value" in the
+  cleaned text and one ``table_row`` block; the table is a section named after its header
+  columns ("Characteristics / Values").
+* Under a heading such as "Frequently asked questions" / "FAQ", each paragraph is a ``faq``
+  block (a question line ending in "?" is kept with the answer that follows it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ctqa.ingest.boilerplate import boilerplate_lines
+from ctqa.types import Block, BlockKind, Section
+
+INTRODUCTION = "Introduction"
+HEADING_MAX_WORDS = 25
+TABLE_HEADER_MAX_WORDS = 6
+
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+# The value at the end of a flattened table row: "... October 2020", "... 93", "... $1.2 billion".
+_ROW_VALUE_RE = re.compile(
+    r"^(?P<label>.*?[A-Za-z].*?)\s+(?P<value>"
+    rf"(?:(?:\d{{1,2}}\s+)?(?:{_MONTHS})\.?\s+(?:\d{{1,2}},\s+)?\d{{4}})"
+    r"|(?:[$€£]\s?)?\d[\d,.]*(?:\s*(?:%|percent|million|billion|thousand|km|kg|years?))?"
+    r"|yes|no|none|n/a)$",
+    re.IGNORECASE,
+)
+_CELL_SPLIT_RE = re.compile(r"\t+|\s*\|\s*|\s{2,}")
+_SENTENCE_END_RE = re.compile(r"[.!?:;,]['\")\]]*$")
+_FAQ_HEADING_RE = re.compile(r"^(?:frequently\s+asked\s+questions|faqs?|q\s*&\s*a)\b", re.I)
+_MD_HEADING_RE = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*$")
+_MD_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class StructuredText:
+    """Cleaned text plus where its title, sections and blocks are (offsets into ``text``)."""
+
+    title: str
+    text: str
+    sections: tuple[Section, ...]
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    value: str
+
+
+def split_table_row(line: str) -> TableRow | None:
+    """Split a flattened table line into label and value, or ``None`` if it is not a row."""
+    line = line.strip().strip("|").strip()
+    if not line or line.endswith("."):
+        return None
+    cells = [cell for cell in _CELL_SPLIT_RE.split(line) if cell]
+    if len(cells) >= 2:
+        return TableRow(cells[0].strip(), " ".join(c.strip() for c in cells[1:]))
+    match = _ROW_VALUE_RE.match(line)
+    if match and len(match.group("label").split()) >= 2:
+        return TableRow(match.group("label").strip(), match.group("value").strip())
+    return None
+
+
+def table_name(header: str) -> str:
+    """"Characteristics Values" -> "Characteristics / Values"; "A\tB" -> "A / B"."""
+    cells = [c for c in _CELL_SPLIT_RE.split(header.strip().strip("|")) if c.strip()]
+    if len(cells) < 2 and len(header.split()) == 2:
+        cells = header.split()
+    return " / ".join(c.strip() for c in cells) if cells else header.strip()
+
+
+def parse_table(lines: list[str]) -> tuple[str, list[TableRow]] | None:
+    """Parse a paragraph's lines as a table: returns ``(name, rows)`` or ``None``."""
+    lines = [line for line in lines if not _MD_RULE_RE.match(line)]
+    header = ""
+    body = lines
+    if lines and split_table_row(lines[0]) is None or (lines and "|" in lines[0]):
+        first = lines[0]
+        no_digits = not any(ch.isdigit() for ch in first)
+        if no_digits and len(first.split()) <= TABLE_HEADER_MAX_WORDS and not _SENTENCE_END_RE.search(first):
+            header, body = first, lines[1:]
+    rows = [split_table_row(line) for line in body]
+    if len(rows) < 2 or any(row is None for row in rows):
+        return None
+    return table_name(header) if header else "Table", [row for row in rows if row is not None]
+
+
+def is_heading(paragraph: list[str]) -> bool:
+    if len(paragraph) != 1:
+        return False
+    line = paragraph[0].strip()
+    if _MD_HEADING_RE.match(line):
+        return True
+    return (
+        0 < len(line.split()) <= HEADING_MAX_WORDS
+        and not _SENTENCE_END_RE.search(line)
+        and not line.startswith(("-", "*", "•"))
+    )
+
+
+def paragraphs_of(lines: list[str]) -> list[list[str]]:
+    """Group lines into paragraphs (runs of non-blank lines)."""
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            paragraphs.append(current)
+            current = []
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+class _TextWriter:
+    """Appends pieces of cleaned text and returns their offsets."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+
+    def write(self, piece: str, separator: str = "\n\n") -> tuple[int, int]:
+        if self.parts:
+            self.parts.append(separator)
+            self.length += len(separator)
+        start = self.length
+        self.parts.append(piece)
+        self.length += len(piece)
+        return start, self.length
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _heading_text(line: str) -> str:
+    match = _MD_HEADING_RE.match(line.strip())
+    return match.group("title").strip() if match else line.strip()
+
+
+def structure_text(raw: str, *, fallback_title: str = "") -> StructuredText:
+    """Clean ``raw`` page text and find its title, sections, table rows and FAQ answers."""
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    dropped = boilerplate_lines(lines)
+    kept = ["" if number in dropped else line for number, line in enumerate(lines)]
+    paragraphs = paragraphs_of(kept)
+
+    writer = _TextWriter()
+    blocks: list[Block] = []
+    sections: list[Section] = []
+    title = fallback_title
+    if paragraphs and is_heading(paragraphs[0][:1]):
+        title = _heading_text(paragraphs[0][0])
+        writer.write(title)
+        paragraphs = paragraphs[1:] if len(paragraphs[0]) == 1 else [paragraphs[0][1:], *paragraphs[1:]]
+        if paragraphs and is_heading(paragraphs[0]) and not _MD_HEADING_RE.match(paragraphs[0][0]):
+            writer.write(paragraphs[0][0].strip())  # subtitle: kept in the text, not a passage
+            paragraphs = paragraphs[1:]
+
+    section_title, section_start, in_faq = INTRODUCTION, writer.length, False
+    pending_question = ""
+
+    def close_section(end: int) -> None:
+        if any(b.section == section_title and b.start >= section_start for b in blocks):
+            sections.append(Section(section_title, section_start, end))
+
+    for paragraph in paragraphs:
+        if is_heading(paragraph) and not (in_faq and paragraph[0].rstrip().endswith("?")):
+            close_section(writer.length)
+            heading = _heading_text(paragraph[0])
+            section_start, _ = writer.write(heading)
+            section_title, in_faq = heading, bool(_FAQ_HEADING_RE.match(heading))
+            continue
+        table = parse_table(paragraph)
+        if table is not None:
+            name, rows = table
+            close_section(writer.length)
+            table_start, _ = writer.write(name)
+            for row in rows:
+                start, end = writer.write(f"{row.label}: {row.value}", separator="\n")
+                blocks.append(Block("table_row", start, end, name, table=name))
+            sections.append(Section(name, table_start, writer.length))
+            section_start = writer.length
+            continue
+        text = " ".join(line.strip() for line in paragraph)
+        if in_faq and text.endswith("?") and len(paragraph) == 1:
+            pending_question = text
+            continue
+        kind: BlockKind = "faq" if in_faq else "paragraph"
+        if pending_question:
+            text, pending_question = f"{pending_question}\n{text}", ""
+        if text.lstrip().startswith(("- ", "* ", "• ")) and not in_faq:
+            kind = "list_item"
+        start, end = writer.write(text)
+        blocks.append(Block(kind, start, end, section_title))
+    close_section(writer.length)
+    sections.sort(key=lambda section: section.start)
+    return StructuredText(title or fallback_title, writer.text(), tuple(sections), tuple(blocks))

@@ -1,0 +1,67 @@
+"""Learn acronym definitions ("long form (ACRONYM)") from the corpus.
+
+Uses the Schwartz & Hearst (2003) algorithm: the acronym's letters must appear, in order and
+from the end, in the words before the parenthesis, the first letter starting a word. So
+"Centre of Excellence for Defence Against Terrorism (COE-DAT)" and "weapons of mass destruction
+(WMDs)" are learnt, while "collective defence clause (Article 5)" is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_PAREN_RE = re.compile(r"\(([A-Z][A-Za-z0-9&\-]{1,11})\)")
+_WORD_RE = re.compile(r"\S+")
+
+
+def _normalise_acronym(acronym: str) -> str:
+    """"WMDs" -> "WMD" (a plural s after capitals is not a letter of the long form)."""
+    if len(acronym) > 2 and acronym.endswith("s") and acronym[:-1].isupper():
+        return acronym[:-1]
+    return acronym
+
+
+def _is_acronym(candidate: str) -> bool:
+    letters = [ch for ch in candidate if ch.isalpha()]
+    return len(letters) >= 2 and sum(ch.isupper() for ch in letters) >= max(2, len(letters) - 1)
+
+
+def schwartz_hearst_long_form(acronym: str, preceding: str) -> str | None:
+    """The long form of ``acronym`` at the end of ``preceding`` text, or ``None``."""
+    short = [ch.lower() for ch in acronym if ch.isalnum()]
+    words = _WORD_RE.findall(preceding)
+    window = " ".join(words[-min(len(short) + 5, len(short) * 2) :])
+    long_form = window.lower()
+    s_index, l_index = len(short) - 1, len(long_form) - 1
+    while s_index >= 0:
+        char = short[s_index]
+        while l_index >= 0 and (
+            long_form[l_index] != char
+            or (s_index == 0 and l_index > 0 and long_form[l_index - 1].isalnum())
+        ):
+            l_index -= 1
+        if l_index < 0:
+            return None
+        l_index -= 1
+        s_index -= 1
+    start = window.rfind(" ", 0, l_index + 1) + 1
+    result = window[start:].strip(" ,;:-")
+    if not result or len(result.split()) > len(short) + 5:
+        return None
+    return result
+
+
+def learn_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Acronym -> long form, from every "long form (ACRONYM)" in ``texts`` (first one wins)."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in _PAREN_RE.finditer(text):
+            raw = match.group(1)
+            if not _is_acronym(raw):
+                continue
+            acronym = _normalise_acronym(raw)
+            long_form = schwartz_hearst_long_form(acronym, text[: match.start()])
+            if long_form and acronym not in found:
+                found[acronym] = long_form
+    return found

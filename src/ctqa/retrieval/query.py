@@ -1,0 +1,203 @@
+"""From a user's question (and chat history) to the query the retrievers run.
+
+Three rewrites, each recorded in the ``QueryPlan`` so the user can see what was searched:
+
+* **Follow-ups** — a question that leans on the conversation (a pronoun such as "it"/"they",
+  an elliptical "what about Canada?", or too few words of its own) gets the content words of
+  the previous user turn appended. A question that stands alone is left untouched.
+* **Acronyms** — both ways, from definitions learnt in the corpus: "WMD" adds "weapons of mass
+  destruction", and "weapons of mass destruction" adds "WMD".
+* **Spelling** — a word that is not in the corpus vocabulary is replaced by the closest corpus
+  word (Levenshtein distance 1 for words of 4–6 letters, 2 for longer ones; rapidfuzz).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from ctqa.retrieval.text import QUERY_STOPWORDS, fold, query_tokens, words
+
+QuestionType = Literal["number", "date", "person", "place", "acronym", "other"]
+
+PRONOUNS = frozenset(
+    "it its they them their theirs he him his she her this that these those there such".split()
+)
+_ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+_TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
+    ("acronym", re.compile(r"\b(?:stand for|stands for|full form|abbreviat|acronym)", re.I)),
+    ("number", re.compile(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b", re.I)),
+    ("date", re.compile(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b", re.I)),
+    ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
+    ("place", re.compile(r"\b(?:where|which country|which city|what country|what city|in what place)\b", re.I)),
+]
+
+
+def question_type(question: str) -> QuestionType:
+    """The expected answer type from cue words ("how many" -> number, "when" -> date, ...)."""
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(question):
+            return name
+    return "other"
+
+
+def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
+    """Normalise white space and control characters; truncate with a note when too long.
+
+    Raises ``ValueError`` for an empty or whitespace-only question.
+    """
+    if not isinstance(question, str):
+        raise ValueError(f"the question must be text, not {type(question).__name__}")
+    text = unicodedata.normalize("NFC", _CONTROL_RE.sub(" ", question))
+    text = " ".join(text.split())
+    if not text:
+        raise ValueError("the question is empty; type a question about the documents")
+    notes = []
+    if len(text) > max_chars:
+        cut = text.rfind(" ", 0, max_chars)
+        text = text[: cut if cut > max_chars // 2 else max_chars]
+        notes.append(f"The question was longer than {max_chars} characters and was truncated.")
+    return text, notes
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in QUERY_STOPWORDS and w not in PRONOUNS]
+
+
+def leans_on_history(question: str) -> bool:
+    """True when the question cannot stand alone: a pronoun, an ellipsis, or < 2 content words."""
+    folded = words(question)
+    if _ELLIPSIS_RE.match(question):
+        return True
+    if any(word in PRONOUNS for word in folded):
+        return True
+    return len(content_words(question)) < 2
+
+
+def previous_topic(history: list[dict[str, str]] | None) -> str:
+    """The text of the last user turn(s) that gives a follow-up its topic ("" if none)."""
+    if not history:
+        return ""
+    user_turns = [m.get("content", "") for m in history if m.get("role") == "user"]
+    user_turns = [t for t in user_turns if isinstance(t, str) and t.strip()]
+    if not user_turns:
+        return ""
+    topic = [user_turns[-1]]
+    # A chain of follow-ups ("and its budget?" after "what is it?") needs the turn before too.
+    if len(user_turns) > 1 and leans_on_history(user_turns[-1]):
+        topic.insert(0, user_turns[-2])
+    return " ".join(topic)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """The queries sent to the retrievers.
+
+    ``dense_text`` is embedded; ``sparse_tokens`` go to BM25 (a token may repeat, which weighs
+    it more); ``focus_tokens`` are the tokens of the user's own words after rewriting, used to
+    score answer sentences.
+    """
+
+    question: str
+    dense_text: str
+    sparse_tokens: list[str]
+    focus_tokens: list[str]
+    answer_type: QuestionType
+    followup_of: str = ""
+    corrections: dict[str, str] = field(default_factory=dict)
+    expansions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """A one-line account of the query rewriting (empty when nothing was rewritten)."""
+        parts = []
+        if self.followup_of:
+            parts.append(f"follow-up of: {self.followup_of}")
+        if self.corrections:
+            parts.append("spelling: " + ", ".join(f"{a}→{b}" for a, b in self.corrections.items()))
+        if self.expansions:
+            parts.append("acronyms: " + ", ".join(self.expansions))
+        return "; ".join(parts)
+
+
+class QueryRewriter:
+    """Rewrites questions against one corpus (its vocabulary and acronym definitions).
+
+    Args:
+        vocabulary: folded corpus word -> number of passages containing it.
+        acronyms: acronym -> long form, learnt from the corpus.
+    """
+
+    def __init__(self, vocabulary: Counter[str], acronyms: dict[str, str]) -> None:
+        self.vocabulary = vocabulary
+        self._choices = [word for word in vocabulary if len(word) >= 3 and not word.isdigit()]
+        self.acronyms = acronyms
+        self._long_forms = {fold(long): acronym for acronym, long in acronyms.items()}
+
+    def correct_word(self, word: str) -> str | None:
+        """The closest corpus word to an unknown ``word``, or ``None``."""
+        if len(word) < 4 or word.isdigit() or word in self.vocabulary or word in QUERY_STOPWORDS:
+            return None
+        limit = 1 if len(word) <= 6 else 2
+        matches = process.extract(
+            word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+        )
+        if not matches:
+            return None
+        best_distance = min(distance for _, distance, _ in matches)
+        closest = [choice for choice, distance, _ in matches if distance == best_distance]
+        return max(closest, key=lambda choice: (self.vocabulary[choice], choice))
+
+    def expand_acronyms(self, text: str) -> list[str]:
+        """Long forms for acronyms in ``text`` and acronyms for long forms in it."""
+        found = []
+        folded_text = fold(text)
+        tokens = set(re.findall(r"[A-Za-z][A-Za-z0-9&\-]*", text))
+        for acronym, long_form in self.acronyms.items():
+            written = acronym in tokens or acronym + "s" in tokens
+            if not written and len(acronym) >= 3:
+                written = fold(acronym) in {fold(t) for t in tokens}
+            if written and fold(long_form) not in folded_text:
+                found.append(long_form)
+        for long_folded, acronym in self._long_forms.items():
+            if long_folded in folded_text and acronym not in tokens:
+                found.append(acronym)
+        return found
+
+    def plan(self, question: str, history: list[dict[str, str]] | None = None) -> QueryPlan:
+        """Build the ``QueryPlan`` of a cleaned question."""
+        followup_of = previous_topic(history) if history and leans_on_history(question) else ""
+        corrections: dict[str, str] = {}
+        corrected_words = []
+        for word in re.findall(r"\S+", question):
+            core = fold(word).strip(".,;:!?\"'()[]")
+            fixed = self.correct_word(core) if core.isalpha() else None
+            if fixed:
+                corrections[core] = fixed
+                corrected_words.append(fixed)
+            else:
+                corrected_words.append(word)
+        own_text = " ".join(corrected_words)
+        expansions = self.expand_acronyms(own_text + " " + followup_of)
+        dense_text = " ".join(part for part in [own_text, " ".join(expansions), followup_of] if part)
+        own_tokens = query_tokens(" ".join([own_text, *expansions]))
+        topic_tokens = [t for t in query_tokens(followup_of) if t not in own_tokens]
+        return QueryPlan(
+            question=question,
+            dense_text=dense_text,
+            # the user's own words count twice, the previous turn's topic once
+            sparse_tokens=own_tokens * 2 + topic_tokens,
+            focus_tokens=own_tokens + topic_tokens,
+            answer_type=question_type(question),
+            followup_of=followup_of,
+            corrections=corrections,
+            expansions=expansions,
+        )

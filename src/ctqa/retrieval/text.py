@@ -1,0 +1,74 @@
+"""Text normalisation and tokenisation shared by BM25, spelling correction and answer scoring.
+
+``"NATO,"`` and ``"NATO"`` give the same token, so do ``"Türkiye"`` and ``"Turkiye"`` (accents
+are folded), ``"U.S."`` and ``"US"`` (dotted initialisms are joined). A hyphenated word gives its
+parts and the joined form (``"counter-terrorism"`` -> ``counter``, ``terrorism``,
+``counterterrorism``), so either spelling matches. Tokens are Snowball-stemmed (PyStemmer).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+# Lucene's English stop words (the bm25s default) ...
+DOCUMENT_STOPWORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then "
+    "there these they this to was will with".split()
+)
+# ... plus the words that shape a question but carry no topic.
+QUERY_STOPWORDS = DOCUMENT_STOPWORDS | frozenset(
+    "what which who whom whose when where why how many much does do did doing done can could "
+    "would should shall may might must has have had having were been being am i me my we our you "
+    "your he she him her his its them those tell please about describe explain give list name "
+    "some any anything something kind type sort s".split()
+)
+
+_DOTTED_INITIALISM_RE = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents: ``"Türkiye"`` -> ``"turkiye"``; curly quotes -> straight."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = _DOTTED_INITIALISM_RE.sub(lambda m: m.group(0).replace(".", ""), text)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """Folded words, hyphenated words expanded to parts + joined form, possessive 's dropped."""
+    result: list[str] = []
+    for word in _WORD_RE.findall(fold(text)):
+        if word.endswith("'s"):
+            word = word[:-2]
+        parts = re.split(r"[-']", word)
+        if len(parts) > 1:
+            result.extend(part for part in parts if part)
+            result.append("".join(parts))
+        else:
+            result.append(word)
+    return result
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def tokenize(text: str, *, stopwords: frozenset[str] = DOCUMENT_STOPWORDS) -> list[str]:
+    """Stemmed tokens of ``text`` without ``stopwords`` (compared before stemming)."""
+    return [stem(word) for word in words(text) if word not in stopwords]
+
+
+def query_tokens(text: str) -> list[str]:
+    """Tokens of a question: like ``tokenize`` but also without question words."""
+    return tokenize(text, stopwords=QUERY_STOPWORDS)

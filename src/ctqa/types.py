@@ -1,0 +1,175 @@
+"""Typed values that cross module boundaries: documents, passages, sentences, answers.
+
+All offsets (`start`, `end`) are character offsets into a document's *cleaned* text
+(`Document.text`), half-open: ``document.text[start:end]`` is exactly the cited text.
+Every value is a frozen dataclass with ``to_dict()`` / ``from_dict()`` so it can be stored in
+the index metadata and printed as JSON by the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["paragraph", "table_row", "faq", "list_item"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed region of a document: ``text[start:end]`` covers the heading and its body."""
+
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of body text found by the structure parser (a paragraph, a table row, ...).
+
+    ``table`` is the table's name for table rows (e.g. ``"Characteristics / Values"``), else ``""``.
+    ``page`` is the 1-based page number for paged formats (PDF), else ``None``.
+    """
+
+    kind: BlockKind
+    start: int
+    end: int
+    section: str
+    table: str = ""
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned corpus document.
+
+    ``text`` is the cleaned text (boilerplate removed, table rows rewritten as ``"Label: Value"``);
+    ``blocks`` index into it. ``sha256`` is the hash of the *source file* bytes, used by the
+    index manifest to detect changes.
+    """
+
+    doc_id: str
+    title: str
+    path: str
+    format: str
+    text: str
+    sha256: str
+    sections: tuple[Section, ...] = ()
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage; ``passage_id`` is the index of its passage in the index."""
+
+    passage_id: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable chunk: whole sentences of one block, never crossing a section.
+
+    ``sentences`` holds ``(start, end)`` offsets of each sentence inside the document text.
+    """
+
+    doc_id: str
+    title: str
+    section: str
+    kind: BlockKind
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+    table: str = ""
+    page: int | None = None
+    path: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        data = dict(data)
+        data["sentences"] = tuple(tuple(pair) for pair in data["sentences"])
+        return cls(**data)
+
+    def context_header(self) -> str:
+        """The title/section/table line prepended to the passage for embedding and BM25."""
+        parts = [self.title, self.section]
+        if self.table and self.table != self.section:
+            parts.append(self.table)
+        return " — ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer comes from.
+
+    ``start``/``end`` are character offsets of the cited passage in the cleaned document text;
+    ``answer_spans`` are the offsets of the answer sentences inside that same text (a subset of
+    the passage). ``score`` is the retrieval score of the passage (higher is better, not
+    calibrated); ``supports_answer`` is false for "closest passages" shown with a declined answer.
+    """
+
+    doc_id: str
+    title: str
+    section: str
+    start: int
+    end: int
+    text: str
+    score: float
+    kind: str = "paragraph"
+    path: str = ""
+    page: int | None = None
+    answer_spans: tuple[tuple[int, int], ...] = ()
+    supports_answer: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Citation:
+        data = dict(data)
+        data["answer_spans"] = tuple(tuple(pair) for pair in data.get("answer_spans", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of ``ask()``.
+
+    ``text`` is the answer: one to three contiguous sentences copied verbatim from the corpus, or a
+    plain "not in the documents" message when ``abstained``. ``citations`` are best first, the
+    first one holding the answer sentences; when ``abstained`` is true ``citations`` is empty and
+    ``closest`` lists the nearest passages (``supports_answer=False``), which do not answer. ``confidence`` is in [0, 1]: the calibrated probability that
+    the first answer sentence holds the answer. ``query`` is the retrieval query actually used
+    (after follow-up rewriting, acronym expansion and spelling correction). ``notes`` carries
+    messages for the user, e.g. that an over-long question was truncated.
+    """
+
+    question: str
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    confidence: float
+    query: str = ""
+    sentences: list[str] = field(default_factory=list)
+    closest: list[Citation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["citations"] = [citation.to_dict() for citation in self.citations]
+        data["closest"] = [citation.to_dict() for citation in self.closest]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        data = dict(data)
+        data["citations"] = [Citation.from_dict(c) for c in data.get("citations", [])]
+        data["closest"] = [Citation.from_dict(c) for c in data.get("closest", [])]
+        return cls(**data)
