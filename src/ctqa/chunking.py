@@ -70,7 +70,7 @@ def pack_sentences(
     chunks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
     current_size = 0
-    for span, size in zip(spans, sizes):
+    for span, size in zip(spans, sizes, strict=False):
         if current and (current_size + size > max_tokens or current_size >= target):
             chunks.append(current)
             current, current_size = [], 0

@@ -8,6 +8,7 @@ and the closest passages are returned apart, marked as not supporting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,7 +79,7 @@ def score_sentences(
     probabilities = ranker.probabilities(features)
     scored = [
         ScoredSentence(pid, number, float(p), features[i])
-        for i, ((pid, number), p) in enumerate(zip(keys, probabilities))
+        for i, ((pid, number), p) in enumerate(zip(keys, probabilities, strict=False))
     ]
     scored.sort(key=lambda s: (-s.probability, s.passage_id, s.number))
     return scored
@@ -125,6 +126,65 @@ def citation_for(
         answer_spans=spans,
         supports_answer=supports,
     )
+
+
+def prefer_prose(scored: list[ScoredSentence], passages: list[Passage], ratio: float) -> list[ScoredSentence]:
+    """Move a prose sentence ahead of a winning table row when it states the row's value.
+
+    A table row ("Number of Anti-Terrorism Task Forces created by the U.S.: 93") is terse; a
+    body sentence with the same value ("... the creation of 93 Anti-Terrorism Task Forces, each
+    operating within a US Attorney's district ...") answers with its context. The sentence wins
+    if it scores at least ``ratio`` of the row; the row stays among the citations.
+    """
+    if not scored or passages[scored[0].passage_id].kind != "table_row":
+        return scored
+    row = passages[scored[0].passage_id]
+    value = row.text.rsplit(":", 1)[-1].strip()
+    floor = scored[0].probability * ratio
+    for position, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < floor:
+            break
+        passage = passages[sentence.passage_id]
+        start, end = passage.sentences[sentence.number]
+        text = passage.text[start - passage.start : end - passage.start]
+        if passage.kind != "table_row" and value and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", text):
+            return [sentence, *scored[:position], *scored[position + 1 :]]
+    return scored
+
+
+def prefer_first_mention(
+    scored: list[ScoredSentence], passages: list[Passage], sentence_tokens: list[list[list[str]]], ratio: float
+) -> list[ScoredSentence]:
+    """Among near-equal sentences that state the same fact, answer with its first mention.
+
+    Web articles repeat facts in later sections as a recap; the first mention is where the fact
+    is introduced with its context. A sentence counts as the same fact when it scores at least
+    ``ratio`` of the best, has the same numbers, and shares half of the best sentence's tokens.
+    """
+    if len(scored) < 2:
+        return scored
+    best = scored[0]
+    best_tokens = set(sentence_tokens[best.passage_id][best.number])
+    best_numbers = {t for t in best_tokens if t.isdigit()}
+
+    def position(sentence: ScoredSentence) -> tuple[str, int]:
+        passage = passages[sentence.passage_id]
+        return passage.doc_id, passage.sentences[sentence.number][0]
+
+    same_fact = []
+    for position_in_list, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < best.probability * ratio:
+            break
+        tokens = set(sentence_tokens[sentence.passage_id][sentence.number])
+        shared = len(tokens & best_tokens) / max(1, len(best_tokens))
+        same_doc = passages[sentence.passage_id].doc_id == passages[best.passage_id].doc_id
+        if same_doc and shared >= 0.5 and best_numbers <= tokens:
+            same_fact.append((position_in_list, sentence))
+    earlier = [item for item in same_fact if position(item[1]) < position(best)]
+    if not earlier:
+        return scored
+    index, first = min(earlier, key=lambda item: position(item[1]))
+    return [first, *scored[:index], *scored[index + 1 :]]
 
 
 def passage_order(scored: list[ScoredSentence], candidates: list[Candidate]) -> list[tuple[int, float]]:

@@ -65,7 +65,7 @@ def weighted_overlap(query: list[str], tokens: set[str], idf: dict[str, float]) 
 
 
 def bigrams(tokens: list[str]) -> set[tuple[str, str]]:
-    return set(zip(tokens, tokens[1:]))
+    return set(zip(tokens, tokens[1:], strict=False))
 
 
 def sentence_features(

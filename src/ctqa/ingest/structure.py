@@ -4,8 +4,8 @@ Input is the raw file text; output is a ``StructuredText``: the cleaned text (wh
 in ctqa points into) and its ``Section``/``Block`` lists. The rules, in order:
 
 * Boilerplate lines are dropped first (see ``boilerplate.py``).
-* The first line is the title. A heading-like line right after it (a tag line or the search
-  query the page was written for) is kept as a subtitle but is not a passage.
+* The first line is the title. A lower-case heading-like line right after it (a tag line or
+  the search query the page was written for) is kept as a subtitle but is not a passage.
 * Paragraphs are runs of non-blank lines; hard-wrapped lines are joined with a space.
 * A **heading** is a one-line paragraph with no sentence punctuation at its end (or a markdown
   ``#`` line). Body text before the first heading belongs to the section "Introduction".
@@ -171,8 +171,9 @@ def structure_text(raw: str, *, fallback_title: str = "") -> StructuredText:
         title = _heading_text(paragraphs[0][0])
         writer.write(title)
         paragraphs = paragraphs[1:] if len(paragraphs[0]) == 1 else [paragraphs[0][1:], *paragraphs[1:]]
-        if paragraphs and is_heading(paragraphs[0]) and not _MD_HEADING_RE.match(paragraphs[0][0]):
-            writer.write(paragraphs[0][0].strip())  # subtitle: kept in the text, not a passage
+        first = paragraphs[0][0].strip() if paragraphs else ""
+        if first[:1].islower() and is_heading(paragraphs[0]) and not _MD_HEADING_RE.match(first):
+            writer.write(first)  # a lower-case tag line or search query: kept, but not a passage
             paragraphs = paragraphs[1:]
 
     section_title, section_start, in_faq = INTRODUCTION, writer.length, False
@@ -188,6 +189,7 @@ def structure_text(raw: str, *, fallback_title: str = "") -> StructuredText:
             heading = _heading_text(paragraph[0])
             section_start, _ = writer.write(heading)
             section_title, in_faq = heading, bool(_FAQ_HEADING_RE.match(heading))
+            pending_question = ""  # a question left without an answer does not leak onward
             continue
         table = parse_table(paragraph)
         if table is not None:

@@ -7,8 +7,9 @@ Three rewrites, each recorded in the ``QueryPlan`` so the user can see what was 
   the previous user turn appended. A question that stands alone is left untouched.
 * **Acronyms** — both ways, from definitions learnt in the corpus: "WMD" adds "weapons of mass
   destruction", and "weapons of mass destruction" adds "WMD".
-* **Spelling** — a word that is not in the corpus vocabulary is replaced by the closest corpus
-  word (Levenshtein distance 1 for words of 4–6 letters, 2 for longer ones; rapidfuzz).
+* **Spelling** — a word that is neither in the corpus vocabulary nor a common English word
+  (wordfreq) is replaced by the closest corpus word (Levenshtein distance 1 for words of 4–6
+  letters, 2 for longer ones; rapidfuzz). Hyphenated words are corrected part by part.
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ from typing import Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
 
 from ctqa.retrieval.text import QUERY_STOPWORDS, fold, query_tokens, words
 
 QuestionType = Literal["number", "date", "person", "place", "acronym", "other"]
 
 PRONOUNS = frozenset(
-    "it its they them their theirs he him his she her this that these those there such".split()
+    ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
 )
 _ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
+# A word at least this common in English (Zipf scale: 3 = once per million words) is spelt on
+# purpose even when the corpus lacks it ("took", "cause"), so it is never "corrected".
+COMMON_WORD_ZIPF = 3.0
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
@@ -146,6 +151,8 @@ class QueryRewriter:
         """The closest corpus word to an unknown ``word``, or ``None``."""
         if len(word) < 4 or word.isdigit() or word in self.vocabulary or word in QUERY_STOPWORDS:
             return None
+        if zipf_frequency(word, "en") >= COMMON_WORD_ZIPF:
+            return None
         limit = 1 if len(word) <= 6 else 2
         matches = process.extract(
             word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=8
@@ -178,25 +185,32 @@ class QueryRewriter:
         corrections: dict[str, str] = {}
         corrected_words = []
         for word in re.findall(r"\S+", question):
-            core = fold(word).strip(".,;:!?\"'()[]")
-            fixed = self.correct_word(core) if core.isalpha() else None
-            if fixed:
-                corrections[core] = fixed
-                corrected_words.append(fixed)
+            parts = fold(word).strip(".,;:!?\"'()[]").split("-")
+            fixed_parts = [self.correct_word(part) if part.isalpha() else None for part in parts]
+            if any(fixed_parts):
+                for part, fixed in zip(parts, fixed_parts, strict=False):
+                    if fixed:
+                        corrections[part] = fixed
+                corrected_words.append("-".join(f or p for p, f in zip(parts, fixed_parts, strict=False)))
             else:
                 corrected_words.append(word)
         own_text = " ".join(corrected_words)
         expansions = self.expand_acronyms(own_text + " " + followup_of)
-        dense_text = " ".join(part for part in [own_text, " ".join(expansions), followup_of] if part)
-        own_tokens = query_tokens(" ".join([own_text, *expansions]))
+        answer_type = question_type(question)
+        # An expansion is the topic only when the question asks what an acronym means; otherwise
+        # it would pull every sentence that defines a common acronym ("NATO") to the top.
+        asks_acronym = answer_type == "acronym"
+        dense_parts = [own_text, " ".join(expansions) if asks_acronym else "", followup_of]
+        own_tokens = query_tokens(own_text)
+        expansion_tokens = [t for t in query_tokens(" ".join(expansions)) if t not in own_tokens]
         topic_tokens = [t for t in query_tokens(followup_of) if t not in own_tokens]
         return QueryPlan(
             question=question,
-            dense_text=dense_text,
-            # the user's own words count twice, the previous turn's topic once
-            sparse_tokens=own_tokens * 2 + topic_tokens,
-            focus_tokens=own_tokens + topic_tokens,
-            answer_type=question_type(question),
+            dense_text=" ".join(part for part in dense_parts if part),
+            # the user's own words count twice, acronym expansions and the previous topic once
+            sparse_tokens=own_tokens * 2 + expansion_tokens + topic_tokens,
+            focus_tokens=own_tokens + (expansion_tokens if asks_acronym else []) + topic_tokens,
+            answer_type=answer_type,
             followup_of=followup_of,
             corrections=corrections,
             expansions=expansions,

@@ -16,15 +16,11 @@ import Stemmer
 
 # Lucene's English stop words (the bm25s default) ...
 DOCUMENT_STOPWORDS = frozenset(
-    "a an and are as at be but by for if in into is it no not of on or such that the their then "
-    "there these they this to was will with".split()
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with"]
 )
 # ... plus the words that shape a question but carry no topic.
 QUERY_STOPWORDS = DOCUMENT_STOPWORDS | frozenset(
-    "what which who whom whose when where why how many much does do did doing done can could "
-    "would should shall may might must has have had having were been being am i me my we our you "
-    "your he she him her his its them those tell please about describe explain give list name "
-    "some any anything something kind type sort s".split()
+    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "does", "do", "did", "doing", "done", "can", "could", "would", "should", "shall", "may", "might", "must", "has", "have", "had", "having", "were", "been", "being", "am", "i", "me", "my", "we", "our", "you", "your", "he", "she", "him", "her", "his", "its", "them", "those", "tell", "please", "about", "describe", "explain", "give", "list", "name", "some", "any", "anything", "something", "kind", "type", "sort", "s"]
 )
 
 _DOTTED_INITIALISM_RE = re.compile(r"\b(?:[A-Za-z]\.){2,}")

@@ -1,0 +1,37 @@
+# ctqa: `make run` serves the chat page, `make test` is what CI runs (.ci/run).
+# Set-up is shared: the virtualenv is created when missing, and the package (with its test
+# extras) is installed again only when pyproject.toml is newer than the stamp file, so re-runs
+# start at once. Override the interpreter with `make PYTHON=python3.12 ...`; pass options to the
+# chat page with `make run ARGS="--port 8000"`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: setup run test eval bench
+
+setup: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[test]"
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/ctqa index
+	$(BIN)/python app.py $(ARGS)
+
+test: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+eval: setup
+	$(BIN)/ctqa eval
+
+bench: setup
+	$(BIN)/python bench/run.py

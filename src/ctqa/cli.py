@@ -1,0 +1,229 @@
+"""The ``ctqa`` command: ``index``, ``ask`` and ``serve`` (and ``eval`` when installed).
+
+A thin edge: it parses options, calls ``DocumentQA`` and prints. Exit codes: 0 success,
+1 a ctqa error (corpus or index problem; the message says what to do), 2 a usage error
+(e.g. an empty question).
+"""
+
+from __future__ import annotations
+
+import os
+
+# Set before anything imports huggingface_hub / transformers: never reach the network, and no
+# "Loading weights" bar on every command (the build's own progress bar is kept).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import importlib.util  # noqa: E402
+import ipaddress  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterator, Sequence  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated, NoReturn  # noqa: E402
+
+import typer  # noqa: E402
+
+from ctqa.errors import CtqaError  # noqa: E402
+from ctqa.qa import DocumentQA  # noqa: E402
+from ctqa.types import Answer, Citation  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+NOISY_LOGGERS = ("faiss.loader", "sentence_transformers", "httpx", "bm25s", "urllib3", "gradio")
+
+app = typer.Typer(
+    name="ctqa",
+    help="Offline extractive question answering over your documents, with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CorpusOption = Annotated[
+    Path | None,
+    typer.Option("--corpus", help="Folder of documents (.txt, .md). Default: the project's corpus/.", file_okay=False),
+]
+IndexOption = Annotated[
+    Path | None,
+    typer.Option("--index", help="Folder of the index. Default: the project's index/.", file_okay=False),
+]
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _ctqa_errors() -> Iterator[None]:
+    """Turn a ``CtqaError`` into its message on stderr and exit code 1 (no traceback)."""
+    try:
+        yield
+    except CtqaError as error:
+        _fail(str(error))
+
+
+@app.command("index")
+def index_command(corpus: CorpusOption = None, index: IndexOption = None) -> None:
+    """Build or update the index of the corpus (only new and changed documents are embedded)."""
+    qa = DocumentQA(corpus, index)
+    typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
+    with _ctqa_errors():
+        report = qa.build(show_progress=True)
+    typer.echo(f"Index ready in {report.seconds:.1f} s: {report.summary()}")
+    if report.skipped:
+        typer.echo("Skipped files (not indexed):")
+        for path, reason in report.skipped.items():
+            typer.echo(f"  {path}: {reason}")
+
+
+def _styled_passage(citation: Citation) -> str:
+    """The passage with its answer sentences in bold (plain when the output is not a terminal)."""
+    text, pieces, position = citation.text, [], 0
+    for start, end in sorted(citation.answer_spans):
+        local_start, local_end = max(start - citation.start, position), min(end - citation.start, len(text))
+        if local_end > local_start:
+            pieces += [text[position:local_start], typer.style(text[local_start:local_end], bold=True)]
+            position = local_end
+    pieces.append(text[position:])
+    return " ".join("".join(pieces).split())
+
+
+def _print_citations(citations: Sequence[Citation]) -> None:
+    for number, citation in enumerate(citations, start=1):
+        where = " — ".join(part for part in (citation.title or citation.doc_id, citation.section) if part)
+        page = f", page {citation.page}" if citation.page is not None else ""
+        typer.echo(f"[{number}] {where} ({citation.doc_id}{page}, characters {citation.start}–{citation.end})")
+        typer.echo(f'    "{_styled_passage(citation)}"')
+
+
+def print_answer(answer: Answer) -> None:
+    """The human-readable form of ``answer`` on stdout."""
+    if answer.abstained:
+        typer.echo(f"No answer: {answer.text}")
+        if answer.closest:
+            typer.echo("\nClosest passages (not supporting an answer):")
+            _print_citations(answer.closest)
+    else:
+        typer.secho(answer.text, bold=True)
+        typer.echo(f"Confidence: {answer.confidence:.2f}\n\nCitations:")
+        _print_citations(answer.citations)
+    for note in answer.notes:
+        typer.echo(f"Note: {note}")
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.", show_default=False)],
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Citations to show.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer QUESTION from the documents, with citations (the index is built first if needed)."""
+    if not question.strip():
+        _fail('the question is empty; ask e.g. ctqa ask "What does WMD stand for?"', EXIT_USAGE)
+    qa = DocumentQA(corpus, index)
+    with _ctqa_errors():
+        qa.ensure_ready(show_progress=True)  # a first build shows its progress (on stderr)
+        try:
+            answer = qa.ask(question, top_k=top_k)
+        except ValueError as error:
+            _fail(str(error), EXIT_USAGE)
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_answer(answer)
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` is only reachable from this machine (localhost, 127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; 0.0.0.0 opens it to the network.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port of the chat page.")] = 7860,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Start the chat page in the browser (the index is built first if missing or stale)."""
+    from ctqa import chat  # Gradio takes seconds to import; only this command needs it.
+
+    qa = DocumentQA(corpus, index)
+    typer.echo(f"Checking the index of {qa.corpus_dir} in {qa.index_dir} …")
+    with _ctqa_errors():
+        qa.ensure_ready(show_progress=True)
+    for message in qa.messages:
+        typer.echo(message)
+    typer.echo("Index ready.")
+    if not is_loopback(host):
+        typer.secho(
+            f"Warning: binding {host} makes the chat page (and the documents it quotes) reachable "
+            "from other machines on the network. Use --host 127.0.0.1 to keep it local.",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    chat.launch(qa, host, port)
+
+
+# --- registration point for `ctqa eval` -------------------------------------------------------
+# src/ctqa/evaluation/cli.py adds the `eval` command, through `register(app)` or by exposing
+# an `eval_command` function or a typer `app`. The module is optional: without it the CLI
+# works and simply has no `eval`.
+def _register_eval_command() -> None:
+    if importlib.util.find_spec("ctqa.evaluation.cli") is None:
+        return
+    import ctqa.evaluation.cli as evaluation_cli
+
+    register = getattr(evaluation_cli, "register", None)
+    eval_command = getattr(evaluation_cli, "eval_command", None)
+    eval_app = getattr(evaluation_cli, "app", None)
+    if register is not None:
+        register(app)
+    elif eval_command is not None:
+        app.command("eval")(eval_command)
+    elif isinstance(eval_app, typer.Typer):
+        app.add_typer(eval_app, name="eval")
+
+
+_register_eval_command()
+
+
+def configure_logging() -> None:
+    """INFO from ctqa on stderr in a short format; third-party chatter only from WARNING up."""
+    ctqa_logger = logging.getLogger("ctqa")
+    if not ctqa_logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        ctqa_logger.addHandler(handler)
+    ctqa_logger.setLevel(logging.INFO)
+    ctqa_logger.propagate = False
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``ctqa`` console script (and of ``app.py``)."""
+    configure_logging()
+    app(args=list(argv) if argv is not None else None, prog_name="ctqa")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""``ctqa eval``: score ctqa and the plain baselines on a question set, side by side.
+
+    ctqa eval                                  # eval/article_questions.jsonl on corpus/
+    ctqa eval --holdout-faq                    # the FAQ answers removed from the index
+    ctqa eval --format squad FILE [--limit N]  # a SQuAD v1.1/v2.0 JSON file
+    ctqa eval --json report.json               # also write every question's result
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ctqa.answering.ranker import RANKERS
+from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
+from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
+from ctqa.evaluation.dataset import load_questions
+from ctqa.evaluation.runner import evaluate, evaluate_baseline, threshold_sweep
+from ctqa.evaluation.squad import evaluate_squad, write_squad_corpus
+from ctqa.ingest.loader import corpus_files
+from ctqa.ingest.structure import _FAQ_HEADING_RE
+from ctqa.qa import DocumentQA
+from ctqa.retrieval.hybrid import Fusion
+
+DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "article_questions.jsonl"
+SWEEP = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+
+console = Console()
+
+
+def _table(title: str, columns: dict[str, dict[str, float]]) -> Table:
+    table = Table(title=title)
+    table.add_column("metric")
+    for name in columns:
+        table.add_column(name, justify="right")
+    metrics = list(dict.fromkeys(m for summary in columns.values() for m in summary))
+    for metric in metrics:
+        table.add_row(metric, *[_fmt(summary.get(metric)) for summary in columns.values()])
+    return table
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or value != value:  # NaN
+        return "–"
+    return f"{value:g}"
+
+
+def strip_faq(text: str) -> str:
+    """The page text without its FAQ section (from an FAQ heading to the next heading-like line
+    that is not an answer, or to the end)."""
+    lines = text.split("\n")
+    kept, in_faq = [], False
+    for line in lines:
+        stripped = line.strip()
+        if _FAQ_HEADING_RE.match(stripped):
+            in_faq = True
+            continue
+        if in_faq and stripped and len(stripped.split()) <= 8 and not stripped.endswith((".", "?")):
+            in_faq = False  # the footer or a next section starts
+        if not in_faq:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _article_eval(
+    corpus: Path,
+    questions_file: Path,
+    index_dir: Path,
+    holdout_faq: bool,
+    fusion: Fusion,
+    ranker: str,
+    json_path: Path | None,
+) -> None:
+    questions = load_questions(questions_file)
+    work = Path(tempfile.mkdtemp(prefix="ctqa-eval-"))
+    try:
+        if holdout_faq:
+            held = work / "corpus"
+            shutil.copytree(corpus, held)
+            for path in corpus_files(held):
+                path.write_text(strip_faq(path.read_text(encoding="utf-8")), encoding="utf-8")
+            corpus, index_dir = held, work / "index"
+            questions = [q for q in questions if q.category == "faq"]
+        settings = Settings()
+        qa = DocumentQA(corpus, index_dir, settings=settings, fusion=fusion, ranker=RANKERS[ranker]())
+        qa.ensure_ready(show_progress=True)
+        report = evaluate(qa, questions)
+        # Calibration: the same questions with abstention off, so every best sentence is scored.
+        open_qa = DocumentQA(
+            corpus, index_dir, settings=replace(settings, answer=AnswerSettings(abstain_threshold=0.0)),
+            fusion=fusion, ranker=qa.ranker,
+        )
+        calibration = evaluate(open_qa, questions, name="no abstention")
+        columns = {f"ctqa ({fusion}, {ranker})": report.summary}
+        if not holdout_faq:
+            texts = [path.read_text(encoding="utf-8") for path in corpus_files(corpus)]
+            chunks = fixed_chunks(texts)
+            columns["dense 500-char"] = evaluate_baseline(DenseBaseline(chunks, qa.embedder).search, questions, name="dense")
+            columns["BM25 500-char"] = evaluate_baseline(BM25Baseline(chunks).search, questions, name="bm25")
+        console.print(_table(f"{questions_file.name} on {corpus}", columns))
+        categories = sorted({r.category for r in report.results})
+        by_category = Table(title="hit@1 by category (answerable) / declined (unanswerable)")
+        by_category.add_column("category")
+        by_category.add_column("n", justify="right")
+        by_category.add_column("score", justify="right")
+        for category in categories:
+            rows = [r for r in report.results if r.category == category]
+            score = sum(r.abstained if not r.answerable else r.hit1 for r in rows) / len(rows)
+            by_category.add_row(category, str(len(rows)), f"{score:.3f}")
+        console.print(by_category)
+        sweep = Table(title="abstention threshold sweep (confidence of the best sentence)")
+        for column in ("threshold", "false-answer rate", "false-abstain rate", "hit@1"):
+            sweep.add_column(column, justify="right")
+        sweep_rows = threshold_sweep(calibration.results, SWEEP)
+        for row in sweep_rows:
+            sweep.add_row(*[_fmt(row[c]) for c in ("threshold", "false-answer rate", "false-abstain rate", "hit@1")])
+        console.print(sweep)
+        if holdout_faq:
+            for result in report.results:
+                console.print(
+                    f"[bold]{result.question}[/bold]\n  token F1 {result.faq_f1:.3f}, ROUGE-L {result.faq_rouge_l:.3f}"
+                    f" — evidence ({', '.join(result.sections[:1])}): {result.answer}"
+                )
+            f1s = [r.faq_f1 or 0.0 for r in report.results]
+            rouges = [r.faq_rouge_l or 0.0 for r in report.results]
+            console.print(f"FAQ held out: mean token F1 {sum(f1s) / len(f1s):.4f}, mean ROUGE-L {sum(rouges) / len(rouges):.4f}")
+        misses = [r for r in report.results if (r.answerable and not r.hit1) or (not r.answerable and not r.abstained)]
+        if misses:
+            console.print(f"[bold]{len(misses)} misses[/bold]")
+            for r in misses:
+                console.print(f"  {r.id} [{r.category}] {r.question!r} → {r.answer[:100]!r} (conf {r.confidence})")
+        if json_path:
+            payload = {
+                "report": report.to_dict(),
+                "baselines": {k: v for k, v in columns.items() if not k.startswith("ctqa")},
+                "threshold_sweep": sweep_rows,
+            }
+            json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _squad_eval(squad_file: Path, work: Path, limit: int | None, fusion: Fusion, ranker: str, json_path: Path | None) -> None:
+    squad = write_squad_corpus(squad_file, work / "corpus")
+    questions = squad.questions[:: max(1, len(squad.questions) // limit)] if limit else squad.questions
+    open_settings = Settings(answer=AnswerSettings(abstain_threshold=0.0))
+    qa = DocumentQA(work / "corpus", work / "index", settings=open_settings, fusion=fusion, ranker=RANKERS[ranker]())
+    qa.ensure_ready(show_progress=True)
+    summary = evaluate_squad(qa, questions, threshold=AnswerSettings().abstain_threshold)
+    console.print(_table(f"SQuAD: {squad_file.name} ({len(squad.articles)} articles)", {f"ctqa ({fusion}, {ranker})": summary}))
+    if json_path:
+        json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def eval_command(
+    questions: Annotated[Path, typer.Option(help="JSONL question file (eval/README.md)")] = DEFAULT_QUESTIONS,
+    corpus: Annotated[Path, typer.Option(help="corpus folder")] = DEFAULT_CORPUS_DIR,
+    index: Annotated[Path | None, typer.Option(help="index folder (default: a temporary one)")] = None,
+    holdout_faq: Annotated[bool, typer.Option("--holdout-faq", help="remove the FAQ from the index")] = False,
+    format: Annotated[str, typer.Option("--format", help="'jsonl' or 'squad'")] = "jsonl",
+    squad_file: Annotated[Path | None, typer.Argument(help="SQuAD JSON file with --format squad")] = None,
+    limit: Annotated[int | None, typer.Option(help="SQuAD: evaluate about this many questions")] = None,
+    fusion: Annotated[str, typer.Option(help="weighted | rrf | dense | bm25")] = "weighted",
+    ranker: Annotated[str, typer.Option(help="hand | squad")] = "hand",
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the full report here")] = None,
+) -> None:
+    """Score ctqa (and dense / BM25 baselines) on a question set and print the tables."""
+    if fusion not in ("weighted", "rrf", "dense", "bm25") or ranker not in RANKERS:
+        raise typer.BadParameter("fusion must be weighted|rrf|dense|bm25 and ranker hand|squad")
+    if format == "squad":
+        if squad_file is None:
+            raise typer.BadParameter("--format squad needs the SQuAD JSON file as argument")
+        _squad_eval(squad_file, PROJECT_ROOT / ".cache" / f"squad-{squad_file.stem}", limit, fusion, ranker, json_out)  # type: ignore[arg-type]
+        return
+    index_dir = index or Path(tempfile.mkdtemp(prefix="ctqa-eval-index-"))
+    _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out)  # type: ignore[arg-type]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)

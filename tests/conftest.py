@@ -1,0 +1,79 @@
+"""Shared fixtures: paths of the real article, and ONE built index of it per test session.
+
+The built index loads the embedding model, so only tests marked ``@pytest.mark.slow`` should use
+``article_index`` / ``article_copy``. The model is loaded once per process (``shared_embedder``)
+and the article is embedded once; tests that need to change the corpus or the index work on a copy
+(``article_copy``), which reuses the built vectors instead of embedding again.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import ctqa
+from ctqa.index.builder import BuildReport
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CORPUS_DIR = PROJECT_ROOT / "corpus"
+ARTICLE_NAME = "fighting-terrorism-diplomacy-cooperation.txt"
+ARTICLE_PATH = CORPUS_DIR / ARTICLE_NAME
+
+# Strings of the page chrome around the article (site name, "see also" teasers, footer).
+BOILERPLATE_STRINGS = (
+    "cycivic",
+    "You may want to see also",
+    "Share this post",
+    "Leave a comment",
+    "Spam Texts",
+    "Cold War Strategies",
+    "Written by",
+    "Did this article help you",
+)
+
+
+@dataclass(frozen=True)
+class BuiltArticle:
+    """A copy of ``corpus/`` and the index built from it."""
+
+    corpus_dir: Path
+    index_dir: Path
+    qa: ctqa.DocumentQA
+    report: BuildReport
+
+
+@pytest.fixture(scope="session")
+def article_index(tmp_path_factory: pytest.TempPathFactory) -> BuiltArticle:
+    """The real article, copied to a temporary corpus and indexed once per session."""
+    root = tmp_path_factory.mktemp("article")
+    corpus_dir = root / "corpus"
+    shutil.copytree(CORPUS_DIR, corpus_dir)
+    index_dir = root / "index"
+    qa = ctqa.DocumentQA(corpus_dir, index_dir)
+    report = qa.build()
+    return BuiltArticle(corpus_dir, index_dir, qa, report)
+
+
+@pytest.fixture
+def article_copy(article_index: BuiltArticle, tmp_path: Path) -> Callable[[], BuiltArticle]:
+    """Factory: a fresh copy of the session's corpus *and* built index, safe to edit.
+
+    The copied index matches the copied corpus (doc ids are relative paths, hashes are of file
+    bytes), so opening it costs no embedding.
+    """
+    counter = iter(range(1000))
+
+    def make() -> BuiltArticle:
+        root = tmp_path / f"copy{next(counter)}"
+        corpus_dir = root / "corpus"
+        index_dir = root / "index"
+        shutil.copytree(article_index.corpus_dir, corpus_dir)
+        shutil.copytree(article_index.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
+        qa = ctqa.DocumentQA(corpus_dir, index_dir, embedder=article_index.qa.embedder)
+        return BuiltArticle(corpus_dir, index_dir, qa, article_index.report)
+
+    return make

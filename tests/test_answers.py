@@ -1,0 +1,256 @@
+"""End-to-end answers about the real article, and the invariants every ``Answer`` must keep.
+
+The expected evidence strings and sections were read off the article
+(``corpus/fighting-terrorism-diplomacy-cooperation.txt``), not off ctqa's output.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ARTICLE_NAME, BuiltArticle
+from ctqa.answering.extract import NOT_FOUND
+from ctqa.index.store import IndexData, load_index
+from ctqa.types import Answer
+
+pytestmark = pytest.mark.slow
+
+TABLE = "Characteristics / Values"
+STATE = "The US Department of State works with international partners to counter terrorism"
+NATO = "NATO's counter-terrorism efforts include information sharing and cooperation with the EU and UN"
+DOJ = "The US Department of Justice launched the Responsible Cooperators Program to incentivise information sharing"
+CANADA = "The US has agreements with Canada to protect borders and prevent terrorist entry"
+WMD = "The US State Department works to prevent terrorists from acquiring WMDs"
+FAQ = "Frequently asked questions"
+
+TASK_FORCES_QUESTION = "How many Anti-Terrorism Task Forces did the US create?"
+
+# (question, evidence that must be in answer.text, section of citations[0])
+QUESTIONS: list[tuple[str, str, str]] = [
+    ("Which terrorist groups pose a threat to global security?", "ISIS, al-Qa'ida, and Hizballah", "Introduction"),
+    ("How many COEs has NATO accredited?", "Number of COEs accredited by NATO: 30", TABLE),
+    (
+        "In what year did Osama bin Laden finance the development of liquid heroin?",
+        "Year Osama bin Laden financed the development of a highly-addictive liquid heroin: 2001",
+        TABLE,
+    ),
+    ("Which annual report on terrorism does the State Department produce?", "Country Reports on Terrorism", STATE),
+    ("Where is the Centre of Excellence for Defence Against Terrorism located?", "in Ankara, Türkiye", NATO),
+    ("How many countries does COE-DAT engage with?", "over 50 countries and 40 organisations", NATO),
+    ("Where did NATO deliver in-person counter-terrorism courses?", "Regional Centre in Kuwait", NATO),
+    (
+        "Which UN Security Council resolution supports holding foreign fighters accountable?",
+        "United Nations Security Council Resolution 2396",
+        NATO,
+    ),
+    (
+        "Which organisations did NATO work with to improve civil-military coordination of air traffic control?",
+        "EUROCONTROL, the International Civil Aviation Organization (ICAO)",
+        NATO,
+    ),
+    ("How many new actions did NATO and the EU agree on?", "agreeing on 34 new actions", NATO),
+    ("How many members does the NEXUS program have?", "for over 1.8 million members", CANADA),
+    ("When was the US-Canada joint action plan on opioids launched?", "launched in January 2020", CANADA),
+    (
+        "Which intelligence alliance are the US and Canada both members of?",
+        "members of the Five Eyes community",
+        CANADA,
+    ),
+    (
+        "How many entities has the US State Department designated as terrorist organizations?",
+        "designated 39 entities as terrorist organizations",
+        WMD,
+    ),
+    (
+        "Who led a worldwide initiative to highlight the Taliban's oppression of women?",
+        "The First Lady, Laura Bush, led a worldwide initiative",
+        WMD,
+    ),
+    ("What does DHS focus on?", "DHS focuses on detection, prevention, and response capabilities", WMD),
+    ("What does WMD stand for?", "weapons of mass destruction (WMDs)", WMD),
+    (
+        "How do states use foreign assistance to fight terrorists?",
+        "building the capabilities necessary to prevent, degrade, detect, and respond to terrorist threats",
+        FAQ,
+    ),
+    (
+        "Who did the Department of Justice arrest after he was ordered to be deported?",
+        "the Department of Justice arrested Mazen Al Najjar",
+        FAQ,
+    ),
+]
+
+UNANSWERABLE = ["What is the capital of Australia?", "How do I bake sourdough bread?"]
+
+COE_DAT_HISTORY = [
+    {"role": "user", "content": "What is NATO's Centre of Excellence for Defence Against Terrorism?"},
+    {
+        "role": "assistant",
+        "content": "One key aspect of NATO's counter-terrorism efforts is the establishment of the Centre of "
+        "Excellence for Defence Against Terrorism (COE-DAT) in Ankara, Türkiye.",
+    },
+]
+PROGRAM_HISTORY = [
+    {"role": "user", "content": "What is the Responsible Cooperators Program?"},
+    {
+        "role": "assistant",
+        "content": "This program incentivises information sharing by offering immigration benefits to "
+        "non-citizens who provide information that helps apprehend terrorists or prevent terrorist attacks.",
+    },
+]
+FOLLOW_UPS = [
+    (
+        "who launched it?",
+        PROGRAM_HISTORY,
+        "the US Department of Justice launched the Responsible Cooperators Program",
+        DOJ,
+    ),
+    ("how many countries does it engage with?", COE_DAT_HISTORY, "over 50 countries and 40 organisations", NATO),
+]
+
+
+@pytest.fixture(scope="module")
+def index(article_index: BuiltArticle) -> IndexData:
+    return load_index(article_index.index_dir)
+
+
+@pytest.fixture(scope="module")
+def answers(article_index: BuiltArticle) -> dict[str, Answer]:
+    """Every question of this module asked once (the invariant test checks all of them)."""
+    qa = article_index.qa
+    asked = {question: qa.ask(question) for question, _, _ in QUESTIONS}
+    asked[TASK_FORCES_QUESTION] = qa.ask(TASK_FORCES_QUESTION)
+    asked.update({question: qa.ask(question) for question in UNANSWERABLE})
+    asked.update({question: qa.ask(question, history=history) for question, history, _, _ in FOLLOW_UPS})
+    return asked
+
+
+# -- the answers ---------------------------------------------------------------------------------
+
+
+def test_task_forces_acceptance(answers: dict[str, Answer]) -> None:
+    answer = answers[TASK_FORCES_QUESTION]
+    assert not answer.abstained
+    assert "93 Anti-Terrorism Task Forces" in answer.text
+    assert answer.citations[0].section == DOJ
+
+
+def test_task_forces_answer_holds_the_number(answers: dict[str, Answer]) -> None:
+    # whatever passage wins, the fact must be right and cited
+    answer = answers[TASK_FORCES_QUESTION]
+    assert not answer.abstained
+    assert "93" in answer.text and "Anti-Terrorism Task Forces" in answer.text
+    assert answer.citations[0].section in {DOJ, WMD, TABLE}
+
+
+@pytest.mark.parametrize(("question", "evidence", "section"), QUESTIONS, ids=[q for q, _, _ in QUESTIONS])
+def test_answer(answers: dict[str, Answer], question: str, evidence: str, section: str) -> None:
+    answer = answers[question]
+    assert not answer.abstained
+    assert evidence in answer.text
+    assert answer.citations[0].section == section
+    assert answer.citations[0].doc_id == ARTICLE_NAME
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_off_topic_question_is_declined(answers: dict[str, Answer], question: str) -> None:
+    answer = answers[question]
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.text == NOT_FOUND
+    assert answer.sentences == []
+    assert answer.closest and all(not c.supports_answer for c in answer.closest)
+
+
+@pytest.mark.parametrize(("question", "history", "evidence", "section"), FOLLOW_UPS, ids=[f[0] for f in FOLLOW_UPS])
+def test_follow_up_uses_history(
+    answers: dict[str, Answer], question: str, history: list[dict[str, str]], evidence: str, section: str
+) -> None:
+    answer = answers[question]
+    assert not answer.abstained
+    assert evidence in answer.text
+    assert answer.citations[0].section == section
+    assert history[0]["content"] in answer.query
+    assert any(f"follow-up of: {history[0]['content']}" in note for note in answer.notes)
+
+
+# -- invariants of every answer ----------------------------------------------------------------
+
+
+ALL_QUESTIONS = [q for q, _, _ in QUESTIONS] + [TASK_FORCES_QUESTION] + UNANSWERABLE + [f[0] for f in FOLLOW_UPS]
+
+
+@pytest.mark.parametrize("question", ALL_QUESTIONS)
+def test_answer_invariants(answers: dict[str, Answer], index: IndexData, question: str) -> None:
+    answer = answers[question]
+    assert 0.0 <= answer.confidence <= 1.0
+    assert answer.question == question
+    for citation in [*answer.citations, *answer.closest]:
+        document = index.documents[citation.doc_id]
+        assert citation.text == document.text[citation.start : citation.end]
+        assert citation.title == document.title
+    if answer.abstained:
+        assert answer.citations == [] and answer.text == NOT_FOUND
+        return
+
+    assert 1 <= len(answer.citations) <= 3
+    assert len({(c.doc_id, c.start) for c in answer.citations}) == len(answer.citations)  # no duplicates
+    assert answer.citations[0].supports_answer  # later citations may be related, not supporting
+    scores = [c.score for c in answer.citations[1:]]
+    assert scores == sorted(scores, reverse=True)
+
+    first = answer.citations[0]
+    document = index.documents[first.doc_id]
+    spans = first.answer_spans
+    assert 1 <= len(spans) <= 3 and len(answer.sentences) == len(spans)
+    for start, end in spans:
+        assert first.start <= start < end <= first.end
+    # the answer sentences are contiguous sentences of the cited passage
+    (passage,) = [p for p in index.passages if (p.doc_id, p.start, p.end) == (first.doc_id, first.start, first.end)]
+    k = passage.sentences.index(spans[0])
+    assert tuple(passage.sentences[k : k + len(spans)]) == tuple(spans)
+    # the answer text is verbatim document text
+    assert answer.text == document.text[spans[0][0] : spans[-1][1]]
+    assert answer.text in document.text
+    assert answer.sentences == [document.text[s:e] for s, e in spans]
+
+
+def test_answer_survives_json_round_trip(answers: dict[str, Answer]) -> None:
+    for answer in answers.values():
+        assert Answer.from_dict(json.loads(json.dumps(answer.to_dict()))) == answer
+
+
+# -- input errors and options ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_raises(article_index: BuiltArticle, question: str) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        article_index.qa.ask(question)
+
+
+@pytest.mark.parametrize("top_k", [0, 21])
+def test_top_k_out_of_range_raises(article_index: BuiltArticle, top_k: int) -> None:
+    with pytest.raises(ValueError, match="top_k"):
+        article_index.qa.ask(TASK_FORCES_QUESTION, top_k=top_k)
+
+
+def test_top_k_limits_citations(article_index: BuiltArticle) -> None:
+    assert len(article_index.qa.ask(TASK_FORCES_QUESTION, top_k=1).citations) == 1
+    assert len(article_index.qa.ask(TASK_FORCES_QUESTION, top_k=5).citations) == 5
+
+
+def test_documents_filter(article_index: BuiltArticle) -> None:
+    answer = article_index.qa.ask("How many members does the NEXUS program have?", documents=[ARTICLE_NAME])
+    assert "1.8 million members" in answer.text
+    with pytest.raises(ValueError, match="unknown document"):
+        article_index.qa.ask("How many members does the NEXUS program have?", documents=["nope.txt"])
+
+
+def test_over_long_question_is_truncated_with_a_note(article_index: BuiltArticle) -> None:
+    question = "How many members does the NEXUS program have? " + "please " * 300
+    answer = article_index.qa.ask(question)
+    assert len(answer.question) <= 1000
+    assert any("truncated" in note for note in answer.notes)

@@ -1,0 +1,293 @@
+"""The chat page: rendering (escaping, highlights, declines), per-session history, the /ask API."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ctqa
+from ctqa import chat
+from ctqa.answering.extract import NOT_FOUND
+from ctqa.types import Answer, Citation
+
+HOSTILE = "<script>alert(1)</script> **bold** [click](javascript:alert(2)) `code` $$x$$ <img src=x onerror=alert(3)>"
+
+LIGHTHOUSES = """Lighthouses
+
+A short history of lighthouses and their lamps.
+
+Lenses
+
+The Fresnel lens was invented by the French physicist Augustin-Jean Fresnel in 1822. Its rings of glass prisms let a small lamp be seen more than 20 miles away.
+"""
+
+# A document whose text is HTML and markdown: it must be shown as characters, never rendered.
+LAB = """# Lab Safety
+
+Rules of the chemistry lab, kept by the safety officer.
+
+## Alarm
+
+The lab alarm code is <script>alert(1)</script> and the **red** button is [here](javascript:alert(2)).
+
+The emergency exit is behind the <b>fume hood</b> on the left.
+"""
+
+
+def citation(text: str, start: int = 100, spans: tuple[tuple[int, int], ...] = (), **fields: Any) -> Citation:
+    return Citation(
+        doc_id=fields.pop("doc_id", "doc.txt"),
+        title=fields.pop("title", "A Title"),
+        section=fields.pop("section", "A Section"),
+        start=start,
+        end=start + len(text),
+        text=text,
+        score=0.5,
+        answer_spans=spans,
+        **fields,
+    )
+
+
+def visible_markup(rendered: str) -> set[str]:
+    """The tag names that appear in ``rendered``."""
+    return {name.lower() for name in re.findall(r"<\s*/?\s*([A-Za-z][A-Za-z0-9]*)", rendered)}
+
+
+class RecordingQA:
+    """Stands in for ``DocumentQA``: answers with the question and records the history it got."""
+
+    def __init__(self) -> None:
+        self.histories: list[list[dict[str, str]]] = []
+
+    def ask(self, question: str, *, history: list[dict[str, str]] | None = None, top_k: int = 3) -> Answer:
+        self.histories.append([dict(m) for m in history or []])
+        return Answer(question=question, text=f"answer to {question}", citations=[], abstained=False, confidence=0.9)
+
+
+class RefusingQA:
+    def ask(self, *args: Any, **kwargs: Any) -> Answer:
+        raise AssertionError("ask must not be called")
+
+
+# -- fast: rendering and session logic, no model ----------------------------------------------
+
+
+def test_escape_text_neutralises_html_and_markdown() -> None:
+    escaped = chat.escape_text(HOSTILE)
+    assert visible_markup(escaped) == set()
+    for raw in ("**", "[click]", "](", "`", "$$"):
+        assert raw not in escaped
+    assert "&lt;script&gt;" in escaped
+
+
+def test_escape_text_turns_line_breaks_into_br_so_html_blocks_cannot_end() -> None:
+    escaped = chat.escape_text("one\n\ntwo\nthree")
+    assert "\n" not in escaped
+    assert escaped == "one<br><br>two<br>three"
+
+
+def test_highlight_marks_exactly_the_answer_spans() -> None:
+    text = "First sentence. The answer <here>. Last one."
+    start = 1000
+    answer_start = start + text.index("The answer")
+    cited = citation(text, start, ((answer_start, answer_start + len("The answer <here>.")),))
+    rendered = chat.highlight_passage(cited)
+    assert rendered == "First sentence. <mark>The answer &lt;here&gt;.</mark> Last one."
+
+
+def test_highlight_clips_spans_outside_the_passage() -> None:
+    cited = citation("abc def", 10, ((5, 13), (40, 50)))
+    assert chat.highlight_passage(cited) == "<mark>abc</mark> def"
+
+
+def test_render_answer_escapes_every_corpus_string() -> None:
+    cited = citation(HOSTILE, 0, ((0, 8),), title="<i>Title</i>", section="**Section**", doc_id="x<y>.txt")
+    answer = Answer(
+        question="q?", text=HOSTILE, citations=[cited], abstained=False, confidence=0.8, notes=["<b>note</b>"]
+    )
+    rendered = chat.render_answer(answer)
+    assert visible_markup(rendered) <= {"div", "p", "b", "span", "blockquote", "mark", "br"}
+    assert "<script" not in rendered and "<img" not in rendered and "<i>" not in rendered
+    assert "**" not in rendered and "](" not in rendered
+    assert "\n\n" not in rendered  # one HTML block: markdown is never applied inside it
+
+
+def test_render_answer_lists_numbered_sources_with_offsets() -> None:
+    first = citation("The answer. More.", 40, ((40, 51),), title="Doc One", section="Intro")
+    second = citation("Other passage.", 90, title="Doc Two", section="Later", doc_id="two.txt")
+    answer = Answer(question="q?", text="The answer.", citations=[first, second], abstained=False, confidence=0.87)
+    rendered = chat.render_answer(answer)
+    assert rendered.index("The answer.") < rendered.index("Sources") < rendered.index("[1]") < rendered.index("[2]")
+    assert "<b>Doc One</b> — Intro" in rendered and "characters 40–57" in rendered
+    assert "<mark>The answer.</mark> More." in rendered
+    assert "Confidence: 87%" in rendered
+
+
+def test_render_declined_answer_says_so_and_marks_closest_passages() -> None:
+    closest = citation("Something nearby.", 5, supports_answer=False)
+    answer = Answer(question="q?", text=NOT_FOUND, citations=[], abstained=True, confidence=0.01, closest=[closest])
+    rendered = chat.render_answer(answer)
+    assert NOT_FOUND in rendered
+    assert chat.DECLINED_HEADING in rendered and "Sources" not in rendered
+    assert "Something nearby." in rendered
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n"])
+def test_empty_message_gets_a_prompt_and_keeps_history(message: str) -> None:
+    history = [{"role": "user", "content": "earlier"}, {"role": "assistant", "content": "reply"}]
+    rendered, new_history = chat.respond(message, history, RefusingQA())  # type: ignore[arg-type]
+    assert "Please type a question" in rendered
+    assert new_history == history and new_history is not history
+
+
+def test_histories_of_two_sessions_do_not_leak() -> None:
+    qa = RecordingQA()
+    alice: list[dict[str, str]] = []
+    bob: list[dict[str, str]] = []
+    _, alice = chat.respond("Where do bees live?", alice, qa)  # type: ignore[arg-type]
+    _, bob = chat.respond("Who built the Pharos?", bob, qa)  # type: ignore[arg-type]
+    _, alice = chat.respond("And what do they eat?", alice, qa)  # type: ignore[arg-type]
+    assert qa.histories[1] == []  # Bob's first question saw no history, not Alice's
+    assert [m["content"] for m in qa.histories[2]] == ["Where do bees live?", "answer to Where do bees live?"]
+    assert "Pharos" not in json.dumps(alice) and "bees" not in json.dumps(bob)
+    assert [m["role"] for m in alice] == ["user", "assistant", "user", "assistant"]
+
+
+def test_chat_turn_shows_escaped_messages_the_chatbot_accepts() -> None:
+    import gradio as gr
+
+    textbox, shown, history = chat.chat_turn("Is <b>this</b> safe?", [], [], RecordingQA())  # type: ignore[arg-type]
+    assert textbox == ""
+    assert [m["role"] for m in shown] == ["user", "assistant"]
+    assert "<b>this" not in shown[0]["content"] and "&lt;b&gt;this" in shown[0]["content"]
+    assert history[0]["content"] == "Is <b>this</b> safe?"
+    _, shown, history = chat.chat_turn("   ", shown, history, RecordingQA())  # type: ignore[arg-type]
+    assert [m["role"] for m in shown] == ["user", "assistant", "assistant"] and len(history) == 2
+    payload = gr.Chatbot().postprocess(shown)  # the page's Chatbot takes these messages as they are
+    assert len(payload.root) == 3
+
+
+def test_history_stores_plain_text_not_html() -> None:
+    _, history = chat.respond("Is <b>this</b> kept plain?", [], RecordingQA())  # type: ignore[arg-type]
+    assert history[0] == {"role": "user", "content": "Is <b>this</b> kept plain?"}
+    assert history[1]["content"] == "answer to Is <b>this</b> kept plain?"
+
+
+def test_history_is_bounded() -> None:
+    history: list[dict[str, str]] = []
+    qa = RecordingQA()
+    for number in range(chat.MAX_HISTORY_MESSAGES):
+        _, history = chat.respond(f"question {number}", history, qa)  # type: ignore[arg-type]
+    assert len(history) == chat.MAX_HISTORY_MESSAGES
+    assert history[-2]["content"] == f"question {chat.MAX_HISTORY_MESSAGES - 1}"
+
+
+def test_ctqa_errors_become_a_message(tmp_path: Path) -> None:
+    qa = ctqa.DocumentQA(tmp_path / "missing", tmp_path / "index")
+    rendered, history = chat.respond("What is this?", [], qa)
+    assert "cannot be searched" in rendered and "does not exist" in rendered
+    assert history == []
+
+
+@pytest.mark.parametrize(
+    "bad", ["not json", '{"role": "user"}', '[{"role": "system", "content": "x"}]', '[{"role": "user", "content": 3}]']
+)
+def test_parse_history_rejects_malformed_input(bad: str) -> None:
+    with pytest.raises(ValueError):
+        chat.parse_history(bad)
+
+
+def test_parse_history_accepts_messages() -> None:
+    assert chat.parse_history("") == []
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    assert chat.parse_history(json.dumps(messages)) == messages
+
+
+def test_ask_json_rejects_an_empty_question() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        chat.ask_json(RefusingQA(), "  ")  # type: ignore[arg-type]
+
+
+def test_build_app_has_the_page_parts() -> None:
+    demo = chat.build_app(RecordingQA())  # type: ignore[arg-type]
+    config = demo.get_config_file()
+    text = json.dumps(config, default=repr, ensure_ascii=False)
+    for example in chat.EXAMPLES:
+        assert json.dumps(example)[1:-1] in text
+    assert "New chat" in text and chat.TITLE in text
+    public = {dep.get("api_name") for dep in config["dependencies"] if dep.get("api_visibility") == "public"}
+    assert public == {"ask"}
+
+
+# -- slow: a real index ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory) -> ctqa.DocumentQA:
+    root = tmp_path_factory.mktemp("chat")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "lighthouses.txt").write_text(LIGHTHOUSES, encoding="utf-8")
+    (corpus / "lab.md").write_text(LAB, encoding="utf-8")
+    documents_qa = ctqa.DocumentQA(corpus, root / "index")
+    documents_qa.build()
+    return documents_qa
+
+
+@pytest.mark.slow
+def test_answer_from_a_hostile_document_is_escaped(qa: ctqa.DocumentQA) -> None:
+    rendered, history = chat.respond("What is the lab alarm code?", [], qa)
+    assert "alarm code" in history[1]["content"]
+    assert "<script" not in rendered and "**" not in rendered and "](" not in rendered
+    assert "&lt;script&gt;alert" in rendered
+    assert "<mark>" in rendered and "Lab Safety" in rendered
+    assert visible_markup(rendered) <= {"div", "p", "b", "span", "blockquote", "mark", "br"}
+
+
+@pytest.mark.slow
+def test_follow_up_uses_only_its_own_session(qa: ctqa.DocumentQA) -> None:
+    _, lamp_session = chat.respond("Who invented the Fresnel lens?", [], qa)
+    _, lab_session = chat.respond("What is the lab alarm code?", [], qa)
+    rendered, lamp_session = chat.respond("In which year was it invented?", lamp_session, qa)
+    assert "1822" in lamp_session[-1]["content"]
+    assert "alarm" not in json.dumps(lamp_session)
+    assert "Fresnel" not in json.dumps(lab_session)
+
+
+@pytest.mark.slow
+def test_declined_question_in_chat(qa: ctqa.DocumentQA) -> None:
+    rendered, history = chat.respond("What is the capital of Australia?", [], qa)
+    assert NOT_FOUND in rendered
+    assert history[-1]["content"] == NOT_FOUND
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_served_page_answers_through_the_ask_api(qa: ctqa.DocumentQA) -> None:
+    from gradio_client import Client
+
+    port = free_port()
+    demo = chat.launch(qa, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        answer = client.predict("Who invented the Fresnel lens?", "[]", api_name="/ask")
+        assert isinstance(answer, dict)
+        assert "Augustin-Jean Fresnel" in answer["text"] and answer["abstained"] is False
+        assert answer["citations"][0]["doc_id"] == "lighthouses.txt"
+        history = json.dumps([{"role": "user", "content": "Who invented the Fresnel lens?"}])
+        follow_up = client.predict("In which year?", history, api_name="/ask")
+        assert "1822" in follow_up["text"]
+        with pytest.raises(Exception, match="empty"):
+            client.predict("   ", "[]", api_name="/ask")
+    finally:
+        demo.close()

@@ -1,0 +1,223 @@
+"""The ``ctqa`` command line: index, ask (readable and --json), exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ctqa.cli import app, is_loopback
+from ctqa.index.store import load_index
+
+BEES = """Honey Bees
+
+Notes on how a honey bee colony lives and works.
+
+Colony Life
+
+A honey bee colony has one queen, thousands of female worker bees and a few hundred male drones. The queen lays up to 2,000 eggs per day in spring.
+
+Worker bees collect nectar and pollen from flowers. They turn nectar into honey and store it in wax cells.
+
+Dances
+
+Foragers tell their sisters where flowers are with the waggle dance. The angle of the dance shows the direction of the food relative to the sun.
+"""
+
+LIGHTHOUSES = """Lighthouses
+
+A short history of lighthouses and their lamps.
+
+History
+
+The Pharos of Alexandria was built around 280 BC and stood for more than a thousand years. It was one of the Seven Wonders of the Ancient World.
+
+Lenses
+
+The Fresnel lens was invented by the French physicist Augustin-Jean Fresnel in 1822. Its rings of glass prisms let a small lamp be seen more than 20 miles away.
+"""
+
+
+@dataclass(frozen=True)
+class TinyCorpus:
+    corpus_dir: Path
+    index_dir: Path
+    index_output: str
+
+
+def write_tiny_corpus(corpus_dir: Path) -> None:
+    """Two small documents with headings and paragraphs, and one file that cannot be read."""
+    corpus_dir.mkdir(parents=True)
+    (corpus_dir / "bees.txt").write_text(BEES, encoding="utf-8")
+    (corpus_dir / "lighthouses.txt").write_text(LIGHTHOUSES, encoding="utf-8")
+    (corpus_dir / "broken.txt").write_bytes(b"\xff\xfe not UTF-8 \xff")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> TinyCorpus:
+    """The tiny corpus, indexed once per module with ``ctqa index`` (loads the model)."""
+    root = tmp_path_factory.mktemp("cli")
+    corpus_dir, index_dir = root / "corpus", root / "index"
+    write_tiny_corpus(corpus_dir)
+    result = CliRunner().invoke(app, ["index", "--corpus", str(corpus_dir), "--index", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    return TinyCorpus(corpus_dir, index_dir, result.stdout)
+
+
+def ask(runner: CliRunner, tiny: TinyCorpus, *args: str):
+    return runner.invoke(app, ["ask", *args, "--corpus", str(tiny.corpus_dir), "--index", str(tiny.index_dir)])
+
+
+# -- fast: no model ---------------------------------------------------------------------------
+
+
+def test_help_lists_the_commands(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("index", "ask", "serve"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_exits_2_with_a_message(runner: CliRunner, tmp_path: Path, question: str) -> None:
+    result = runner.invoke(app, ["ask", question, "--corpus", str(tmp_path), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 2
+    assert "question is empty" in result.stderr
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_ctqa_error_exits_1_with_its_message(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-corpus"
+    result = runner.invoke(app, ["ask", "What is a bee?", "--corpus", str(missing), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1
+    assert "does not exist" in result.stderr and str(missing) in result.stderr
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_index_of_a_missing_corpus_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["index", "--corpus", str(tmp_path / "nope"), "--index", str(tmp_path / "i")])
+    assert result.exit_code == 1
+    assert "Error:" in result.stderr
+
+
+def test_top_k_out_of_range_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ask", "What is a bee?", "--top-k", "0", "--corpus", str(tmp_path)])
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.1.1", True),
+        ("0.0.0.0", False),
+        ("192.168.1.5", False),
+        ("example.org", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+# -- slow: builds the tiny index --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_index_prints_summary_and_skipped_files(tiny: TinyCorpus) -> None:
+    assert "2 added" in tiny.index_output
+    assert "Skipped files" in tiny.index_output
+    assert "broken.txt" in tiny.index_output and "UTF-8" in tiny.index_output
+
+
+@pytest.mark.slow
+def test_reindex_of_an_unchanged_corpus_embeds_nothing(runner: CliRunner, tiny: TinyCorpus) -> None:
+    result = runner.invoke(app, ["index", "--corpus", str(tiny.corpus_dir), "--index", str(tiny.index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "2 unchanged" in result.stdout and "0 texts embedded" in result.stdout
+
+
+@pytest.mark.slow
+def test_ask_json_cites_the_exact_document_text(runner: CliRunner, tiny: TinyCorpus) -> None:
+    result = ask(runner, tiny, "Who invented the Fresnel lens?", "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["abstained"] is False
+    assert "Augustin-Jean Fresnel" in answer["text"]
+    assert 1 <= len(answer["citations"]) <= 3
+    documents = load_index(tiny.index_dir).documents
+    for citation in answer["citations"]:
+        document = documents[citation["doc_id"]]
+        assert document.text[citation["start"] : citation["end"]] == citation["text"]
+    first = answer["citations"][0]
+    assert first["doc_id"] == "lighthouses.txt" and first["section"] == "Lenses"
+    spans = first["answer_spans"]
+    text = documents[first["doc_id"]].text
+    assert spans and " ".join(text[start:end] for start, end in spans) == answer["text"]
+    assert all(first["start"] <= start < end <= first["end"] for start, end in spans)
+
+
+@pytest.mark.slow
+def test_ask_json_keeps_unicode_and_top_k(runner: CliRunner, tiny: TinyCorpus) -> None:
+    result = ask(runner, tiny, "How many eggs does the queen lay per day?", "--json", "--top-k", "1")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert "2,000 eggs" in answer["text"]
+    assert len(answer["citations"]) == 1
+
+
+@pytest.mark.slow
+def test_off_topic_question_is_declined(runner: CliRunner, tiny: TinyCorpus) -> None:
+    result = ask(runner, tiny, "What is the capital of Australia?", "--json")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["abstained"] is True
+    assert answer["citations"] == []
+    assert all(passage["supports_answer"] is False for passage in answer["closest"])
+
+
+@pytest.mark.slow
+def test_readable_answer_lists_numbered_citations(runner: CliRunner, tiny: TinyCorpus) -> None:
+    result = ask(runner, tiny, "Who invented the Fresnel lens?")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("The Fresnel lens was invented")
+    assert "Confidence:" in out
+    assert "[1] Lighthouses — Lenses (lighthouses.txt, characters " in out
+    assert '"The Fresnel lens was invented by the French physicist' in out
+
+
+@pytest.mark.slow
+def test_readable_decline_says_so_and_marks_closest_passages(runner: CliRunner, tiny: TinyCorpus) -> None:
+    result = ask(runner, tiny, "What is the capital of Australia?")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("No answer:")
+    assert "not supporting" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("host", "warned"), [("0.0.0.0", True), ("127.0.0.1", False)])
+def test_serve_launches_the_page_and_warns_off_loopback(
+    runner: CliRunner, tiny: TinyCorpus, monkeypatch: pytest.MonkeyPatch, host: str, warned: bool
+) -> None:
+    from ctqa import chat
+
+    launched: list[tuple[str, int]] = []
+    monkeypatch.setattr(chat, "launch", lambda qa, host, port: launched.append((host, port)))
+    result = runner.invoke(
+        app,
+        ["serve", "--host", host, "--port", "7999", "--corpus", str(tiny.corpus_dir), "--index", str(tiny.index_dir)],
+    )
+    assert result.exit_code == 0, result.output
+    assert launched == [(host, 7999)]
+    assert ("reachable from other machines" in result.stderr) is warned

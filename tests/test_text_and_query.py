@@ -1,0 +1,276 @@
+"""Tokenisation, acronym learning and query rewriting (follow-ups, acronyms, spelling)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from conftest import CORPUS_DIR
+from ctqa.chunking import approximate_token_count, chunk_documents
+from ctqa.config import ChunkSettings
+from ctqa.ingest.loader import load_corpus
+from ctqa.retrieval.acronyms import learn_acronyms, schwartz_hearst_long_form
+from ctqa.retrieval.query import (
+    QueryRewriter,
+    clean_question,
+    leans_on_history,
+    previous_topic,
+    question_type,
+)
+from ctqa.retrieval.text import fold, query_tokens, tokenize, words
+from ctqa.types import Document
+
+
+@pytest.fixture(scope="module")
+def article() -> Document:
+    (document,) = load_corpus(CORPUS_DIR).documents
+    return document
+
+
+@pytest.fixture(scope="module")
+def acronyms(article: Document) -> dict[str, str]:
+    return learn_acronyms([article.text])
+
+
+@pytest.fixture(scope="module")
+def rewriter(article: Document, acronyms: dict[str, str]) -> QueryRewriter:
+    """The rewriter the retriever builds for the article (vocabulary = words per passage)."""
+    vocabulary: Counter[str] = Counter()
+    for passage in chunk_documents([article], ChunkSettings(), approximate_token_count):
+        vocabulary.update(set(words(f"{passage.section} {passage.text}")))
+    return QueryRewriter(vocabulary, acronyms)
+
+
+# -- tokenizer -------------------------------------------------------------------------------------
+
+
+def test_punctuation_does_not_change_a_token() -> None:
+    assert tokenize("NATO,") == tokenize("NATO") == tokenize("(NATO)") == ["nato"]
+
+
+def test_accents_are_folded() -> None:
+    assert fold("Türkiye") == "turkiye"
+    assert tokenize("Ankara, Türkiye") == tokenize("Ankara, Turkiye")
+
+
+def test_dotted_initialisms_are_joined() -> None:
+    assert tokenize("U.S.") == tokenize("US") == ["us"]
+    assert tokenize("the U.S. forged agreements") == tokenize("the US forged agreements")
+
+
+def test_hyphenated_words_give_parts_and_joined_form() -> None:
+    assert words("counter-terrorism") == ["counter", "terrorism", "counterterrorism"]
+    assert set(tokenize("counterterrorism")) <= set(tokenize("counter-terrorism"))
+    assert set(tokenize("counter terrorism")) <= set(tokenize("counter-terrorism"))
+
+
+def test_possessive_and_curly_apostrophe() -> None:
+    assert words("NATO’s efforts") == words("NATO's efforts") == ["nato", "efforts"]
+
+
+def test_stemming_and_stopwords() -> None:
+    assert tokenize("terrorists") == tokenize("terrorist")
+    assert tokenize("the fight against terrorism") == ["fight", "against", "terror"]
+    # question words are dropped from queries but not from documents
+    assert query_tokens("How many task forces did the US create?") == tokenize("task forces US create")
+    assert "how" in words("How many") and "mani" not in query_tokens("How many")
+
+
+# -- acronyms ------------------------------------------------------------------------------------
+
+
+def test_acronyms_learnt_from_the_article(acronyms: dict[str, str]) -> None:
+    assert acronyms["WMD"] == "weapons of mass destruction"  # written "(WMDs)"
+    assert acronyms["COE-DAT"] == "Centre of Excellence for Defence Against Terrorism"
+    assert acronyms["DHS"] == "Department of Homeland Security"
+    assert acronyms["ICAO"] == "International Civil Aviation Organization"
+    assert acronyms["NATO"] == "North Atlantic Treaty Organization"
+    assert acronyms["EU"] == "European Union"
+    assert acronyms["UN"] == "United Nations"
+    assert acronyms["WMDT"] == "Weapons of Mass Destruction Terrorism"
+
+
+def test_article_5_is_not_an_acronym(acronyms: dict[str, str]) -> None:
+    assert not any("Article" in key or "Article" in value for key, value in acronyms.items())
+    assert not any("collective defence" in value for value in acronyms.values())
+    assert learn_acronyms(["NATO's collective defence clause (Article 5) was invoked."]) == {}
+
+
+def test_schwartz_hearst_rejects_letters_that_do_not_match() -> None:
+    assert schwartz_hearst_long_form("DHS", "The Department of Homeland Security") == "Department of Homeland Security"
+    assert schwartz_hearst_long_form("XYZ", "The Department of Homeland Security") is None
+
+
+def test_first_definition_wins() -> None:
+    found = learn_acronyms(["United Nations (UN) first.", "Unknown Name (UN) later."])
+    assert found == {"UN": "United Nations"}
+
+
+# -- spelling correction --------------------------------------------------------------------------
+
+
+def test_misspelt_words_are_corrected_to_corpus_words(rewriter: QueryRewriter) -> None:
+    assert rewriter.correct_word("terorism") == "terrorism"
+    assert rewriter.correct_word("forses") == "forces"
+    assert rewriter.correct_word("excelence") == "excellence"
+    for corrected in ("terrorism", "forces", "excellence"):
+        assert corrected in rewriter.vocabulary
+
+
+def test_known_short_and_far_words_are_not_corrected(rewriter: QueryRewriter) -> None:
+    assert rewriter.correct_word("nato") is None  # in the corpus
+    assert rewriter.correct_word("nat") is None  # too short
+    assert rewriter.correct_word("2001") is None  # a number
+    assert rewriter.correct_word("sourdough") is None  # nothing within distance 2
+
+
+def test_plan_records_corrections(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("How many task forses did the US set up against terorism?")
+    assert plan.corrections == {"forses": "forces", "terorism": "terrorism"}
+    assert plan.dense_text == "How many task forces did the US set up against terrorism"
+    assert plan.describe() == "spelling: forses→forces, terorism→terrorism"
+    assert plan.answer_type == "number"
+
+
+def test_misspelt_hyphenated_word_is_corrected(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("How many anti-terorism task forces are there?")
+    assert "terrorism" in plan.dense_text
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("How many people took part in NATO's 2021 and 2023 counter-terrorism courses?", "took"),
+        ("Does the real-time information sharing cause delays at the border?", "cause"),
+        ("Where does each Anti-Terrorism Task Force operate?", "operate"),
+        ("Who is the current NATO Secretary General?", "general"),
+    ],
+)
+def test_correctly_spelt_words_are_not_changed(rewriter: QueryRewriter, question: str, word: str) -> None:
+    assert word not in rewriter.plan(question).corrections
+
+
+# -- acronym expansion -----------------------------------------------------------------------------
+
+
+def test_acronym_expands_to_long_form(rewriter: QueryRewriter) -> None:
+    assert rewriter.expand_acronyms("What does WMD stand for?") == ["weapons of mass destruction"]
+    assert rewriter.expand_acronyms("Where is COE-DAT located?") == [
+        "Centre of Excellence for Defence Against Terrorism"
+    ]
+    assert "International Civil Aviation Organization" in rewriter.expand_acronyms("What is ICAO?")
+
+
+def test_long_form_expands_to_acronym(rewriter: QueryRewriter) -> None:
+    assert rewriter.expand_acronyms("abbreviation for the Department of Homeland Security") == ["DHS"]
+    assert "WMD" in rewriter.expand_acronyms("how to stop terrorists getting weapons of mass destruction")
+
+
+def test_no_expansion_when_both_forms_are_written(rewriter: QueryRewriter) -> None:
+    assert rewriter.expand_acronyms("the Department of Homeland Security (DHS)") == []
+
+
+def test_plan_adds_expansions_to_both_queries(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("What does DHS stand for?")
+    assert plan.expansions == ["Department of Homeland Security"]
+    assert plan.dense_text == "What does DHS stand for? Department of Homeland Security"
+    assert {"depart", "homeland", "secur"} <= set(plan.sparse_tokens)
+
+
+def test_expansion_stays_out_of_dense_query_unless_acronym_is_asked(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("What does DHS focus on?")
+    assert plan.expansions == ["Department of Homeland Security"]
+    assert plan.dense_text == "What does DHS focus on?"
+    # BM25 still matches passages that only spell the long form out, at the lower weight
+    assert plan.sparse_tokens.count("homeland") == 1 and plan.sparse_tokens.count("dhs") == 2
+
+
+# -- follow-ups ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many members does it have?", True),
+        ("what about Canada?", True),
+        ("And Canada?", True),
+        ("Who launched it?", True),
+        ("Why?", True),
+        ("How many Anti-Terrorism Task Forces did the US create?", False),
+        ("Where is the Centre of Excellence for Defence Against Terrorism?", False),
+    ],
+)
+def test_leans_on_history(question: str, expected: bool) -> None:
+    assert leans_on_history(question) is expected
+
+
+def test_followup_gets_the_previous_user_turn(rewriter: QueryRewriter) -> None:
+    history = [
+        {"role": "user", "content": "What is the Responsible Cooperators Program?"},
+        {"role": "assistant", "content": "This program incentivises information sharing."},
+    ]
+    plan = rewriter.plan("Who launched it?", history)
+    assert plan.followup_of == "What is the Responsible Cooperators Program?"
+    assert "Responsible Cooperators Program" in plan.dense_text
+    assert {"respons", "cooper", "program"} <= set(plan.sparse_tokens)
+    # a question that stands alone ignores the history
+    alone = rewriter.plan("How many Anti-Terrorism Task Forces did the US create?", history)
+    assert alone.followup_of == "" and "Cooperators" not in alone.dense_text
+
+
+def test_previous_topic_chains_follow_ups() -> None:
+    history = [
+        {"role": "user", "content": "What is COE-DAT?"},
+        {"role": "assistant", "content": "A centre in Ankara."},
+        {"role": "user", "content": "Where is it?"},
+        {"role": "assistant", "content": "Ankara."},
+    ]
+    assert previous_topic(history) == "What is COE-DAT? Where is it?"
+    assert previous_topic(None) == "" and previous_topic([{"role": "assistant", "content": "hi"}]) == ""
+
+
+# -- cleaning and question types ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "\x00\x01"])
+def test_empty_question_is_rejected(question: str) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        clean_question(question, 1000)
+
+
+def test_question_is_normalised() -> None:
+    assert clean_question("  How   many\ttask\nforces?\x07 ", 1000) == ("How many task forces?", [])
+
+
+def test_long_question_is_truncated_with_a_note() -> None:
+    question = "How many task forces " * 100  # 2100 characters
+    text, notes = clean_question(question, 1000)
+    assert 500 < len(text) <= 1000
+    assert question.startswith(text)
+    assert not text.endswith(" ")
+    assert notes == ["The question was longer than 1000 characters and was truncated."]
+
+
+def test_question_of_exactly_max_chars_is_not_truncated() -> None:
+    question = "x" * 1000
+    assert clean_question(question, 1000) == (question, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many Anti-Terrorism Task Forces did the US create?", "number"),
+        ("What is the number of COEs accredited by NATO?", "number"),
+        ("When was the Battlefield Evidence Policy approved?", "date"),
+        ("In what year did NATO invoke Article 5?", "date"),
+        ("Who led the initiative on the Taliban's oppression of women?", "person"),
+        ("Where is COE-DAT located?", "place"),
+        ("Which country hosts the ICI Regional Centre?", "place"),
+        ("What does WMD stand for?", "acronym"),
+        ("What is the abbreviation for the Department of Homeland Security?", "acronym"),
+        ("Describe NATO's counter-terrorism efforts", "other"),
+    ],
+)
+def test_question_type(question: str, expected: str) -> None:
+    assert question_type(question) == expected
