@@ -254,12 +254,6 @@ def test_pack_sentences_fits_everything_in_one_chunk_when_small() -> None:
     assert pack_sentences([], "", 40, approximate_token_count) == []
 
 
-@pytest.mark.xfail(
-    reason="chunking.pack_sentences cuts as soon as a chunk reaches total/ceil(total/max) tokens, so it can "
-    "leave a tiny leftover chunk and use more chunks than needed (sizes 6, 35, 4 with max 40 -> 3 chunks; "
-    "[6], [35, 4] fits), contrary to its docstring 'the fewest near-equal chunks, so no chunk is a tiny leftover'",
-    strict=True,
-)
 def test_pack_sentences_uses_the_fewest_chunks() -> None:
     sentences = [
         " ".join(["six"] * 5) + ".",  # 6 tokens with the counter below

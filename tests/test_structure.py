@@ -157,11 +157,6 @@ def test_markdown_headings() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="structure.is_heading needs a one-line paragraph: a markdown '## Heading' line directly "
-    "followed by its text (no blank line) is glued into a paragraph '## Soil Use loose soil...'",
-    strict=True,
-)
 def test_markdown_heading_directly_followed_by_text() -> None:
     raw = "# Garden Guide\n\nIntro text of the guide.\n\n## Soil\nUse loose soil with plenty of compost.\n"
     result = structure_text(raw)
@@ -175,12 +170,6 @@ def test_tab_separated_table_without_header() -> None:
     assert block_texts(result, "table_row") == ["Members: 32", "Founded: 1949", "Headquarters: Brussels"]
 
 
-@pytest.mark.xfail(
-    reason="structure.parse_table only takes the first line as header when split_table_row() fails "
-    "or it has a '|': a tab-split header 'Characteristic<TAB>Value' becomes a data row and the "
-    "table is named 'Table' (table_name() itself supports 'A\\tB' -> 'A / B')",
-    strict=True,
-)
 def test_tab_separated_table_with_header() -> None:
     raw = (
         "Alliance Facts\n\nSome facts about the alliance follow.\n\nCharacteristic\tValue\nMembers\t32\nFounded\t1949\n"
@@ -206,12 +195,6 @@ def test_markdown_pipe_table() -> None:
     assert "|" not in result.text and "---" not in result.text
 
 
-@pytest.mark.xfail(
-    reason="structure.parse_table counts the '|' characters as words against TABLE_HEADER_MAX_WORDS=6: "
-    "the header of a 3-column pipe table ('| Country | Capital | Population |' = 7 'words') becomes "
-    "a data row 'Country: Capital Population'",
-    strict=True,
-)
 def test_markdown_pipe_table_with_three_columns() -> None:
     raw = (
         "Countries\n\n"

@@ -59,19 +59,15 @@ def pack_sentences(
 ) -> list[list[tuple[int, int]]]:
     """Group consecutive sentence spans into chunks of at most ``max_tokens`` tokens each.
 
-    When a block is too long it is cut into the fewest near-equal chunks, so no chunk is a tiny
-    leftover. A single sentence longer than ``max_tokens`` is a chunk of its own.
+    Greedy filling gives the fewest chunks. A single sentence longer than ``max_tokens`` is a
+    chunk of its own (the model reads its first 256 word pieces).
     """
     sizes = [count_tokens(text[start:end]) for start, end in spans]
-    total = sum(sizes)
-    if total <= max_tokens:
-        return [spans] if spans else []
-    target = total / math.ceil(total / max_tokens)
     chunks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
     current_size = 0
-    for span, size in zip(spans, sizes, strict=False):
-        if current and (current_size + size > max_tokens or current_size >= target):
+    for span, size in zip(spans, sizes, strict=True):
+        if current and current_size + size > max_tokens:
             chunks.append(current)
             current, current_size = [], 0
         current.append(span)

@@ -92,10 +92,11 @@ def parse_table(lines: list[str]) -> tuple[str, list[TableRow]] | None:
     lines = [line for line in lines if not _MD_RULE_RE.match(line)]
     header = ""
     body = lines
-    if lines and split_table_row(lines[0]) is None or (lines and "|" in lines[0]):
+    if lines and (split_table_row(lines[0]) is None or "|" in lines[0] or "\t" in lines[0]):
         first = lines[0]
         no_digits = not any(ch.isdigit() for ch in first)
-        if no_digits and len(first.split()) <= TABLE_HEADER_MAX_WORDS and not _SENTENCE_END_RE.search(first):
+        words_in_cells = first.replace("|", " ").split()
+        if no_digits and len(words_in_cells) <= TABLE_HEADER_MAX_WORDS and not _SENTENCE_END_RE.search(first):
             header, body = first, lines[1:]
     rows = [split_table_row(line) for line in body]
     if len(rows) < 2 or any(row is None for row in rows):
@@ -121,7 +122,12 @@ def paragraphs_of(lines: list[str]) -> list[list[str]]:
     paragraphs: list[list[str]] = []
     current: list[str] = []
     for line in lines:
-        if line.strip():
+        if _MD_HEADING_RE.match(line.strip()):  # a markdown heading is a paragraph of its own
+            if current:
+                paragraphs.append(current)
+            paragraphs.append([line.rstrip()])
+            current = []
+        elif line.strip():
             current.append(line.rstrip())
         elif current:
             paragraphs.append(current)
