@@ -2,7 +2,9 @@
 # Set-up is shared: the virtualenv is created when missing, and the package (with its test
 # extras) is installed again only when pyproject.toml is newer than the stamp file, so re-runs
 # start at once. Override the interpreter with `make PYTHON=python3.12 ...`; pass options to the
-# chat page with `make run ARGS="--port 8000"`.
+# chat page with `make run ARGS="--port 8000"`. The browser test (tests/test_browser.py, also part
+# of `make test`; `make test-browser` runs it alone) drives Debian's /usr/bin/chromium and skips
+# where it is missing: `apt-get install chromium` (.ci/run does this in CI).
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +12,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup run test eval bench
+.PHONY: setup run test test-browser eval bench
 
 setup: $(STAMP)
 
@@ -29,6 +31,9 @@ test: setup
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+test-browser: setup
+	$(BIN)/pytest -q tests/test_browser.py
 
 eval: setup
 	$(BIN)/ctqa eval

@@ -13,6 +13,8 @@ import pytest
 import ctqa
 from ctqa import chat
 from ctqa.answering.extract import NOT_FOUND
+from ctqa.documents import AddReport, DocumentInfo
+from ctqa.ingest.loader import READERS
 from ctqa.types import Answer, Citation
 
 HOSTILE = "<script>alert(1)</script> **bold** [click](javascript:alert(2)) `code` $$x$$ <img src=x onerror=alert(3)>"
@@ -58,14 +60,20 @@ def visible_markup(rendered: str) -> set[str]:
     return {name.lower() for name in re.findall(r"<\s*/?\s*([A-Za-z][A-Za-z0-9]*)", rendered)}
 
 
+# Tags the page's messages may contain; anything else would come from corpus text.
+PAGE_TAGS = {"div", "p", "b", "span", "blockquote", "mark", "br", "sup"}
+
+
 class RecordingQA:
     """Stands in for ``DocumentQA``: answers with the question and records the history it got."""
 
     def __init__(self) -> None:
         self.histories: list[list[dict[str, str]]] = []
+        self.top_ks: list[int] = []
 
     def ask(self, question: str, *, history: list[dict[str, str]] | None = None, top_k: int = 3) -> Answer:
         self.histories.append([dict(m) for m in history or []])
+        self.top_ks.append(top_k)
         return Answer(question=question, text=f"answer to {question}", citations=[], abstained=False, confidence=0.9)
 
 
@@ -100,6 +108,14 @@ def test_highlight_marks_exactly_the_answer_spans() -> None:
     assert rendered == "First sentence. <mark>The answer &lt;here&gt;.</mark> Last one."
 
 
+def test_highlight_joins_consecutive_answer_sentences() -> None:
+    text = "Before. One. Two. After."
+    cited = citation(text, 0, ((8, 12), (13, 17)))
+    assert chat.highlight_passage(cited) == "Before. <mark>One. Two.</mark> After."
+    apart = citation(text, 0, ((0, 7), (13, 17)))
+    assert chat.highlight_passage(apart) == "<mark>Before.</mark> One. <mark>Two.</mark> After."
+
+
 def test_highlight_clips_spans_outside_the_passage() -> None:
     cited = citation("abc def", 10, ((5, 13), (40, 50)))
     assert chat.highlight_passage(cited) == "<mark>abc</mark> def"
@@ -111,7 +127,7 @@ def test_render_answer_escapes_every_corpus_string() -> None:
         question="q?", text=HOSTILE, citations=[cited], abstained=False, confidence=0.8, notes=["<b>note</b>"]
     )
     rendered = chat.render_answer(answer)
-    assert visible_markup(rendered) <= {"div", "p", "b", "span", "blockquote", "mark", "br"}
+    assert visible_markup(rendered) <= PAGE_TAGS
     assert "<script" not in rendered and "<img" not in rendered and "<i>" not in rendered
     assert "**" not in rendered and "](" not in rendered
     assert "\n\n" not in rendered  # one HTML block: markdown is never applied inside it
@@ -120,21 +136,58 @@ def test_render_answer_escapes_every_corpus_string() -> None:
 def test_render_answer_lists_numbered_sources_with_offsets() -> None:
     first = citation("The answer. More.", 40, ((40, 51),), title="Doc One", section="Intro")
     second = citation("Other passage.", 90, title="Doc Two", section="Later", doc_id="two.txt")
-    answer = Answer(question="q?", text="The answer.", citations=[first, second], abstained=False, confidence=0.87)
+    answer = Answer(
+        question="q?",
+        text="The answer.",
+        citations=[first, second],
+        abstained=False,
+        confidence=0.87,
+        sentences=["The answer."],
+    )
     rendered = chat.render_answer(answer)
-    assert rendered.index("The answer.") < rendered.index("Sources") < rendered.index("[1]") < rendered.index("[2]")
-    assert "<b>Doc One</b> — Intro" in rendered and "characters 40–57" in rendered
+    assert rendered.index("The answer.") < rendered.index("Sources") < rendered.index(">1<") < rendered.index(">2<")
+    assert '<b class="ctqa-title">Doc One</b><span class="ctqa-section">Intro</span>' in rendered
+    assert "doc.txt · characters 40–57 · holds the answer" in rendered
+    assert "two.txt · characters 90–104 · also relevant" in rendered
     assert "<mark>The answer.</mark> More." in rendered
-    assert "Confidence: 87%" in rendered
+    assert "Confidence 87%" in rendered
+
+
+def test_each_answer_sentence_carries_the_number_of_its_source() -> None:
+    text = "One fact. Two facts. Other."
+    cited = citation(text, 0, ((0, 9), (10, 20)))
+    answer = Answer(
+        question="q?",
+        text="One fact. Two facts.",
+        citations=[cited],
+        abstained=False,
+        confidence=0.9,
+        sentences=["One fact.", "Two facts."],
+    )
+    marker = '<sup class="ctqa-ref">[1]</sup>'
+    assert chat.render_answer_text(answer) == f"One fact.{marker} Two facts.{marker}"
+
+
+def test_sources_show_the_page_when_present_and_mark_unsupporting_passages() -> None:
+    first = citation("Answer here.", 0, ((0, 12),), page=4, section="Results")
+    related = citation("Nearby text.", 50, supports_answer=False)
+    answer = Answer(question="q?", text="Answer here.", citations=[first, related], abstained=False, confidence=0.7)
+    rendered = chat.render_answer(answer)
+    assert "Results · page 4" in rendered
+    assert "related; does not state the answer" in rendered
+    assert rendered.count("page ") == 1  # the second passage has no page
 
 
 def test_render_declined_answer_says_so_and_marks_closest_passages() -> None:
     closest = citation("Something nearby.", 5, supports_answer=False)
     answer = Answer(question="q?", text=NOT_FOUND, citations=[], abstained=True, confidence=0.01, closest=[closest])
     rendered = chat.render_answer(answer)
-    assert NOT_FOUND in rendered
+    assert NOT_FOUND in rendered and chat.DECLINED_LABEL in rendered
     assert chat.DECLINED_HEADING in rendered and "Sources" not in rendered
-    assert "Something nearby." in rendered
+    assert "Something nearby." in rendered and "does not support an answer" in rendered
+    assert "<mark>" not in rendered and "ctqa-ref" not in rendered  # no highlight, no citation marker
+    hidden = chat.render_answer(answer, show_closest=False)
+    assert NOT_FOUND in hidden and chat.DECLINED_HEADING not in hidden and "Something nearby." not in hidden
 
 
 @pytest.mark.parametrize("message", ["", "   ", "\n"])
@@ -170,6 +223,14 @@ def test_chat_turn_shows_escaped_messages_the_chatbot_accepts() -> None:
     assert [m["role"] for m in shown] == ["user", "assistant", "assistant"] and len(history) == 2
     payload = gr.Chatbot().postprocess(shown)  # the page's Chatbot takes these messages as they are
     assert len(payload.root) == 3
+
+
+def test_settings_reach_the_answerer() -> None:
+    qa = RecordingQA()
+    chat.chat_turn("first?", [], [], qa, 7, True)  # type: ignore[arg-type]
+    chat.chat_turn("second?", [], [], qa, 99, True)  # type: ignore[arg-type]
+    chat.chat_turn("third?", [], [], qa, None, True)  # type: ignore[arg-type]
+    assert qa.top_ks == [7, chat.MAX_TOP_K, chat.TOP_K]
 
 
 def test_history_stores_plain_text_not_html() -> None:
@@ -213,15 +274,54 @@ def test_ask_json_rejects_an_empty_question() -> None:
         chat.ask_json(RefusingQA(), "  ")  # type: ignore[arg-type]
 
 
+def test_examples_include_the_four_faq_questions() -> None:
+    assert set(chat.FAQ_EXAMPLES) == {
+        "How can states cooperate to fight terrorists?",
+        "How do states use diplomacy to fight terrorists?",
+        "How do states use foreign assistance to fight terrorists?",
+        "How do states use law enforcement to fight terrorists?",
+    }
+    assert set(chat.FAQ_EXAMPLES) <= set(chat.EXAMPLES)
+
+
 def test_build_app_has_the_page_parts() -> None:
     demo = chat.build_app(RecordingQA())  # type: ignore[arg-type]
     config = demo.get_config_file()
     text = json.dumps(config, default=repr, ensure_ascii=False)
     for example in chat.EXAMPLES:
         assert json.dumps(example)[1:-1] in text
-    assert "New chat" in text and chat.TITLE in text
+    for part in ("New chat", chat.TITLE, "Settings", "Sources per answer (top-k)", "Documents", "Add to the corpus"):
+        assert part in text
+    upload = next(c for c in config["components"] if c.get("props", {}).get("elem_id") == "ctqa-upload")
+    assert upload["props"]["file_types"] == sorted(READERS)
     public = {dep.get("api_name") for dep in config["dependencies"] if dep.get("api_visibility") == "public"}
-    assert public == {"ask"}
+    assert public == {"ask", "documents"}
+    # Clearing the chat (the chatbot's own button) clears the session's history too.
+    types = {c["id"]: c.get("type") for c in config["components"]}
+    clears = [dep for dep in config["dependencies"] if dep["targets"] and dep["targets"][0][1] == "clear"]
+    assert [[types[o] for o in dep["outputs"]] for dep in clears] == [["state"]]
+
+
+def test_render_documents_escapes_titles_and_names() -> None:
+    rendered = chat.render_documents(
+        [
+            DocumentInfo("a<b>.md", "<script>x</script>", "markdown", 3, 10),
+            DocumentInfo("broken.txt", "", "text", 0, 5, problem="not valid UTF-8 <here>"),
+        ]
+    )
+    assert "<script" not in rendered and "a&lt;b&gt;.md" in rendered
+    assert "not indexed: not valid UTF&#45;8 &lt;here&gt;" in rendered
+    assert "2 documents, 3 passages" in rendered
+    assert visible_markup(rendered) <= {"div", "table", "thead", "tbody", "tr", "th", "td", "span", "br", "p"}
+
+
+def test_describe_add_reports_passages_and_refusals() -> None:
+    report = AddReport(added=["bees.md"], rejected={"x.exe": ".exe files cannot be added"})
+    lines, errors = chat.describe_add(report, [DocumentInfo("bees.md", "Bees", "markdown", 2, 100)])
+    assert lines == ["Added bees.md (2 passages); you can ask about it now."]
+    assert errors == ["x.exe was not added: .exe files cannot be added"]
+    status = chat.render_status(lines, ["<b>bad</b>"])
+    assert "<b>bad" not in status and 'class="ctqa-error"' in status
 
 
 # -- slow: a real index ------------------------------------------------------------------------
@@ -246,7 +346,7 @@ def test_answer_from_a_hostile_document_is_escaped(qa: ctqa.DocumentQA) -> None:
     assert "<script" not in rendered and "**" not in rendered and "](" not in rendered
     assert "&lt;script&gt;alert" in rendered
     assert "<mark>" in rendered and "Lab Safety" in rendered
-    assert visible_markup(rendered) <= {"div", "p", "b", "span", "blockquote", "mark", "br"}
+    assert visible_markup(rendered) <= PAGE_TAGS
 
 
 @pytest.mark.slow
@@ -289,5 +389,9 @@ def test_served_page_answers_through_the_ask_api(qa: ctqa.DocumentQA) -> None:
         assert "1822" in follow_up["text"]
         with pytest.raises(Exception, match="empty"):
             client.predict("   ", "[]", api_name="/ask")
+        assert len(client.predict("Who invented the Fresnel lens?", "[]", 1, api_name="/ask")["citations"]) == 1
+        listed = {document["doc_id"]: document for document in client.predict(api_name="/documents")}
+        assert set(listed) == {"lab.md", "lighthouses.txt"}
+        assert listed["lighthouses.txt"]["title"] == "Lighthouses" and listed["lighthouses.txt"]["passages"] >= 1
     finally:
         demo.close()

@@ -34,8 +34,8 @@ def corpus(tmp_path: Path) -> Path:
     write(root / ".hidden.txt", "Hidden Notes\n\nThis file must not be read.\n")
     write(root / ".git" / "notes.txt", "Git Notes\n\nNot a document either.\n")
     write(root / "drafts" / ".secret" / "plan.md", "# Plan\n\nNot read: inside a hidden folder.\n")
-    write(root / "report.pdf", b"%PDF-1.4 not supported")
-    write(root / "notes.docx", b"PK\x03\x04 not supported")
+    write(root / "report.xlsx", b"PK\x03\x04 not supported")
+    write(root / "notes.doc", b"\xd0\xcf\x11\xe0 not supported (old binary Word)")
     write(root / "README", "No suffix, not read.\n")
     return root
 

@@ -19,6 +19,7 @@ from ctqa.errors import (  # noqa: E402
     IndexCorruptError,
     IndexMissingError,
     IndexStaleError,
+    IndexWriteError,
 )
 from ctqa.qa import DocumentQA, ask  # noqa: E402
 from ctqa.types import Answer, Citation, Passage  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexMissingError",
     "IndexStaleError",
+    "IndexWriteError",
     "Passage",
     "__version__",
     "ask",

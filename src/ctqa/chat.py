@@ -1,24 +1,30 @@
 """The chat page: a Gradio app that answers questions over one ``DocumentQA``, with sources.
 
-The page's logic is the pure function ``respond`` (a question and this session's plain-text
-history in, the rendered reply and the new history out), so it is tested without a browser;
-``build_app`` only wires it to components, and ``launch`` serves the page.
+The page's logic is pure functions (``respond``, ``chat_turn``, ``render_answer``,
+``render_documents``) tested without a browser; ``build_app`` only wires them to components,
+and ``launch`` serves the page. Adding and removing documents is ``ctqa.documents``.
 
-Two rules hold for everything shown:
+Three rules hold for everything shown:
 
-* **Corpus text is never markup.** Every string that comes from a document, the question or
-  the history goes through ``escape_text`` (``html.escape`` plus markdown punctuation as
-  character references) before it is put in the HTML of a message, so a document holding
-  ``<script>`` or ``[a link](...)`` is shown as those characters.
+* **Corpus text is never markup.** Every string that comes from a document, a file name, the
+  question or the history goes through ``escape_text`` (``html.escape`` plus markdown
+  punctuation as character references) before it is put in the HTML of a message, so a
+  document holding ``<script>`` or ``[a link](...)`` is shown as those characters.
 * **History belongs to one browser session.** It lives in a ``gr.State`` of plain
   ``{"role", "content"}`` messages (the answer text, not the rendered HTML), which is what
   ``DocumentQA.ask`` reads to resolve follow-up questions; nothing is kept at module level.
+  The settings (top-k, closest passages) are components, so they are per session too.
+* **An answer shows where it comes from.** Each answer sentence carries the number of its
+  source; the sources list gives title, section, page (for paged formats) and the quoted
+  passage with the answer sentences highlighted. A declined answer says so; its closest
+  passages, if shown, are headed as not answering the question.
 
-The same answering is exposed as the API endpoint ``/ask``::
+Named API endpoints (Gradio queue; see README, "Chat page and its API")::
 
     from gradio_client import Client
-    answer = Client("http://127.0.0.1:7860/").predict("What does WMD stand for?", "[]", api_name="/ask")
-    # answer is Answer.to_dict(): {"text": ..., "citations": [...], "abstained": ..., ...}
+    client = Client("http://127.0.0.1:7860/")
+    answer = client.predict("What does WMD stand for?", "[]", api_name="/ask")  # Answer.to_dict()
+    documents = client.predict(api_name="/documents")  # [{"doc_id", "title", "passages", ...}]
 """
 
 from __future__ import annotations
@@ -27,10 +33,21 @@ import html
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from ctqa.documents import (
+    MAX_UPLOAD_BYTES,
+    AddReport,
+    DocumentInfo,
+    add_documents,
+    allowed_suffixes,
+    list_documents,
+    remove_document,
+)
 from ctqa.errors import CtqaError
 from ctqa.qa import DocumentQA
 from ctqa.types import Answer, Citation
@@ -41,27 +58,49 @@ Message = dict[str, str]
 
 TITLE = "ctqa — ask your documents"
 DESCRIPTION = (
-    "Ask a question about the documents in the corpus. Answers are sentences copied verbatim "
-    "from the documents, each with its sources; when the documents do not hold the answer, "
-    "ctqa says so instead of guessing. Everything runs on this machine."
+    "Answers are sentences quoted from your documents, each numbered with its source. When the "
+    "documents do not hold the answer, ctqa says so instead of guessing. Everything runs on this machine."
 )
+# The four questions of the article's FAQ first, then questions about facts, places and acronyms.
+FAQ_EXAMPLES = [
+    "How can states cooperate to fight terrorists?",
+    "How do states use diplomacy to fight terrorists?",
+    "How do states use foreign assistance to fight terrorists?",
+    "How do states use law enforcement to fight terrorists?",
+]
 EXAMPLES = [
+    *FAQ_EXAMPLES,
     "How many Anti-Terrorism Task Forces did the US create?",
     "Where is the Centre of Excellence for Defence Against Terrorism?",
     "What does WMD stand for?",
-    "How do states use foreign assistance to fight terrorists?",
 ]
 EMPTY_PROMPT = "Please type a question about the documents, for example one of the examples below the chat."
-DECLINED_HEADING = "Closest passages (not an answer)"
+CHAT_PLACEHOLDER = (
+    "**Ask a question about your documents.**\n\n"
+    "Answers are quoted from the documents, with numbered sources you can check."
+)
+SOURCES_HEADING = "Sources"
+DECLINED_LABEL = "No answer in the documents."
+DECLINED_HEADING = "Closest passages — they do not answer the question"
+SOURCE_ROLES = {
+    "answer": "holds the answer",
+    "supporting": "also relevant",
+    "related": "related; does not state the answer",
+    "closest": "does not support an answer",
+}
 
-# Citations shown per answer (the API's ``top_k`` default too).
+# Citations shown per answer by default (the page's slider and the API's ``top_k``).
 TOP_K = 3
+# The slider's upper end: more than 10 quoted passages bury the answer.
+MAX_TOP_K = 10
 # Events answered at once. The embedding model serialises its own calls, but retrieval and
 # sentence scoring run in parallel; 4 keeps a small CPU busy without queueing users behind
 # one slow question. Further requests wait in Gradio's queue. The page and the /ask API share
 # one concurrency group (CONCURRENCY_ID), so the limit holds for both together.
 CONCURRENCY_LIMIT = 4
 CONCURRENCY_ID = "answer"
+# Index changes (uploads, removals) run one at a time: each rebuilds the index.
+INDEXING_ID = "indexing"
 # Plain messages kept per session: ``DocumentQA.ask`` only reads the last user turns, so older
 # messages would only grow the state sent back and forth with every event.
 MAX_HISTORY_MESSAGES = 20
@@ -70,10 +109,59 @@ MAX_HISTORY_MESSAGES = 20
 # sees plain characters (no emphasis, links, code, tables or LaTeX from corpus text).
 _MARKDOWN_PUNCTUATION = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()!|~$:+-"})
 
+# After an answer arrives, scroll the conversation so the new question sits at its top and the
+# answer starts right under it (Gradio's autoscroll would show the end of the sources list).
+SCROLL_TO_LATEST_JS = """
+() => { setTimeout(() => {
+  const log = document.querySelector('#ctqa-chat [role=log]');
+  const answers = document.querySelectorAll('#ctqa-chat .ctqa-message');
+  if (!log || !answers.length) { return; }
+  const rows = document.querySelectorAll('#ctqa-chat .user-row');
+  const target = rows.length ? rows[rows.length - 1] : answers[answers.length - 1];
+  log.scrollTop += target.getBoundingClientRect().top - log.getBoundingClientRect().top;
+}, 50); }
+"""
+
+THEME = gr.themes.Default(primary_hue="blue", secondary_hue="slate", neutral_hue="slate")
+
 CSS = """
-.ctqa-message blockquote { margin: 0.25em 0 0.75em 0; padding-left: 0.75em; border-left: 3px solid #bbb; }
-.ctqa-message mark { padding: 0 0.1em; }
-.ctqa-meta { color: #666; font-size: 0.9em; }
+.gradio-container { max-width: 1320px !important; margin: 0 auto !important; }
+#ctqa-header h1 { font-size: 1.6em; margin: 0.2em 0 0.1em 0; }
+#ctqa-header p { margin: 0 0 0.4em 0; color: var(--body-text-color-subdued); max-width: 60em; }
+.ctqa-message { line-height: 1.55; }
+/* The theme's Source Sans Pro at weight 600 lacks some capitals here ("A" falls back to
+   another font), so ctqa's bold text uses the system sans-serif. */
+.ctqa-message b, .ctqa-heading, .ctqa-num { font-family: ui-sans-serif, system-ui, sans-serif; font-weight: 600; }
+.ctqa-message p { margin: 0 0 0.4em 0 !important; }
+.ctqa-answer-text { font-size: 1.05em; }
+.ctqa-ref { color: var(--color-accent); font-weight: 600; font-size: 0.72em; margin-left: 0.15em; }
+.ctqa-meta { color: var(--body-text-color-subdued); font-size: 0.82em; }
+.ctqa-heading { font-weight: 600; font-size: 0.75em; letter-spacing: 0.06em; text-transform: uppercase;
+  color: var(--body-text-color-subdued); margin: 1em 0 0.3em 0 !important; }
+.ctqa-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.6em 0.85em 0.3em 0.85em;
+  margin: 0.45em 0; background: var(--background-fill-secondary); }
+.ctqa-source-head { font-size: 0.9em; line-height: 1.4; margin: 0 0 0.45em 0 !important; }
+.ctqa-title { font-weight: 600; }
+.ctqa-num { display: inline-block; min-width: 1.5em; padding: 0 0.3em; margin-right: 0.45em; border-radius: 4px;
+  background: var(--color-accent); color: white; font-size: 0.85em; font-weight: 600; text-align: center; }
+.ctqa-section { display: block; color: var(--body-text-color-subdued); margin-left: 2.1em; }
+.ctqa-quote { margin: 0 0 0.4em 0 !important; padding: 0.1em 0 0.1em 0.8em !important;
+  border-left: 3px solid var(--color-accent) !important; font-family: Georgia, "Times New Roman", serif;
+  font-size: 0.95em; line-height: 1.5; color: var(--body-text-color); }
+.ctqa-quote mark { background: #fde68a; color: inherit; padding: 0.05em 0.1em; border-radius: 2px; }
+.ctqa-declined .ctqa-answer-text { color: var(--body-text-color-subdued); }
+.ctqa-closest .ctqa-source { border-style: dashed; background: transparent; }
+.ctqa-closest .ctqa-num { background: var(--body-text-color-subdued); }
+.ctqa-closest .ctqa-quote { border-left-color: var(--border-color-primary) !important; }
+.ctqa-documents table { width: 100%; border-collapse: collapse; font-size: 0.9em; border: none !important; }
+.ctqa-documents tr, .ctqa-documents th, .ctqa-documents td { border: none !important; border-bottom: 1px solid var(--border-color-primary) !important;
+  padding: 0.35em 0.4em !important; background: transparent !important; text-align: left; vertical-align: top; }
+.ctqa-documents th { font-weight: 600; color: var(--body-text-color-subdued); font-size: 0.85em; }
+.ctqa-documents .ctqa-count { text-align: right !important; white-space: nowrap; }
+.ctqa-documents .ctqa-doc-id { font-family: var(--font-mono); font-size: 0.82em; color: var(--body-text-color-subdued);
+  word-break: break-all; }
+.ctqa-status ul { margin: 0.2em 0; padding-left: 1.1em; font-size: 0.9em; }
+.ctqa-status .ctqa-error { color: var(--error-text-color, #b91c1c); }
 """
 
 
@@ -88,12 +176,26 @@ def escape_text(text: str) -> str:
     return "<br>".join(escaped.splitlines())
 
 
+def _merged_spans(citation: Citation) -> list[tuple[int, int]]:
+    """The answer spans, sorted, with neighbours apart only by white space joined into one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(citation.answer_spans):
+        if merged:
+            gap = citation.text[merged[-1][1] - citation.start : start - citation.start]
+            if start >= merged[-1][1] and not gap.strip():
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+                continue
+        merged.append((start, end))
+    return merged
+
+
 def highlight_passage(citation: Citation) -> str:
-    """The escaped passage of ``citation`` with its answer sentences wrapped in ``<mark>``."""
+    """The escaped passage of ``citation`` with its answer sentences wrapped in ``<mark>``
+    (consecutive sentences in one mark)."""
     text = citation.text
     pieces: list[str] = []
     position = 0
-    for start, end in sorted(citation.answer_spans):
+    for start, end in _merged_spans(citation):
         local_start = max(start - citation.start, position)
         local_end = min(end - citation.start, len(text))
         if local_end <= local_start:
@@ -105,38 +207,87 @@ def highlight_passage(citation: Citation) -> str:
     return "".join(pieces)
 
 
-def _citation_header(number: int, citation: Citation) -> str:
-    where = [f"<b>{escape_text(citation.title or citation.doc_id)}</b>"]
-    if citation.section:
-        where.append(escape_text(citation.section))
+def _marker(number: int) -> str:
+    return f'<sup class="ctqa-ref">[{number}]</sup>'
+
+
+def _source_role(number: int, citation: Citation, declined: bool) -> str:
+    if declined:
+        return SOURCE_ROLES["closest"]
+    if number == 1:
+        return SOURCE_ROLES["answer"]
+    return SOURCE_ROLES["supporting" if citation.supports_answer else "related"]
+
+
+def render_source(number: int, citation: Citation, *, declined: bool = False) -> str:
+    """One numbered source: title, then section · page, the quoted passage, then where it is."""
+    head = [f'<span class="ctqa-num">{number}</span><b class="ctqa-title">{escape_text(citation.title or citation.doc_id)}</b>']
+    where = [escape_text(citation.section)] if citation.section else []
     if citation.page is not None:
         where.append(f"page {int(citation.page)}")
-    location = f"{escape_text(citation.doc_id)}, characters {int(citation.start)}–{int(citation.end)}"
-    return f'<p><b>[{number}]</b> {" — ".join(where)} <span class="ctqa-meta">({location})</span></p>'
+    if where:
+        head.append(f'<span class="ctqa-section">{" · ".join(where)}</span>')
+    location = (
+        f"{escape_text(citation.doc_id)} · characters {int(citation.start)}–{int(citation.end)}"
+        f" · {_source_role(number, citation, declined)}"
+    )
+    return (
+        '<div class="ctqa-source">'
+        f'<p class="ctqa-source-head">{"".join(head)}</p>'
+        f'<blockquote class="ctqa-quote">{highlight_passage(citation)}</blockquote>'
+        f'<p class="ctqa-meta">{location}</p>'
+        "</div>"
+    )
 
 
-def render_citations(heading: str, citations: Sequence[Citation]) -> str:
+def render_citations(heading: str, citations: Sequence[Citation], *, declined: bool = False) -> str:
     """A numbered list of passages under ``heading`` (ctqa's own text): origin and quoted text."""
-    parts = [f"<p><b>{html.escape(heading)}</b></p>"]
-    for number, citation in enumerate(citations, start=1):
-        parts.append(_citation_header(number, citation))
-        parts.append(f"<blockquote>{highlight_passage(citation)}</blockquote>")
+    kind = "ctqa-closest" if declined else "ctqa-sources"
+    parts = [f'<div class="{kind}">', f'<p class="ctqa-heading">{html.escape(heading)}</p>']
+    parts.extend(render_source(number, c, declined=declined) for number, c in enumerate(citations, start=1))
+    parts.append("</div>")
     return "\n".join(parts)
 
 
-def render_answer(answer: Answer) -> str:
-    """The assistant message for ``answer``: the answer sentences, then its sources.
+def render_answer_text(answer: Answer) -> str:
+    """The answer sentences, escaped, each followed by the number of its source (``[1]``)."""
+    sentences = answer.sentences or [answer.text]
+    if not answer.citations:
+        return " ".join(escape_text(sentence) for sentence in sentences)
+    return " ".join(escape_text(sentence) + _marker(1) for sentence in sentences)
 
-    A declined answer says so and lists the closest passages, marked as not answering.
-    The result is one HTML block without blank lines (so markdown never applies inside it).
+
+def _rewritten(answer: Answer) -> bool:
+    """True when the retrieval query is not just the question (a follow-up, acronyms, spelling)."""
+    return bool(answer.query) and " ".join(answer.query.split()) != " ".join(answer.question.split())
+
+
+def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
+    """The assistant message for ``answer``: the answer sentences with markers, then its sources.
+
+    A declined answer says so and, when ``show_closest``, lists the closest passages under a
+    heading saying they do not answer. The result is one HTML block without blank lines (so
+    markdown never applies inside it).
     """
-    parts = ['<div class="ctqa-message">', f"<p>{escape_text(answer.text)}</p>"]
     if answer.abstained:
-        if answer.closest:
-            parts.append(render_citations(DECLINED_HEADING, answer.closest))
+        parts = [
+            '<div class="ctqa-message ctqa-declined">',
+            f'<p class="ctqa-answer-text"><b>{html.escape(DECLINED_LABEL)}</b> {escape_text(answer.text)}</p>',
+        ]
+        if _rewritten(answer):
+            # A decline carries no "Searched with ..." note; show what was looked for instead,
+            # so a follow-up that was misread is visible.
+            parts.append(f'<p class="ctqa-meta ctqa-query">Searched for: {escape_text(answer.query)}</p>')
+        if show_closest and answer.closest:
+            parts.append(render_citations(DECLINED_HEADING, answer.closest, declined=True))
     else:
-        parts.append(f'<p class="ctqa-meta">Confidence: {answer.confidence:.0%}</p>')
-        parts.append(render_citations("Sources", answer.citations))
+        parts = [
+            '<div class="ctqa-message ctqa-answered">',
+            f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>',
+            f'<p class="ctqa-meta">Confidence {answer.confidence:.0%}</p>',
+        ]
+        if answer.citations:
+            parts.append(render_citations(SOURCES_HEADING, answer.citations))
     parts.extend(f'<p class="ctqa-meta">{escape_text(note)}</p>' for note in answer.notes)
     parts.append("</div>")
     return "\n".join(parts)
@@ -148,9 +299,14 @@ def render_notice(text: str) -> str:
 
 
 def respond(
-    message: str, plain_history: list[Message], qa: DocumentQA, *, top_k: int = TOP_K
+    message: str,
+    plain_history: list[Message],
+    qa: DocumentQA,
+    *,
+    top_k: int = TOP_K,
+    show_closest: bool = True,
 ) -> tuple[str, list[Message]]:
-    """Answer ``message`` in the conversation ``plain_history``; the page's whole logic.
+    """Answer ``message`` in the conversation ``plain_history``; the chat's whole logic.
 
     Args:
         message: what the user typed.
@@ -158,6 +314,7 @@ def respond(
             not modified.
         qa: the question answerer.
         top_k: citations per answer.
+        show_closest: list the closest passages under a declined answer.
 
     Returns:
         ``(rendered, new_history)``: the assistant message as escaped HTML, and the history with
@@ -166,25 +323,41 @@ def respond(
     if not isinstance(message, str) or not message.strip():
         return render_notice(EMPTY_PROMPT), list(plain_history)
     try:
-        answer = qa.ask(message, history=list(plain_history), top_k=top_k)
+        answer = qa.ask(message, history=list(plain_history), top_k=_clamp_top_k(top_k))
     except CtqaError as error:
         logger.warning("question failed: %s", error)
         return render_notice(f"Sorry, the documents cannot be searched right now: {error}"), list(plain_history)
     except ValueError as error:
         return render_notice(str(error)), list(plain_history)
+    except Exception:  # the page must answer whatever broke; the log keeps the traceback
+        logger.exception("question failed unexpectedly: %r", message[:200])
+        return render_notice("Sorry, something went wrong while answering; please try again."), list(plain_history)
     turn = [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
-    return render_answer(answer), [*plain_history, *turn][-MAX_HISTORY_MESSAGES:]
+    return render_answer(answer, show_closest=show_closest), [*plain_history, *turn][-MAX_HISTORY_MESSAGES:]
+
+
+def _clamp_top_k(top_k: Any) -> int:
+    """The slider's value as an int in 1..MAX_TOP_K (a missing or odd value gives ``TOP_K``)."""
+    try:
+        return min(max(int(top_k), 1), MAX_TOP_K)
+    except (TypeError, ValueError):
+        return TOP_K
 
 
 def chat_turn(
-    message: str, shown: list[dict[str, Any]], plain_history: list[Message], qa: DocumentQA
+    message: str,
+    shown: list[dict[str, Any]],
+    plain_history: list[Message],
+    qa: DocumentQA,
+    top_k: int = TOP_K,
+    show_closest: bool = True,
 ) -> tuple[str, list[dict[str, Any]], list[Message]]:
     """One submit on the page: ``(textbox, chatbot messages, plain history)`` after ``message``.
 
     ``shown`` is the Chatbot's value (escaped/rendered messages, for display only); the
     textbox is cleared. An empty message adds only the assistant's prompt.
     """
-    rendered, new_history = respond(message, plain_history, qa)
+    rendered, new_history = respond(message, plain_history, qa, top_k=top_k, show_closest=show_closest)
     shown = list(shown or [])
     if isinstance(message, str) and message.strip():
         shown.append({"role": "user", "content": escape_text(message.strip())})
@@ -221,12 +394,12 @@ def ask_json(qa: DocumentQA, question: str, history_json: str = "[]", *, top_k: 
     without the citations' ``path`` (see below).
 
     Raises:
-        ValueError: empty question or malformed history.
+        ValueError: empty question, malformed history or ``top_k`` out of 1..20.
         CtqaError: the index cannot be loaded or built.
     """
     if not isinstance(question, str) or not question.strip():
         raise ValueError("the question is empty; send a question about the documents")
-    data = qa.ask(question, history=parse_history(history_json), top_k=top_k).to_dict()
+    data = qa.ask(question, history=parse_history(history_json), top_k=int(top_k)).to_dict()
     for passage in (*data["citations"], *data["closest"]):
         # The server's absolute file path is left out: ``doc_id`` names the document, and
         # gradio_client (2.x, talking to Gradio 6) takes any dict with a "path" string for a file
@@ -235,66 +408,241 @@ def ask_json(qa: DocumentQA, question: str, history_json: str = "[]", *, top_k: 
     return data
 
 
+# -- documents panel ------------------------------------------------------------------------
+
+
+def render_documents(documents: Sequence[DocumentInfo]) -> str:
+    """The corpus as an escaped HTML table: title and file, passages (or why it is not indexed)."""
+    if not documents:
+        return '<div class="ctqa-documents"><p class="ctqa-meta">No documents yet.</p></div>'
+    total = sum(document.passages for document in documents)
+    rows = []
+    for document in documents:
+        title = escape_text(document.title or document.doc_id)
+        count = str(document.passages) if not document.problem else f"not indexed: {escape_text(document.problem)}"
+        rows.append(
+            f"<tr><td>{title}<br><span class=\"ctqa-doc-id\">{escape_text(document.doc_id)}</span></td>"
+            f'<td class="ctqa-count">{count}</td></tr>'
+        )
+    summary = f"{len(documents)} document{'s' if len(documents) != 1 else ''}, {total} passages"
+    return (
+        '<div class="ctqa-documents"><table><thead><tr><th>Document</th><th class="ctqa-count">Passages</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<p class="ctqa-meta">{summary}</p></div>'
+    )
+
+
+def render_status(lines: Sequence[str], errors: Sequence[str] = ()) -> str:
+    """A short escaped status report of an upload or removal (errors shown as such)."""
+    items = [f"<li>{escape_text(line)}</li>" for line in lines]
+    items += [f'<li class="ctqa-error">{escape_text(line)}</li>' for line in errors]
+    return f'<div class="ctqa-status"><ul>{"".join(items)}</ul></div>' if items else ""
+
+
+def describe_add(report: AddReport, documents: Sequence[DocumentInfo]) -> tuple[list[str], list[str]]:
+    """Status lines for an upload: each added document with its passage count, each refusal."""
+    counts = {document.doc_id: document.passages for document in documents}
+    lines = [f"Added {doc_id} ({counts.get(doc_id, 0)} passages); you can ask about it now." for doc_id in report.added]
+    errors = [f"{name} was not added: {reason}" for name, reason in report.rejected.items()]
+    return lines, errors
+
+
+def _upload_paths(files: Any) -> list[tuple[Path, str]]:
+    """``(path, name the user gave)`` of the gr.File value; Gradio keeps the original file name."""
+    if not files:
+        return []
+    items = files if isinstance(files, list) else [files]
+    paths = [Path(str(item)) for item in items]  # type="filepath": each item is a path string
+    return [(path, path.name) for path in paths]
+
+
+def _documents_view(qa: DocumentQA) -> tuple[str, Any, list[DocumentInfo], str]:
+    """The documents table, the remove dropdown's new choices, the list, and an error ("" if none)."""
+    try:
+        documents = list_documents(qa)
+    except CtqaError as error:
+        logger.warning("documents cannot be listed: %s", error)
+        return render_documents([]), gr.update(choices=[], value=None), [], str(error)
+    choices = [document.doc_id for document in documents]
+    return render_documents(documents), gr.update(choices=choices, value=None), documents, ""
+
+
 def build_app(qa: DocumentQA) -> gr.Blocks:
     """The chat page over ``qa``, with its queue enabled (``CONCURRENCY_LIMIT`` at once)."""
+    suffixes = allowed_suffixes()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {TITLE}\n\n{DESCRIPTION}")
-        chatbot = gr.Chatbot(
-            label="Conversation",
-            height=560,
-            sanitize_html=True,
-            allow_tags=False,
-            latex_delimiters=[],
-            feedback_options=None,
-            buttons=["copy"],
+        gr.HTML(
+            f"<h1>{html.escape(TITLE)}</h1><p>{html.escape(DESCRIPTION)}</p>",
+            elem_id="ctqa-header",
+            js_on_load=None,
         )
-        plain_history = gr.State([])
-        with gr.Row():
-            question = gr.Textbox(
-                show_label=False,
-                placeholder="Ask a question about the documents…",
-                autofocus=True,
-                scale=5,
-                submit_btn=True,
-            )
-            new_chat = gr.Button("New chat", variant="secondary", scale=1)
-        gr.Examples(examples=[[example] for example in EXAMPLES], inputs=[question], label="Examples")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=480):
+                chatbot = gr.Chatbot(
+                    label="Conversation",
+                    elem_id="ctqa-chat",
+                    height=640,
+                    layout="panel",
+                    autoscroll=False,  # SCROLL_TO_LATEST_JS instead
+                    placeholder=CHAT_PLACEHOLDER,
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    # No per-message copy button: it would copy the rendered HTML, not the text.
+                    buttons=[],
+                )
+                plain_history = gr.State([])
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        show_label=False,
+                        placeholder="Ask a question about the documents…",
+                        autofocus=True,
+                        scale=6,
+                        submit_btn=True,
+                        elem_id="ctqa-question",
+                    )
+                    new_chat = gr.Button("New chat", variant="secondary", scale=1, min_width=110)
+                examples = gr.Examples(
+                    examples=[[example] for example in EXAMPLES],
+                    inputs=[question],
+                    label="Examples (click one to ask it)",
+                    examples_per_page=len(EXAMPLES),
+                )
+            with gr.Column(scale=2, min_width=320):
+                with gr.Accordion("Settings", open=True):
+                    top_k = gr.Slider(
+                        minimum=1,
+                        maximum=MAX_TOP_K,
+                        step=1,
+                        value=TOP_K,
+                        label="Sources per answer (top-k)",
+                        elem_id="ctqa-top-k",
+                    )
+                    show_closest = gr.Checkbox(
+                        value=True, label="Show the closest passages when there is no answer", elem_id="ctqa-closest"
+                    )
+                with gr.Accordion("Documents", open=True):
+                    documents_table = gr.HTML(render_documents([]), elem_id="ctqa-documents", js_on_load=None)
+                    upload = gr.File(
+                        label=f"Add documents ({', '.join(suffixes)}; up to {MAX_UPLOAD_BYTES // 2**20} MB each)",
+                        file_count="multiple",
+                        file_types=suffixes,
+                        type="filepath",
+                        elem_id="ctqa-upload",
+                        height=150,
+                    )
+                    add_button = gr.Button("Add to the corpus", variant="primary", size="md", elem_id="ctqa-add")
+                    status = gr.HTML("", elem_id="ctqa-status", js_on_load=None)
+                    remove_choice = gr.Dropdown(
+                        choices=[],
+                        label="Remove a document",
+                        info="Deletes the file from the corpus folder and its passages from the index.",
+                        elem_id="ctqa-remove-choice",
+                    )
+                    remove_button = gr.Button("Remove", variant="stop", size="sm", elem_id="ctqa-remove")
 
         def on_submit(
-            message: str, shown: list[dict[str, Any]], history: list[Message]
+            message: str, shown: list[dict[str, Any]], history: list[Message], k: int, closest: bool
         ) -> tuple[str, list[dict[str, Any]], list[Message]]:
-            return chat_turn(message, shown, history, qa)
+            return chat_turn(message, shown, history, qa, k, closest)
 
+        chat_inputs = [question, chatbot, plain_history, top_k, show_closest]
+        chat_outputs = [question, chatbot, plain_history]
         question.submit(
-            on_submit,
-            inputs=[question, chatbot, plain_history],
-            outputs=[question, chatbot, plain_history],
-            api_visibility="private",
-            concurrency_id=CONCURRENCY_ID,
-        )
+            on_submit, chat_inputs, chat_outputs, api_visibility="private", concurrency_id=CONCURRENCY_ID
+        ).then(None, js=SCROLL_TO_LATEST_JS, api_visibility="private", queue=False)
+        # A click on an example puts it in the textbox (Gradio's own event), then asks it.
+        examples.load_input_event.then(
+            on_submit, chat_inputs, chat_outputs, api_visibility="private", concurrency_id=CONCURRENCY_ID
+        ).then(None, js=SCROLL_TO_LATEST_JS, api_visibility="private", queue=False)
         new_chat.click(
             lambda: ("", [], []),
             outputs=[question, chatbot, plain_history],
             api_visibility="private",
             queue=False,
         )
+        # The chatbot's own "Clear" button empties what is shown; the history must go with it,
+        # or a follow-up would still lean on the cleared conversation.
+        chatbot.clear(lambda: [], outputs=[plain_history], api_visibility="private", queue=False)
 
-        def ask(question: str, history_json: str = "[]") -> dict:
+        def on_load() -> tuple[str, Any, str]:
+            table, choices, _, problem = _documents_view(qa)
+            return table, choices, render_status([], [problem] if problem else [])
+
+        def on_add(files: Any, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, Any, str, Any]:  # noqa: B008
+            uploads = _upload_paths(files)
+            if not uploads:
+                table, choices, _, _ = _documents_view(qa)
+                return table, choices, render_status([], ["Choose one or more files first."]), gr.update()
+            try:
+                report = add_documents(qa, uploads, progress=lambda fraction, text: progress(fraction, desc=text))
+            except CtqaError as error:
+                table, choices, _, _ = _documents_view(qa)
+                return table, choices, render_status([], [str(error)]), None
+            table, choices, documents, problem = _documents_view(qa)
+            lines, errors = describe_add(report, documents)
+            return table, choices, render_status(lines, [*errors, *([problem] if problem else [])]), None
+
+        def on_remove(doc_id: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, Any, str]:  # noqa: B008
+            if not doc_id:
+                table, choices, _, _ = _documents_view(qa)
+                return table, choices, render_status([], ["Choose the document to remove first."])
+            try:
+                report = remove_document(qa, doc_id, progress=lambda fraction, text: progress(fraction, desc=text))
+            except CtqaError as error:
+                table, choices, _, _ = _documents_view(qa)
+                return table, choices, render_status([], [str(error)])
+            table, choices, _, _ = _documents_view(qa)
+            return table, choices, render_status([f"Removed {doc_id}; {report.passages} passages remain indexed."])
+
+        demo.load(on_load, outputs=[documents_table, remove_choice, status], api_visibility="private")
+        add_button.click(
+            on_add,
+            inputs=[upload],
+            outputs=[documents_table, remove_choice, status, upload],
+            api_visibility="private",
+            concurrency_id=INDEXING_ID,
+            concurrency_limit=1,
+        )
+        remove_button.click(
+            on_remove,
+            inputs=[remove_choice],
+            outputs=[documents_table, remove_choice, status],
+            api_visibility="private",
+            concurrency_id=INDEXING_ID,
+            concurrency_limit=1,
+        )
+
+        def ask(question: str, history_json: str = "[]", top_k: int = TOP_K) -> dict:
             """Answer a question from the documents.
 
             Args:
                 question: the question.
                 history_json: earlier turns as a JSON list of {"role": "user"|"assistant", "content": text}.
+                top_k: citations to return, 1 to 20.
 
             Returns:
                 The answer as a dict (Answer.to_dict()): text, citations with offsets, abstained, confidence.
             """
             try:
-                return ask_json(qa, question, history_json)
+                return ask_json(qa, question, history_json, top_k=top_k)
             except (ValueError, CtqaError) as error:
                 raise gr.Error(str(error)) from error
 
+        def documents() -> list[dict]:
+            """The documents of the corpus.
+
+            Returns:
+                One dict per file: doc_id, title, format, passages (indexed), size_bytes, problem ("" when indexed).
+            """
+            try:
+                return [asdict(document) for document in list_documents(qa)]
+            except CtqaError as error:
+                raise gr.Error(str(error)) from error
+
         gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
+        gr.api(documents, api_name="documents", concurrency_id=CONCURRENCY_ID)
     # default_concurrency_limit: see CONCURRENCY_LIMIT (4 questions answered in parallel).
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
     return demo
@@ -310,6 +658,7 @@ def launch(
 ) -> gr.Blocks:
     """Serve the chat page of ``qa`` on ``host:port`` (loopback by default); returns the app.
 
+    Uploads larger than ``MAX_UPLOAD_BYTES`` are refused by the server before they reach ctqa.
     Blocks until the server stops, unless ``prevent_thread_lock`` (then call ``.close()``).
     """
     demo = build_app(qa)
@@ -321,7 +670,9 @@ def launch(
         ssr_mode=False,
         mcp_server=False,
         quiet=quiet,
+        theme=THEME,
         css=CSS,
         footer_links=["api"],
+        max_file_size=MAX_UPLOAD_BYTES,
     )
     return demo

@@ -1,4 +1,4 @@
-"""The ``ctqa`` command: ``index``, ``ask`` and ``serve`` (and ``eval`` when installed).
+"""The ``ctqa`` command: ``index``, ``add``, ``ask`` and ``serve`` (and ``eval`` when installed).
 
 A thin edge: it parses options, calls ``DocumentQA`` and prints. Exit codes: 0 success,
 1 a ctqa error (corpus or index problem; the message says what to do), 2 a usage error
@@ -29,6 +29,8 @@ from typing import Annotated, NoReturn  # noqa: E402
 import typer  # noqa: E402
 
 from ctqa.errors import CtqaError  # noqa: E402
+from ctqa.index.builder import BuildReport  # noqa: E402
+from ctqa.ingest.loader import supported_suffixes  # noqa: E402
 from ctqa.qa import DocumentQA  # noqa: E402
 from ctqa.types import Answer, Citation  # noqa: E402
 
@@ -49,7 +51,11 @@ app = typer.Typer(
 
 CorpusOption = Annotated[
     Path | None,
-    typer.Option("--corpus", help="Folder of documents (.txt, .md). Default: the project's corpus/.", file_okay=False),
+    typer.Option(
+        "--corpus",
+        help="Folder of documents (.txt, .md, .html, .pdf, .docx). Default: the project's corpus/.",
+        file_okay=False,
+    ),
 ]
 IndexOption = Annotated[
     Path | None,
@@ -78,11 +84,75 @@ def index_command(corpus: CorpusOption = None, index: IndexOption = None) -> Non
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
     with _ctqa_errors():
         report = qa.build(show_progress=True)
-    typer.echo(f"Index ready in {report.seconds:.1f} s: {report.summary()}")
+    print_build_report(report)
+
+
+# Names listed per kind of change after a build; beyond this only the count is shown.
+MAX_NAMES_SHOWN = 10
+
+
+def print_build_report(report: BuildReport) -> None:
+    """"Index ready …: N added, M changed, K removed, J unchanged; …", the names of the changed
+    documents (when few), then every skipped file with the reason."""
+    typer.echo(f"Index ready in {report.seconds:.1f} s: {report.counts()}")
+    for label, names in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        if 0 < len(names) <= MAX_NAMES_SHOWN:
+            typer.echo(f"  {label}: {', '.join(names)}")
     if report.skipped:
-        typer.echo("Skipped files (not indexed):")
+        typer.echo(f"Skipped files (not indexed): {len(report.skipped)}")
         for path, reason in report.skipped.items():
             typer.echo(f"  {path}: {reason}")
+
+
+@app.command("add")
+def add_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help=f"Files to add ({', '.join(supported_suffixes())}).",
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            show_default=False,
+        ),
+    ],
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Copy files into the corpus folder and index them; a taken name gets a number (notes-2.md)."""
+    # Names are made safe (no folders, plain characters) and nothing is overwritten. A file of
+    # another type, or one that cannot be read, is refused with the reason while the others are
+    # still added; the exit code is then 1.
+    from ctqa.documents import add_documents  # the chat page's uploads use the same checks
+
+    qa = DocumentQA(corpus, index)
+    refused: dict[str, str] = {}
+    uploads: list[tuple[Path, str]] = []
+    with _ctqa_errors():
+        try:
+            qa.corpus_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            _fail(f"cannot create the corpus folder {qa.corpus_dir} ({error})")
+        corpus_root = qa.corpus_dir.resolve()
+        for path in paths:
+            if path.resolve().is_relative_to(corpus_root):
+                refused[str(path)] = "already in the corpus folder (run `ctqa index` to index it)"
+            else:
+                uploads.append((path, path.name))
+        # A file added from the command line is the user's own choice: no upload size limit.
+        report = add_documents(qa, uploads, max_bytes=sys.maxsize)
+    refused.update(report.rejected)
+    if report.added:
+        typer.echo(f"Added to {qa.corpus_dir}: {', '.join(report.added)}")
+    if refused:
+        typer.echo("Not added:")
+        for name, reason in refused.items():
+            typer.echo(f"  {name}: {reason}")
+    if report.build is not None:
+        print_build_report(report.build)
+    if refused:
+        raise typer.Exit(EXIT_ERROR)
 
 
 def _styled_passage(citation: Citation) -> str:

@@ -66,6 +66,9 @@ class AnswerSettings:
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.extract.prefer_first_mention).
     same_fact_ratio: float = 0.95
+    # In a follow-up, a sentence restating an earlier answer has its probability multiplied by
+    # this (0.2 when the question asks for "other"/"more"; see answering.extract).
+    repeat_penalty: float = 0.8
     # Questions longer than this many characters are truncated (the model reads 256 tokens).
     max_question_chars: int = 1000
 

@@ -35,3 +35,8 @@ class IndexStaleError(IndexError_):
 
 class IndexCorruptError(IndexError_):
     """An index file is truncated, unreadable or fails its checksum. Fix: run `ctqa index`."""
+
+
+class IndexWriteError(IndexError_):
+    """The index folder cannot be written (read-only, not a folder, disk full), so the index
+    cannot be built or updated. Fix: make the folder writable or pass another one (`--index DIR`)."""

@@ -9,6 +9,7 @@ is told through ``DocumentQA.messages`` and the log) or reported (``auto_build=F
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 import time
 from collections.abc import Sequence
@@ -29,9 +30,9 @@ from ctqa.answering.extract import (
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Settings
 from ctqa.embedding import Embedder, shared_embedder
-from ctqa.errors import IndexError_, IndexStaleError
+from ctqa.errors import IndexCorruptError, IndexError_, IndexStaleError, IndexWriteError
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons
-from ctqa.index.store import load_index
+from ctqa.index.store import IndexData, load_index, read_manifest
 from ctqa.ingest.loader import corpus_files
 from ctqa.retrieval.hybrid import Fusion, HybridRetriever
 from ctqa.retrieval.query import clean_question
@@ -41,6 +42,14 @@ logger = logging.getLogger(__name__)
 
 # How often (seconds) ``ask`` re-checks the corpus folder for edits; a stat of every file.
 CORPUS_CHECK_INTERVAL = 2.0
+
+
+def default_index_dir(corpus_dir: Path) -> Path:
+    """``index/`` for the project's corpus; ``<corpus_dir>/.ctqa-index`` for any other folder
+    (hidden folders are not read as documents)."""
+    if corpus_dir.resolve() == DEFAULT_CORPUS_DIR.resolve():
+        return DEFAULT_INDEX_DIR
+    return corpus_dir / ".ctqa-index"
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,9 @@ class DocumentQA:
 
     Args:
         corpus_dir: folder of documents (default: the project's ``corpus/``).
-        index_dir: folder of the built index (default: the project's ``index/``).
+        index_dir: folder of the built index (default: the project's ``index/`` for the
+            project's corpus, else a hidden ``.ctqa-index/`` inside ``corpus_dir``, so another
+            corpus never overwrites the project's index).
         settings: chunking, retrieval and answer settings (default ``Settings()``).
         embedder: the embedding model; by default one shared per process.
         auto_build: build or rebuild the index when it is missing, stale or corrupt; when
@@ -76,7 +87,7 @@ class DocumentQA:
         fusion: Fusion = "weighted",
     ) -> None:
         self.corpus_dir = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS_DIR
-        self.index_dir = Path(index_dir) if index_dir else DEFAULT_INDEX_DIR
+        self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.corpus_dir)
         self.settings = settings or Settings()
         self._embedder = embedder
         self.ranker = ranker or default_ranker()
@@ -109,7 +120,10 @@ class DocumentQA:
     def _signature(self) -> tuple[tuple[str, int, int], ...]:
         signature = []
         for path in corpus_files(self.corpus_dir):
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # removed since it was listed: absent from the signature
+                continue
             signature.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
         return tuple(signature)
 
@@ -124,28 +138,50 @@ class DocumentQA:
             self._checked_at = now
             if loaded is not None and loaded.corpus_signature == signature:
                 return loaded.retriever
+            # Forget the old index first: if loading or rebuilding fails, the next question must
+            # fail too (and retry), never be answered from an index of text that has changed.
+            self._loaded = None
             self._loaded = self._load_fresh(signature, show_progress)
             return self._loaded.retriever
 
     def _load_fresh(self, signature: tuple[tuple[str, int, int], ...], show_progress: bool) -> _Loaded:
         try:
-            reasons = staleness_reasons(self.index_dir, self.corpus_dir, self.settings.chunk)
-            if reasons:
-                raise IndexStaleError("index is stale: " + "; ".join(reasons))
-            index = load_index(self.index_dir)
+            index = self._load_if_fresh()
         except IndexError_ as problem:
             if not self.auto_build:
                 raise
             message = f"{problem} — rebuilding the index in {self.index_dir}"
             logger.warning(message)
             self.messages.append(message)
-            report = build_index(
-                self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress
-            )
+            try:
+                report = build_index(
+                    self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress
+                )
+            except IndexWriteError as error:
+                raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
             self.last_build = report
             self.messages.append(f"index rebuilt: {report.summary()}")
             index = load_index(self.index_dir)
         return _Loaded(HybridRetriever(index, self.embedder, self.settings.retrieval), signature)
+
+    def _load_if_fresh(self, *, retries: int = 2) -> IndexData:
+        """The index, when it matches the corpus and settings; else the ``IndexError_`` saying why.
+
+        A build in another process may replace the index while it is read (the old build folder
+        is removed once the manifest has switched): a load that fails while the manifest changed
+        under it is tried again on the new build, up to ``retries`` times.
+        """
+        reasons = staleness_reasons(self.index_dir, self.corpus_dir, self.settings.chunk)
+        if reasons:
+            raise IndexStaleError("index is stale: " + "; ".join(reasons))
+        build_dir = read_manifest(self.index_dir).build_dir
+        try:
+            return load_index(self.index_dir)
+        except IndexCorruptError:
+            if retries <= 0 or read_manifest(self.index_dir).build_dir == build_dir:
+                raise
+            logger.info("the index in %s was replaced while it was read; reading the new one", self.index_dir)
+            return self._load_if_fresh(retries=retries - 1)
 
     # -- answering -------------------------------------------------------------------------
 
@@ -173,19 +209,31 @@ class DocumentQA:
             ranker's probability in [0, 1] for the best sentence.
 
         Raises:
-            ValueError: the question is empty or whitespace, or ``top_k`` is out of range.
+            ValueError: the question is empty or whitespace, ``top_k`` is not a whole number from
+                1 to 20, ``history`` is not a list of messages, or a document id is unknown.
         """
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.answer.max_question_chars)
-        if not 1 <= int(top_k) <= 20:
+        try:
+            top_k = operator.index(top_k)
+        except TypeError:
+            raise ValueError(f"top_k must be a whole number between 1 and 20, not {top_k!r}") from None
+        if not 1 <= top_k <= 20:
             raise ValueError(f"top_k must be between 1 and 20, not {top_k}")
+        history = _checked_history(history, self.settings.answer.max_question_chars)
         retriever = self.ensure_ready()
         plan = retriever.rewriter.plan(text, history)
         allowed = self._document_mask(retriever, documents)
         query_vector = retriever.embed_query(plan)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)
         scored = score_sentences(
-            retriever, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer
+            retriever,
+            plan,
+            query_vector,
+            candidates,
+            self.ranker,
+            self.settings.retrieval.passages_for_answer,
+            self.settings.answer.repeat_penalty,
         )
         answer_settings = self.settings.answer
         passages = retriever.index.passages
@@ -227,6 +275,7 @@ class DocumentQA:
             confidence=round(float(confidence), 4),
             query=plan.dense_text,
             sentences=[best.text[s - best.start : e - best.start] for s, e in spans],
+            best_sentence=scored[0].number - first,
             notes=notes,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
@@ -234,11 +283,33 @@ class DocumentQA:
     def _document_mask(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
         if documents is None:
             return None
-        wanted = set(documents)
+        wanted = {documents} if isinstance(documents, str) else set(documents)
         unknown = wanted - set(retriever.index.documents)
         if unknown:
             raise ValueError(f"unknown document id(s): {', '.join(sorted(unknown))}")
         return np.array([p.doc_id in wanted for p in retriever.index.passages], dtype=bool)
+
+
+def _checked_history(history: object, max_chars: int) -> list[dict[str, str]] | None:
+    """``history`` as a list of messages safe to read: lone surrogates (which the tokenizer cannot
+    encode) become "?", and user turns are cut to ``max_chars`` like questions.
+
+    Raises:
+        ValueError: ``history`` is not a list of ``{"role": ..., "content": ...}`` dicts.
+    """
+    if history is None:
+        return None
+    if not isinstance(history, list | tuple) or not all(isinstance(m, dict) for m in history):
+        raise ValueError('history must be a list of {"role": "user"|"assistant", "content": text} messages')
+    checked = []
+    for message in history:
+        content = message.get("content")
+        if isinstance(content, str):
+            content = content.encode("utf-8", "replace").decode("utf-8")
+            if message.get("role") == "user":
+                content = content[:max_chars]
+        checked.append({**message, "content": content})
+    return checked
 
 
 _default: DocumentQA | None = None
@@ -254,9 +325,15 @@ def default_qa() -> DocumentQA:
         return _default
 
 
-def ask(question: str, *, history: list[dict[str, str]] | None = None, top_k: int = 3) -> Answer:
+def ask(
+    question: str,
+    *,
+    history: list[dict[str, str]] | None = None,
+    top_k: int = 3,
+    documents: Sequence[str] | None = None,
+) -> Answer:
     """Answer ``question`` over the default corpus (``corpus/``) and index (``index/``).
 
     See ``DocumentQA.ask`` for arguments, return value and errors.
     """
-    return default_qa().ask(question, history=history, top_k=top_k)
+    return default_qa().ask(question, history=history, top_k=top_k, documents=documents)

@@ -146,7 +146,8 @@ class Answer:
     first one holding the answer sentences; when ``abstained`` is true ``citations`` is empty and
     ``closest`` lists the nearest passages (``supports_answer=False``), which do not answer. ``confidence`` is in [0, 1]: the calibrated probability that
     the first answer sentence holds the answer. ``query`` is the retrieval query actually used
-    (after follow-up rewriting, acronym expansion and spelling correction). ``notes`` carries
+    (after follow-up rewriting, acronym expansion and spelling correction). ``best_sentence``
+    indexes the highest-scoring sentence in ``sentences`` (the others are its context). ``notes`` carries
     messages for the user, e.g. that an over-long question was truncated.
     """
 
@@ -158,6 +159,7 @@ class Answer:
     query: str = ""
     sentences: list[str] = field(default_factory=list)
     closest: list[Citation] = field(default_factory=list)
+    best_sentence: int = 0
     notes: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
 

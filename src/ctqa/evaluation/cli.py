@@ -3,6 +3,7 @@
     ctqa eval                                  # eval/article_questions.jsonl on corpus/
     ctqa eval --holdout-faq                    # the FAQ answers removed from the index
     ctqa eval --format squad FILE [--limit N]  # a SQuAD v1.1/v2.0 JSON file
+    ctqa eval --format beir DIR [--split test] # a BEIR folder: nDCG@10, recall@10/@100, MRR@10
     ctqa eval --json report.json               # also write every question's result
 """
 
@@ -22,6 +23,7 @@ from rich.table import Table
 from ctqa.answering.ranker import RANKERS
 from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
+from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
 from ctqa.evaluation.dataset import load_questions
 from ctqa.evaluation.runner import evaluate, evaluate_baseline, threshold_sweep
 from ctqa.evaluation.squad import evaluate_squad, write_squad_corpus
@@ -160,14 +162,35 @@ def _squad_eval(squad_file: Path, work: Path, limit: int | None, fusion: Fusion,
         json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
 
+def _beir_eval(
+    dataset_dir: Path, work: Path, index_dir: Path | None, split: str, limit: int | None, json_path: Path | None
+) -> None:
+    dataset = load_beir(dataset_dir, split=split)
+    count = write_beir_corpus(dataset_dir, work / "corpus")
+    qa = DocumentQA(work / "corpus", index_dir or work / "index", settings=beir_settings())
+    qa.ensure_ready(show_progress=True)
+    scores = evaluate_beir(qa, dataset, limit=limit)
+    columns = {
+        "ctqa (weighted)": scores["weighted"],
+        "dense only (same passages)": scores["dense"],
+        "BM25 only (same passages)": scores["bm25"],
+    }
+    console.print(_table(f"BEIR: {dataset_dir.name}, split {split} ({count} documents)", columns))
+    if json_path:
+        json_path.write_text(json.dumps(columns, indent=2) + "\n", encoding="utf-8")
+
+
 def eval_command(
     questions: Annotated[Path, typer.Option(help="JSONL question file (eval/README.md)")] = DEFAULT_QUESTIONS,
     corpus: Annotated[Path, typer.Option(help="corpus folder")] = DEFAULT_CORPUS_DIR,
     index: Annotated[Path | None, typer.Option(help="index folder (default: a temporary one)")] = None,
     holdout_faq: Annotated[bool, typer.Option("--holdout-faq", help="remove the FAQ from the index")] = False,
-    format: Annotated[str, typer.Option("--format", help="'jsonl' or 'squad'")] = "jsonl",
-    squad_file: Annotated[Path | None, typer.Argument(help="SQuAD JSON file with --format squad")] = None,
-    limit: Annotated[int | None, typer.Option(help="SQuAD: evaluate about this many questions")] = None,
+    format: Annotated[str, typer.Option("--format", help="'jsonl', 'squad' or 'beir'")] = "jsonl",
+    squad_file: Annotated[
+        Path | None, typer.Argument(help="SQuAD JSON file (--format squad) or BEIR folder (--format beir)")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="SQuAD/BEIR: evaluate about this many questions")] = None,
+    split: Annotated[str, typer.Option(help="BEIR: the qrels split (qrels/SPLIT.tsv)")] = "test",
     fusion: Annotated[str, typer.Option(help="weighted | rrf | dense | bm25")] = "weighted",
     ranker: Annotated[str, typer.Option(help="hand | squad")] = "hand",
     json_out: Annotated[Path | None, typer.Option("--json", help="write the full report here")] = None,
@@ -180,6 +203,17 @@ def eval_command(
             raise typer.BadParameter("--format squad needs the SQuAD JSON file as argument")
         _squad_eval(squad_file, PROJECT_ROOT / ".cache" / f"squad-{squad_file.stem}", limit, fusion, ranker, json_out)  # type: ignore[arg-type]
         return
+    if format == "beir":
+        if squad_file is None or not squad_file.is_dir():
+            raise typer.BadParameter("--format beir needs the BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
+        work = PROJECT_ROOT / ".cache" / f"beir-{squad_file.resolve().name}"
+        try:
+            _beir_eval(squad_file, work, index, split, limit, json_out)
+        except BeirFormatError as error:
+            raise typer.BadParameter(str(error)) from error
+        return
+    if format != "jsonl":
+        raise typer.BadParameter("--format must be jsonl, squad or beir")
     index_dir = index or Path(tempfile.mkdtemp(prefix="ctqa-eval-index-"))
     _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out)  # type: ignore[arg-type]
 

@@ -9,18 +9,22 @@ interleave their writes.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
+from filelock import FileLock, Timeout
+from tqdm.auto import tqdm
 
 from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
 from ctqa.embedding import Embedder
-from ctqa.errors import CorpusError, IndexError_
+from ctqa.errors import CorpusError, IndexError_, IndexWriteError
 from ctqa.index.store import LOCK, IndexData, load_index, read_manifest, save_index
-from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus
+from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
 from ctqa.types import Passage
 
 logger = logging.getLogger(__name__)
@@ -39,11 +43,16 @@ class BuildReport:
     embedded: int = 0
     seconds: float = 0.0
 
-    def summary(self) -> str:
-        text = (
+    def counts(self) -> str:
+        """``"N added, M changed, K removed, J unchanged; P passages, E texts embedded"``."""
+        return (
             f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged; {self.passages} passages, {self.embedded} texts embedded"
         )
+
+    def summary(self) -> str:
+        """``counts()`` followed by each skipped file with the reason."""
+        text = self.counts()
         if self.skipped:
             text += "; skipped " + "; ".join(f"{doc}: {why}" for doc, why in self.skipped.items())
         return text
@@ -65,7 +74,7 @@ def staleness_reasons(index_dir: Path, corpus_dir: Path, chunking: ChunkSettings
         reasons.append(f"built with model {manifest.model}, ctqa uses {MODEL_NAME} ({MODEL_DIMENSION})")
     if manifest.chunking_fingerprint != chunking.fingerprint():
         reasons.append("chunking settings changed")
-    current = {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in corpus_files(corpus_dir)}
+    current = {p.relative_to(corpus_dir).as_posix(): _sha256_or_empty(p) for p in corpus_files(corpus_dir)}
     known = {**manifest.files, **manifest.skipped_sha256}
     for doc_id in sorted(set(current) - set(known)):
         reasons.append(f"new file {doc_id}")
@@ -75,6 +84,45 @@ def staleness_reasons(index_dir: Path, corpus_dir: Path, chunking: ChunkSettings
         if current[doc_id] != known[doc_id]:
             reasons.append(f"changed file {doc_id}")
     return reasons
+
+
+def _sha256_or_empty(path: Path) -> str:
+    """sha256 of the file, or "" when it vanished or cannot be read (a build then skips it)."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return ""
+
+
+def write_problem(index_dir: Path, error: OSError) -> str:
+    """The message of an ``IndexWriteError``: what failed, and what to do."""
+    return (
+        f"cannot write the index in {index_dir} ({error}); make the folder writable, free disk "
+        "space, or use another index folder (--index DIR)"
+    )
+
+
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the build lock of ``index_dir`` (created if missing); logs when another build holds it.
+
+    Raises:
+        IndexWriteError: the folder cannot be created or the lock file cannot be written.
+    """
+    lock = FileLock(str(index_dir / LOCK))
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            logger.info("another build holds %s; waiting for it to finish", index_dir / LOCK)
+            lock.acquire()
+    except OSError as error:
+        raise IndexWriteError(write_problem(index_dir, error)) from error
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _previous_index(index_dir: Path, chunking: ChunkSettings) -> IndexData | None:
@@ -101,37 +149,36 @@ def build_index(
 
     Raises:
         CorpusError: the folder is missing or no file in it could be read.
+        IndexWriteError: the index folder cannot be written; the previous build stays valid.
     """
     import time
 
     started = time.perf_counter()
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(index_dir / LOCK)):
-        loaded = load_corpus(corpus_dir)
+    with index_lock(index_dir):
+        loaded = load_corpus(corpus_dir, show_progress=show_progress)
         if not loaded.documents:
-            detail = "; ".join(str(e) for e in loaded.skipped) or "no .txt/.md files"
+            detail = "; ".join(str(e) for e in loaded.skipped) or f"no {', '.join(supported_suffixes())} files"
             raise CorpusError(f"no readable document in {corpus_dir} ({detail})")
         previous = _previous_index(index_dir, chunking)
         old_files = previous.manifest.files if previous else {}
+        old_passages = _passage_ids_by_document(previous) if previous else {}
+        old_vectors = _all_passage_vectors(previous) if previous else None
         report = BuildReport(skipped={e.path: e.reason for e in loaded.skipped})
 
         passages: list[Passage] = []
         passage_rows: list[np.ndarray] = []
         sentence_rows: list[np.ndarray] = []
         to_embed = []
-        for document in loaded.documents:
+        for document in tqdm(loaded.documents, desc="Splitting passages", unit="doc", disable=not show_progress):
             old_sha = old_files.get(document.doc_id)
-            if previous is not None and old_sha == document.sha256:
+            if previous is not None and old_vectors is not None and old_sha == document.sha256:
                 report.unchanged.append(document.doc_id)
-                reused = [
-                    (i, p) for i, p in enumerate(previous.passages) if p.doc_id == document.doc_id
-                ]
-                passages.extend(p for _, p in reused)
-                ids = np.array([i for i, _ in reused], dtype=np.int64)
-                passage_rows.append(_reconstruct(previous, ids))
+                ids = old_passages.get(document.doc_id, [])
+                passages.extend(previous.passages[i] for i in ids)
+                passage_rows.append(old_vectors[ids])
                 sentence_rows.extend(
                     previous.sentence_vectors[previous.sentence_offsets[i] : previous.sentence_offsets[i + 1]]
-                    for i, _ in reused
+                    for i in ids
                 )
                 continue
             (report.changed if old_sha else report.added).append(document.doc_id)
@@ -151,26 +198,39 @@ def build_index(
         skipped = {}
         for error in loaded.skipped:
             path = corpus_dir / error.path
-            skipped[error.path] = (error.reason, file_sha256(path) if path.exists() else "")
-        save_index(
-            index_dir,
-            documents=loaded.documents,
-            passages=passages,
-            passage_vectors=passage_vectors,
-            sentence_vectors=sentence_vectors,
-            chunking=chunking,
-            skipped=skipped,
-        )
+            skipped[error.path] = (error.reason, _sha256_or_empty(path))
+        try:
+            save_index(
+                index_dir,
+                documents=loaded.documents,
+                passages=passages,
+                passage_vectors=passage_vectors,
+                sentence_vectors=sentence_vectors,
+                chunking=chunking,
+                skipped=skipped,
+            )
+        except OSError as error:  # read-only folder, disk full: the previous build stays in use
+            raise IndexWriteError(write_problem(index_dir, error)) from error
     report.passages = len(passages)
     report.seconds = time.perf_counter() - started
     logger.info("index built: %s", report.summary())
     return report
 
 
-def _reconstruct(previous: IndexData, ids: np.ndarray) -> np.ndarray:
-    if len(ids) == 0:
+def _passage_ids_by_document(previous: IndexData) -> dict[str, list[int]]:
+    """Row numbers of each document's passages in the previous index (one pass, not one per document)."""
+    ids: dict[str, list[int]] = defaultdict(list)
+    for number, passage in enumerate(previous.passages):
+        ids[passage.doc_id].append(number)
+    return ids
+
+
+def _all_passage_vectors(previous: IndexData) -> np.ndarray:
+    """The previous passage vectors, shape ``(n_passages, 384)``, read from FAISS in one call."""
+    total = previous.passage_index.ntotal
+    if total == 0:
         return np.zeros((0, MODEL_DIMENSION), dtype=np.float32)
-    return np.vstack([previous.passage_index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+    return np.asarray(previous.passage_index.reconstruct_n(0, total), dtype=np.float32)
 
 
 def _embed_new(
@@ -186,19 +246,20 @@ def _embed_new(
     if not to_embed:
         return
     offsets = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])])
-    texts: list[str] = []
+    # All passage texts first, then all sentence texts: the split of ``vectors`` below relies on it.
+    passage_texts: list[str] = []
+    sentence_texts: list[str] = []
     passage_targets: list[int] = []
     sentence_targets: list[int] = []
     for first, new_passages in to_embed:
         for number, passage in enumerate(new_passages):
             row = first + number
-            texts.append(passage_embedding_text(passage))
+            passage_texts.append(passage_embedding_text(passage))
             passage_targets.append(row)
-        for number, passage in enumerate(new_passages):
-            row = first + number
             for k, (start, end) in enumerate(passage.sentences):
-                texts.append(passage.text[start - passage.start : end - passage.start])
+                sentence_texts.append(passage.text[start - passage.start : end - passage.start])
                 sentence_targets.append(int(offsets[row]) + k)
+    texts = passage_texts + sentence_texts
     vectors = embedder.encode(texts, show_progress=show_progress)
     passage_vectors[passage_targets] = vectors[: len(passage_targets)]
     sentence_vectors[sentence_targets] = vectors[len(passage_targets) :]

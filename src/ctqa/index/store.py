@@ -6,7 +6,8 @@ Layout of ``index_dir``::
     build-<stamp>/         one complete build
         documents.json     cleaned text, title, path, sections of every document
         passages.json      every passage (doc id, section, offsets, sentence offsets)
-        passages.faiss     FAISS IndexFlatIP of passage vectors (unit norm: inner product = cosine)
+        passages.faiss     FAISS index of passage vectors (unit norm: inner product = cosine):
+                           exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages
         sentences.npy      float32 (n_sentences, 384) sentence vectors, in passage order
     .lock                  a file lock held while a build writes
 
@@ -39,6 +40,20 @@ from ctqa.types import Block, Document, Passage, Section
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 LOCK = ".lock"
+
+# Passage search switches from exact flat search to an approximate HNSW graph (inner product)
+# at this many passages. Measured by `make bench` (README, "Speed"; bench/results/latest.md): one
+# flat query reads all n × 384 floats, several ms from 10k passages and tens of ms at 50k–100k on
+# 2 busy cores, while an HNSW query stays under 1 ms. Below the switch flat search is cheap and
+# exact; from it on HNSW, whose recall@10 against flat the benchmark reports at the switch.
+HNSW_MIN_PASSAGES = 50_000
+# Graph degree (FAISS's usual 32), build depth and search depth. Measured on 100k composed
+# vectors with SQuAD questions (bench/synthetic.py), recall@10 vs flat: efConstruction 80 /
+# efSearch 128 gave 0.86, 200 / 128 gave 0.93, 200 / 256 gave 0.975 at 0.7 ms a query.
+# HNSW_EF_SEARCH must exceed the retriever's dense depth (candidates_per_retriever = 50).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 256
 
 
 @dataclass
@@ -135,10 +150,10 @@ def save_index(
             "documents.json": json.dumps([_document_to_dict(d) for d in documents]).encode(),
             "passages.json": json.dumps([p.to_dict() for p in passages]).encode(),
         }
-        flat = faiss.IndexFlatIP(MODEL_DIMENSION)
+        passage_index = new_passage_index(len(passage_vectors))
         if len(passage_vectors):
-            flat.add(np.ascontiguousarray(passage_vectors, dtype=np.float32))
-        artifacts["passages.faiss"] = faiss.serialize_index(flat).tobytes()
+            passage_index.add(np.ascontiguousarray(passage_vectors, dtype=np.float32))
+        artifacts["passages.faiss"] = faiss.serialize_index(passage_index).tobytes()
         buffer = _npy_bytes(np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         artifacts["sentences.npy"] = buffer
         for name, data in artifacts.items():
@@ -169,6 +184,30 @@ def save_index(
     return manifest
 
 
+def new_passage_index(n_passages: int, dimension: int = MODEL_DIMENSION) -> faiss.Index:
+    """An empty FAISS inner-product index suited to ``n_passages`` vectors.
+
+    Exact ``IndexFlatIP`` below ``HNSW_MIN_PASSAGES``; ``IndexHNSWFlat`` (inner product) from
+    there on. Both answer ``search`` and ``reconstruct_n`` (HNSW keeps the full vectors).
+    """
+    if n_passages < HNSW_MIN_PASSAGES:
+        return faiss.IndexFlatIP(dimension)
+    return hnsw_passage_index(dimension)
+
+
+def hnsw_passage_index(dimension: int = MODEL_DIMENSION) -> faiss.IndexHNSWFlat:
+    """An empty HNSW inner-product index with ctqa's settings (``HNSW_M``, ``HNSW_EF_*``)."""
+    index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+def passage_index_kind(index: faiss.Index) -> str:
+    """``"hnsw"`` for an HNSW graph, else ``"flat"``."""
+    return "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
+
+
 def _npy_bytes(array: np.ndarray) -> bytes:
     import io
 
@@ -189,11 +228,44 @@ def read_manifest(index_dir: Path) -> Manifest:
     if not path.exists():
         raise IndexMissingError(f"no index in {index_dir}; run `ctqa index` to build one")
     try:
-        return Manifest(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as error:
+        manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
+        _check_manifest(manifest)
+        return manifest
+    except (OSError, ValueError, TypeError) as error:
         raise IndexCorruptError(
             f"{path} is unreadable ({error}); run `ctqa index` to rebuild the index"
         ) from error
+
+
+def _check_manifest(manifest: Manifest) -> None:
+    """Raise ``ValueError`` when a field has the wrong type, or ``build_dir`` is not a plain folder name."""
+    for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts"):
+        if not isinstance(getattr(manifest, name), dict):
+            raise ValueError(f"field {name!r} is not an object")
+    build_dir = manifest.build_dir
+    if not isinstance(build_dir, str) or build_dir in ("", ".", "..") or Path(build_dir).name != build_dir:
+        raise ValueError(f"build_dir {build_dir!r} is not a folder name")
+
+
+def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) -> None:
+    """Raise ``IndexCorruptError`` unless vectors and passages agree with each other and with the
+    documents: each passage's text is its document's text at its offsets, so nothing is ever cited
+    that the indexed documents do not hold at the cited offsets."""
+    dimension = manifest.model.get("dimension")
+    vectors = index.sentence_vectors
+    if index.passage_index.d != dimension or vectors.ndim != 2 or vectors.shape[1] != dimension:
+        raise IndexCorruptError(
+            f"index in {index_dir} holds {index.passage_index.d}-dimensional vectors but its manifest "
+            f"says {dimension} (files from another model?); run `ctqa index` to rebuild"
+        )
+    for number, passage in enumerate(index.passages):
+        document = index.documents.get(passage.doc_id)
+        inside = all(passage.start <= start <= end <= passage.end for start, end in passage.sentences)
+        if document is None or document.text[passage.start : passage.end] != passage.text or not inside:
+            raise IndexCorruptError(
+                f"passage {number} in {index_dir} does not match the text of {passage.doc_id}; "
+                "run `ctqa index` to rebuild"
+            )
 
 
 def _read_artifact(build: Path, name: str, manifest: Manifest) -> bytes:
@@ -216,7 +288,8 @@ def load_index(index_dir: Path) -> IndexData:
     Raises:
         IndexMissingError: nothing was built yet.
         IndexCorruptError: a file is missing, truncated, fails its checksum or does not parse,
-            or the vectors do not match the passages.
+            or the vectors do not match the passages (count, dimension) or the passages their
+            documents' text.
     """
     manifest = read_manifest(index_dir)
     if manifest.format_version != FORMAT_VERSION:
@@ -232,6 +305,8 @@ def load_index(index_dir: Path) -> IndexData:
         passages = [Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest))]
         faiss_bytes = _read_artifact(build, "passages.faiss", manifest)
         passage_index = faiss.deserialize_index(np.frombuffer(faiss_bytes, dtype=np.uint8))
+        if isinstance(passage_index, faiss.IndexHNSW):
+            passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)
         import io
 
         sentence_vectors = np.load(io.BytesIO(_read_artifact(build, "sentences.npy", manifest)))
@@ -245,7 +320,7 @@ def load_index(index_dir: Path) -> IndexData:
             f"index in {index_dir} has {passage_index.ntotal} vectors for {len(passages)} passages; "
             "run `ctqa index`"
         )
-    return IndexData(
+    index = IndexData(
         manifest=manifest,
         documents={d.doc_id: d for d in documents},
         passages=passages,
@@ -253,3 +328,5 @@ def load_index(index_dir: Path) -> IndexData:
         sentence_vectors=sentence_vectors,
         sentence_offsets=offsets,
     )
+    _check_consistency(index_dir, manifest, index)
+    return index

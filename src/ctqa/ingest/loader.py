@@ -2,9 +2,21 @@
 
 Each supported file becomes a ``Document`` whose ``doc_id`` is its path relative to the corpus
 folder (POSIX form, e.g. ``"fighting-terrorism-diplomacy-cooperation.txt"``): stable across
-runs and machines, readable in citations. Readers are chosen by file suffix in ``READERS``; a
-file that cannot be read is reported as a ``DocumentReadError`` and skipped, never stopping the
-rest of the corpus.
+runs and machines, readable in citations. Readers are chosen by file suffix in ``READERS``:
+
+========================  ==========  ========================================================
+suffix                    format      reader
+========================  ==========  ========================================================
+``.txt``                  text        UTF-8 text, structured by rules (``structure.py``)
+``.md``, ``.markdown``    markdown    the same; ``#`` lines are headings
+``.html``, ``.htm``       html        main text by trafilatura, headings kept (``html.py``)
+``.pdf``                  pdf         pypdf, page number on every block (``pdf.py``)
+``.docx``                 docx        python-docx, heading styles kept (``docx.py``)
+========================  ==========  ========================================================
+
+A file that cannot be read (damaged PDF, non-UTF-8 text, empty file, ...) is reported as a
+``DocumentReadError`` naming the file and the reason, and skipped, never stopping the rest of
+the corpus.
 """
 
 from __future__ import annotations
@@ -15,7 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from ctqa.errors import CorpusError, DocumentReadError
+from ctqa.ingest.docx import read_docx
+from ctqa.ingest.html import read_html
+from ctqa.ingest.pdf import read_pdf
 from ctqa.ingest.structure import StructuredText, structure_text
 from ctqa.types import Document
 
@@ -39,12 +56,26 @@ READERS: dict[str, tuple[str, Reader]] = {
     ".txt": ("text", read_plain_text),
     ".md": ("markdown", read_plain_text),
     ".markdown": ("markdown", read_plain_text),
+    ".html": ("html", read_html),
+    ".htm": ("html", read_html),
+    ".pdf": ("pdf", read_pdf),
+    ".docx": ("docx", read_docx),
 }
 
 
 def register_reader(suffix: str, format_name: str, reader: Reader) -> None:
-    """Add a reader for another file suffix (e.g. ``.html``); ``suffix`` includes the dot."""
+    """Add a reader for another file suffix (e.g. ``.rst``); ``suffix`` includes the dot."""
     READERS[suffix.lower()] = (format_name, reader)
+
+
+def supported_suffixes() -> list[str]:
+    """The file suffixes a corpus may hold, e.g. ``[".docx", ".htm", ...]``."""
+    return sorted(READERS)
+
+
+def is_supported(path: Path) -> bool:
+    """True when ``path``'s suffix has a reader (case-insensitive: ``REPORT.PDF`` counts)."""
+    return path.suffix.lower() in READERS
 
 
 @dataclass
@@ -63,7 +94,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
         path
         for path in corpus_dir.rglob("*")
         if path.is_file()
-        and path.suffix.lower() in READERS
+        and is_supported(path)
         and not any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
     )
 
@@ -81,6 +112,9 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         structured = reader(data, path.stem.replace("-", " ").replace("_", " "))
     except (OSError, ValueError) as error:
         raise DocumentReadError(doc_id, str(error)) from error
+    except Exception as error:  # a parser bug on one odd file must not stop the whole build
+        logger.debug("reader for %s failed", doc_id, exc_info=True)
+        raise DocumentReadError(doc_id, f"could not be parsed ({type(error).__name__}: {error})") from error
     if not structured.blocks:
         raise DocumentReadError(doc_id, "no text found (empty file or only boilerplate)")
     return Document(
@@ -95,10 +129,19 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     )
 
 
-def load_corpus(corpus_dir: Path) -> LoadReport:
-    """Read every supported file of ``corpus_dir``; unreadable ones are skipped and reported."""
+def load_corpus(corpus_dir: Path, *, show_progress: bool = False) -> LoadReport:
+    """Read every supported file of ``corpus_dir``; unreadable ones are skipped and reported.
+
+    Args:
+        corpus_dir: the corpus folder.
+        show_progress: show a progress bar over the files (on stderr).
+
+    Raises:
+        CorpusError: ``corpus_dir`` is not a folder.
+    """
     report = LoadReport()
-    for path in corpus_files(corpus_dir):
+    files = corpus_files(corpus_dir)
+    for path in tqdm(files, desc="Reading documents", unit="file", disable=not show_progress):
         try:
             report.documents.append(load_document(path, corpus_dir))
         except DocumentReadError as error:

@@ -16,6 +16,15 @@ in ctqa points into) and its ``Section``/``Block`` lists. The rules, in order:
   columns ("Characteristics / Values").
 * Under a heading such as "Frequently asked questions" / "FAQ", each paragraph is a ``faq``
   block (a question line ending in "?" is kept with the answer that follows it).
+
+Two options serve the other readers (``html.py``, ``pdf.py``, ``docx.py``), which first turn
+their format into this markdown-like text:
+
+* ``explicit_headings=True``: only markdown ``#`` lines are headings, for formats that mark
+  their headings (HTML ``<h2>``, Word "Heading 2"), so a short unpunctuated paragraph there
+  stays body text.
+* ``paged=True``: pages are separated by a form feed (``PAGE_BREAK``); a page break ends a
+  paragraph, and every block records the 1-based page it is on.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from ctqa.ingest.boilerplate import boilerplate_lines
 from ctqa.types import Block, BlockKind, Section
 
 INTRODUCTION = "Introduction"
+PAGE_BREAK = "\f"
 HEADING_MAX_WORDS = 25
 TABLE_HEADER_MAX_WORDS = 6
 
@@ -104,12 +114,15 @@ def parse_table(lines: list[str]) -> tuple[str, list[TableRow]] | None:
     return table_name(header) if header else "Table", [row for row in rows if row is not None]
 
 
-def is_heading(paragraph: list[str]) -> bool:
+def is_heading(paragraph: list[str], *, explicit: bool = False) -> bool:
+    """A one-line paragraph that is a heading; with ``explicit``, only a markdown ``#`` line."""
     if len(paragraph) != 1:
         return False
     line = paragraph[0].strip()
     if _MD_HEADING_RE.match(line):
         return True
+    if explicit:
+        return False
     return (
         0 < len(line.split()) <= HEADING_MAX_WORDS
         and not _SENTENCE_END_RE.search(line)
@@ -119,22 +132,48 @@ def is_heading(paragraph: list[str]) -> bool:
 
 def paragraphs_of(lines: list[str]) -> list[list[str]]:
     """Group lines into paragraphs (runs of non-blank lines)."""
-    paragraphs: list[list[str]] = []
+    return [paragraph for _, paragraph in numbered_paragraphs(lines)]
+
+
+def numbered_paragraphs(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """Paragraphs as ``(number of their first line, lines)``; see ``paragraphs_of``."""
+    paragraphs: list[tuple[int, list[str]]] = []
     current: list[str] = []
-    for line in lines:
+    first = 0
+    for number, line in enumerate(lines):
         if _MD_HEADING_RE.match(line.strip()):  # a markdown heading is a paragraph of its own
             if current:
-                paragraphs.append(current)
-            paragraphs.append([line.rstrip()])
+                paragraphs.append((first, current))
+            paragraphs.append((number, [line.rstrip()]))
             current = []
         elif line.strip():
+            if not current:
+                first = number
             current.append(line.rstrip())
         elif current:
-            paragraphs.append(current)
+            paragraphs.append((first, current))
             current = []
     if current:
-        paragraphs.append(current)
+        paragraphs.append((first, current))
     return paragraphs
+
+
+def split_lines(raw: str, *, paged: bool = False) -> tuple[list[str], list[int] | None]:
+    """Lines of ``raw`` and, when ``paged``, the 1-based page of each line.
+
+    Pages are separated by ``PAGE_BREAK``; a blank line is put at each break, so no paragraph
+    runs across pages.
+    """
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not paged:
+        return raw.split("\n"), None
+    lines: list[str] = []
+    pages: list[int] = []
+    for number, page in enumerate(raw.split(PAGE_BREAK), start=1):
+        page_lines = [*page.split("\n"), ""]
+        lines += page_lines
+        pages += [number] * len(page_lines)
+    return lines, pages
 
 
 class _TextWriter:
@@ -162,25 +201,47 @@ def _heading_text(line: str) -> str:
     return match.group("title").strip() if match else line.strip()
 
 
-def structure_text(raw: str, *, fallback_title: str = "") -> StructuredText:
-    """Clean ``raw`` page text and find its title, sections, table rows and FAQ answers."""
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def structure_text(
+    raw: str, *, fallback_title: str = "", explicit_headings: bool = False, paged: bool = False
+) -> StructuredText:
+    """Clean ``raw`` page text and find its title, sections, table rows and FAQ answers.
+
+    Args:
+        raw: the page text (plain text or markdown).
+        fallback_title: the title when the page does not start with a heading line.
+        explicit_headings: only markdown ``#`` lines are headings (HTML, DOCX).
+        paged: ``raw`` holds pages separated by ``PAGE_BREAK``; blocks get their page number.
+    """
+    lines, line_pages = split_lines(raw, paged=paged)
     dropped = boilerplate_lines(lines)
     kept = ["" if number in dropped else line for number, line in enumerate(lines)]
-    paragraphs = paragraphs_of(kept)
+    numbered = numbered_paragraphs(kept)
+
+    def page_of(line_number: int) -> int | None:
+        return line_pages[line_number] if line_pages is not None else None
+
+    def heading(paragraph: list[str]) -> bool:
+        return is_heading(paragraph, explicit=explicit_headings)
 
     writer = _TextWriter()
     blocks: list[Block] = []
     sections: list[Section] = []
     title = fallback_title
-    if paragraphs and is_heading(paragraphs[0][:1]):
-        title = _heading_text(paragraphs[0][0])
+    if numbered and heading(numbered[0][1][:1]):
+        first_line, first_paragraph = numbered[0]
+        title = _heading_text(first_paragraph[0])
         writer.write(title)
-        paragraphs = paragraphs[1:] if len(paragraphs[0]) == 1 else [paragraphs[0][1:], *paragraphs[1:]]
-        first = paragraphs[0][0].strip() if paragraphs else ""
-        if first[:1].islower() and is_heading(paragraphs[0]) and not _MD_HEADING_RE.match(first):
+        rest = [(first_line + 1, first_paragraph[1:])] if len(first_paragraph) > 1 else []
+        numbered = [*rest, *numbered[1:]]
+        first = numbered[0][1][0].strip() if numbered else ""
+        if (
+            not explicit_headings
+            and first[:1].islower()
+            and is_heading(numbered[0][1])
+            and not _MD_HEADING_RE.match(first)
+        ):
             writer.write(first)  # a lower-case tag line or search query: kept, but not a passage
-            paragraphs = paragraphs[1:]
+            numbered = numbered[1:]
 
     section_title, section_start, in_faq = INTRODUCTION, writer.length, False
     pending_question = ""
@@ -189,12 +250,13 @@ def structure_text(raw: str, *, fallback_title: str = "") -> StructuredText:
         if any(b.section == section_title and b.start >= section_start for b in blocks):
             sections.append(Section(section_title, section_start, end))
 
-    for paragraph in paragraphs:
-        if is_heading(paragraph) and not (in_faq and paragraph[0].rstrip().endswith("?")):
+    for line_number, paragraph in numbered:
+        page = page_of(line_number)
+        if heading(paragraph) and not (in_faq and paragraph[0].rstrip().endswith("?")):
             close_section(writer.length)
-            heading = _heading_text(paragraph[0])
-            section_start, _ = writer.write(heading)
-            section_title, in_faq = heading, bool(_FAQ_HEADING_RE.match(heading))
+            heading_title = _heading_text(paragraph[0])
+            section_start, _ = writer.write(heading_title)
+            section_title, in_faq = heading_title, bool(_FAQ_HEADING_RE.match(heading_title))
             pending_question = ""  # a question left without an answer does not leak onward
             continue
         table = parse_table(paragraph)
@@ -204,7 +266,7 @@ def structure_text(raw: str, *, fallback_title: str = "") -> StructuredText:
             table_start, _ = writer.write(name)
             for row in rows:
                 start, end = writer.write(f"{row.label}: {row.value}", separator="\n")
-                blocks.append(Block("table_row", start, end, name, table=name))
+                blocks.append(Block("table_row", start, end, name, table=name, page=page))
             sections.append(Section(name, table_start, writer.length))
             section_start = writer.length
             continue
@@ -218,7 +280,7 @@ def structure_text(raw: str, *, fallback_title: str = "") -> StructuredText:
         if text.lstrip().startswith(("- ", "* ", "• ")) and not in_faq:
             kind = "list_item"
         start, end = writer.write(text)
-        blocks.append(Block(kind, start, end, section_title))
+        blocks.append(Block(kind, start, end, section_title, page=page))
     close_section(writer.length)
     sections.sort(key=lambda section: section.start)
     return StructuredText(title or fallback_title, writer.text(), tuple(sections), tuple(blocks))

@@ -20,7 +20,8 @@ from ctqa.index.store import IndexData
 from ctqa.retrieval.acronyms import learn_acronyms
 from ctqa.retrieval.query import QueryPlan, QueryRewriter
 from ctqa.retrieval.sparse import BM25Retriever
-from ctqa.retrieval.text import tokenize, words
+from ctqa.retrieval.text import opens_with_reference, tokenize, words
+from ctqa.types import Passage
 
 Fusion = Literal["rrf", "weighted", "dense", "bm25"]
 
@@ -54,6 +55,9 @@ class HybridRetriever:
         self.passage_tokens = [tokenize(f"{p.context_header()} {p.text}") for p in passages]
         self.sentence_tokens = [
             [tokenize(p.text[s - p.start : e - p.start]) for s, e in p.sentences] for p in passages
+        ]
+        self.sentence_context_tokens = [
+            _with_antecedent(p, tokens) for p, tokens in zip(passages, self.sentence_tokens, strict=True)
         ]
         self.bm25 = BM25Retriever(self.passage_tokens)
         self.passage_vectors = (
@@ -117,6 +121,22 @@ class HybridRetriever:
             candidates.append(Candidate(pid, dense, float(max(bm25_all[pid], 0.0)), max(bm25_norm, 0.0), fused))
         candidates.sort(key=lambda c: (-c.fused, c.passage_id))
         return candidates
+
+
+def _with_antecedent(passage: Passage, tokens: list[list[str]]) -> list[list[str]]:
+    """Each sentence's tokens, plus the previous sentence's when it opens with a pronoun.
+
+    "They collaborate with various partners ..." is about what the sentence before names
+    (DHS); borrowing that sentence's words lets a question about DHS find it.
+    """
+    result = []
+    for number, (start, end) in enumerate(passage.sentences):
+        own = tokens[number]
+        text = passage.text[start - passage.start : end - passage.start]
+        if number > 0 and opens_with_reference(text):
+            own = own + [t for t in tokens[number - 1] if t not in own]
+        result.append(own)
+    return result
 
 
 def _top(scores: np.ndarray, depth: int) -> list[int]:

@@ -35,10 +35,18 @@ _ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and
 # A word at least this common in English (Zipf scale: 3 = once per million words) is spelt on
 # purpose even when the corpus lacks it ("took", "cause"), so it is never "corrected".
 COMMON_WORD_ZIPF = 3.0
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0/C1 control characters and lone UTF-16 surrogates (from bad JSON or a broken paste): the
+# tokenizer cannot encode a surrogate, so each becomes a space.
+# Two or more capitalised words, possibly joined by small words: "Centres of Excellence".
+_CAPITALISED_PHRASE_RE = re.compile(
+    r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|and|the|on|in|to)\s+)?[A-Z][a-z]+)+"
+)
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_TAG_RE = re.compile(r"<(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>|</?[A-Za-z][^<>]*>", re.I | re.S)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
-    ("acronym", re.compile(r"\b(?:stand for|stands for|full form|abbreviat|acronym)", re.I)),
+    ("acronym", re.compile(r"\b(?:stands? for|full form|abbreviat|acronym|short for)|^what does [A-Z][A-Za-z-]{1,10} mean\b", re.I)),
     ("number", re.compile(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b", re.I)),
     ("date", re.compile(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b", re.I)),
     ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
@@ -55,13 +63,15 @@ def question_type(question: str) -> QuestionType:
 
 
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
-    """Normalise white space and control characters; truncate with a note when too long.
+    """Normalise white space, control characters and lone surrogates; truncate with a note when too long.
 
     Raises ``ValueError`` for an empty or whitespace-only question.
     """
     if not isinstance(question, str):
         raise ValueError(f"the question must be text, not {type(question).__name__}")
-    text = unicodedata.normalize("NFC", _CONTROL_RE.sub(" ", question))
+    text = _ANSI_RE.sub(" ", question)
+    text = _TAG_RE.sub(" ", text)  # "<b>Where is X?</b>" asks where X is
+    text = unicodedata.normalize("NFC", _CONTROL_RE.sub(" ", text))
     text = " ".join(text.split())
     if not text:
         raise ValueError("the question is empty; type a question about the documents")
@@ -102,13 +112,22 @@ def previous_topic(history: list[dict[str, str]] | None) -> str:
     return " ".join(topic)
 
 
+def previous_answers(history: list[dict[str, str]] | None) -> tuple[str, ...]:
+    """The folded text of the assistant turns of ``history`` (a follow-up wants something new)."""
+    return tuple(
+        " ".join(fold(m["content"]).split())
+        for m in history or []
+        if m.get("role") == "assistant" and isinstance(m.get("content"), str) and m["content"].strip()
+    )
+
+
 @dataclass(frozen=True)
 class QueryPlan:
     """The queries sent to the retrievers.
 
     ``dense_text`` is embedded; ``sparse_tokens`` go to BM25 (a token may repeat, which weighs
-    it more); ``focus_tokens`` are the tokens of the user's own words after rewriting, used to
-    score answer sentences.
+    it more); ``focus_tokens`` are the tokens that score answer sentences (the user's own words
+    after rewriting, plus a follow-up's topic); ``own_tokens`` only the user's own words.
     """
 
     question: str
@@ -116,7 +135,10 @@ class QueryPlan:
     sparse_tokens: list[str]
     focus_tokens: list[str]
     answer_type: QuestionType
+    own_tokens: list[str] = field(default_factory=list)
     followup_of: str = ""
+    # For a follow-up: the earlier assistant answers, folded, so the answer is not a repeat.
+    already_shown: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
     expansions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -177,6 +199,21 @@ class QueryRewriter:
         for long_folded, acronym in self._long_forms.items():
             if long_folded in folded_text and acronym not in tokens:
                 found.append(acronym)
+        found.extend(a for a in self.initialisms(text) if a not in found and a not in tokens)
+        return found
+
+    def initialisms(self, text: str) -> list[str]:
+        """Corpus words that abbreviate a capitalised phrase of ``text`` although the corpus
+        never defines them: "Centres of Excellence" -> "COEs" when the corpus writes "COEs"."""
+        found = []
+        for phrase in _CAPITALISED_PHRASE_RE.findall(text):
+            parts = phrase.split()
+            with_small = "".join(p[0] for p in parts).lower()
+            capitals = "".join(p[0] for p in parts if p[0].isupper()).lower()
+            for initials in dict.fromkeys((with_small, capitals)):
+                for candidate in (initials, initials + "s"):
+                    if candidate in self.vocabulary and zipf_frequency(candidate, "en") < COMMON_WORD_ZIPF:
+                        found.append(candidate.upper() if candidate == initials else initials.upper() + "s")
         return found
 
     def plan(self, question: str, history: list[dict[str, str]] | None = None) -> QueryPlan:
@@ -210,8 +247,10 @@ class QueryRewriter:
             # the user's own words count twice, acronym expansions and the previous topic once
             sparse_tokens=own_tokens * 2 + expansion_tokens + topic_tokens,
             focus_tokens=own_tokens + (expansion_tokens if asks_acronym else []) + topic_tokens,
+            own_tokens=own_tokens,
             answer_type=answer_type,
             followup_of=followup_of,
+            already_shown=previous_answers(history) if followup_of else (),
             corrections=corrections,
             expansions=expansions,
         )

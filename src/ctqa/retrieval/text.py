@@ -68,3 +68,15 @@ def tokenize(text: str, *, stopwords: frozenset[str] = DOCUMENT_STOPWORDS) -> li
 def query_tokens(text: str) -> list[str]:
     """Tokens of a question: like ``tokenize`` but also without question words."""
     return tokenize(text, stopwords=QUERY_STOPWORDS)
+
+
+_REFERENCE_START_RE = re.compile(
+    r"^(?:this|these|that|those|they|their|it|its|he|she|his|her|such|"
+    r"for example|for instance|in particular|including)\b",
+    re.IGNORECASE,
+)
+
+
+def opens_with_reference(sentence: str) -> bool:
+    """Whether a sentence leans on the one before ("This includes ...", "They ...")."""
+    return bool(_REFERENCE_START_RE.match(sentence.lstrip()))
