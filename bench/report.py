@@ -27,6 +27,7 @@ def _atomic_write(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         stream.write(text)
+    os.chmod(temporary, 0o644)  # mkstemp makes the file private; the results are for everyone
     os.replace(temporary, path)
 
 
