@@ -391,3 +391,65 @@ def test_eval_beir_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert set(payload) == {"ctqa (weighted)", "dense only (same passages)", "BM25 only (same passages)"}
     assert payload["ctqa (weighted)"]["queries"] == 5
     assert (tmp_path / ".cache" / "beir-beir_tiny" / "corpus").is_dir()
+
+
+# -- `ctqa index --format`: a dataset becomes a corpus folder ------------------------------------
+
+
+def test_dataset_corpus_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
+    from ctqa.errors import CorpusError
+    from ctqa.evaluation.datasets import write_dataset_corpus
+
+    mine = tmp_path / "my-notes"
+    mine.mkdir()
+    (mine / "notes.md").write_text("# My notes\n\nKeep me.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="already holds other files"):
+        write_dataset_corpus("beir", BEIR_DIR, mine)
+    assert [p.name for p in mine.iterdir()] == ["notes.md"]
+
+
+def test_dataset_corpus_rewrites_its_own_folder(tmp_path: Path) -> None:
+    from ctqa.evaluation.datasets import MARKER, write_dataset_corpus
+
+    target = tmp_path / "squad-corpus"
+    assert write_dataset_corpus("squad", SQUAD_FILE, target) == 2
+    assert write_dataset_corpus("squad", SQUAD_FILE, target) == 2  # same source: allowed again
+    assert sorted(p.name for p in target.iterdir()) == sorted([MARKER, "amazon-rainforest.md", "rhine.md"])
+
+
+def test_dataset_corpus_names_an_unreadable_source(tmp_path: Path) -> None:
+    from ctqa.errors import CorpusError
+    from ctqa.evaluation.datasets import write_dataset_corpus
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": [{"no title": 1}]}', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"cannot read .*broken\.json as squad"):
+        write_dataset_corpus("squad", broken, tmp_path / "out")
+
+
+def test_index_format_needs_a_source(tmp_path: Path) -> None:
+    from ctqa.cli import app
+
+    result = CliRunner().invoke(app, ["index", "--format", "squad", "--corpus", str(tmp_path / "c")])
+    assert result.exit_code == 2
+    assert "needs SOURCE" in result.output
+
+
+@pytest.mark.slow
+def test_index_format_squad_then_ask(tmp_path: Path) -> None:
+    from ctqa.cli import app
+
+    corpus = tmp_path / "squad-corpus"
+    runner = CliRunner()
+    result = runner.invoke(app, ["index", "--format", "squad", str(SQUAD_FILE), "--corpus", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 documents" in result.output
+    assert "2 added" in result.output
+    asked = runner.invoke(
+        app, ["ask", "How many square kilometres of the Amazon basin are covered by rainforest?", "--corpus", str(corpus), "--json"]
+    )
+    assert asked.exit_code == 0, asked.output
+    answer = json.loads(asked.output)
+    assert "5.5 million square kilometres" in answer["text"]
+    assert answer["citations"][0]["doc_id"] == "amazon-rainforest.md"
+    assert answer["citations"][0]["section"] == "Paragraph 1"

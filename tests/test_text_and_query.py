@@ -274,3 +274,93 @@ def test_question_of_exactly_max_chars_is_not_truncated() -> None:
 )
 def test_question_type(question: str, expected: str) -> None:
     assert question_type(question) == expected
+
+
+# -- spelling by sound, question words, word families ------------------------------------------------
+
+
+def test_a_word_two_edits_away_is_corrected_when_it_sounds_the_same(rewriter: QueryRewriter) -> None:
+    # "lora" is two edits from "laura" and from "local"; only "laura" sounds alike (Metaphone)
+    assert rewriter.plan("what did lora bush lead").corrections == {"lora": "laura"}
+
+
+def test_a_word_two_edits_away_that_sounds_different_is_left() -> None:
+    # "role" is two edits from "lora" but sounds different (RL / LR): no guess
+    assert QueryRewriter(Counter({"role": 50}), {}).correct_word("lora") is None
+    assert QueryRewriter(Counter({"role": 50, "laura": 1}), {}).correct_word("lora") == "laura"
+
+
+@pytest.mark.parametrize(
+    ("question", "typo", "fixed", "answer_type"),
+    [
+        ("wat does DHS focus on", "wat", "what", "other"),
+        ("wen was the Battlefield Evidence Policy approved", "wen", "when", "date"),
+        ("hwo leads the WMDT office", "hwo", "who", "person"),
+    ],
+)
+def test_misspelt_opening_question_word_is_read_as_the_question_word(
+    rewriter: QueryRewriter, question: str, typo: str, fixed: str, answer_type: str
+) -> None:
+    plan = rewriter.plan(question)
+    assert plan.corrections[typo] == fixed
+    assert plan.answer_type == answer_type
+    assert typo not in plan.focus_tokens and fixed not in plan.focus_tokens
+
+
+def test_a_question_word_inside_the_question_is_not_touched(rewriter: QueryRewriter) -> None:
+    # only the first word is read as a question word: "wat" later is an ordinary word
+    assert "wat" not in rewriter.plan("Tell me about the wat program").corrections.values()
+
+
+def test_unknown_word_is_joined_to_its_corpus_family(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("where do US and Canadian officers work side by side")
+    assert plan.word_forms == {"canadian": "canada"}
+    assert plan.corrections == {}  # a word form is not a spelling mistake
+    assert "canada" in plan.focus_tokens
+    assert "word forms: canadian→canada" in plan.describe()
+
+
+def test_word_family_needs_a_long_shared_prefix(rewriter: QueryRewriter) -> None:
+    assert rewriter.related_form("organic") is None  # "organ..." but "organisation" is too different
+    assert rewriter.related_form("operate") is None  # stemming already joins it with "operating"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How much does the US spend on counter-terrorism each year?", "money"),
+        ("What is the annual budget of COE-DAT?", "money"),
+        ("How much information do they share?", "number"),
+        ("Which countries are in the Five Eyes?", "place"),
+        ("What nations does COE-DAT engage with?", "place"),
+    ],
+)
+def test_answer_types_money_and_plural_places(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+
+
+def test_plan_records_how_common_each_word_is_in_english(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("Is diplomacy only about agreements between nations?")
+    assert plan.english_zipf["onli"] > 6.0  # "only": a word of the phrasing
+    assert plan.english_zipf["diplomaci"] < plan.english_zipf["onli"]
+
+
+@pytest.mark.parametrize("word", ["under", "stand", "mean", "between", "through"])
+def test_frame_words_and_prepositions_are_not_query_tokens(word: str) -> None:
+    assert query_tokens(f"what does EU {word}") == ["eu"]
+
+
+# -- sentence tokens carry both forms of a defined acronym ----------------------------------------
+
+
+def test_acronym_pairs_and_sentence_forms(acronyms: dict[str, str]) -> None:
+    from ctqa.retrieval.hybrid import _with_acronym_forms, acronym_token_pairs
+
+    pairs = acronym_token_pairs(acronyms)
+    assert ("dhs", tokenize("Department of Homeland Security")) in pairs
+    short_form = _with_acronym_forms(tokenize("DHS focuses on detection"), pairs)
+    assert set(tokenize("Department of Homeland Security")) <= set(short_form)
+    long_form = _with_acronym_forms(tokenize("The Department of Homeland Security plays a role"), pairs)
+    assert "dhs" in long_form
+    plain = tokenize("The program offers immigration benefits")
+    assert _with_acronym_forms(plain, pairs) == plain

@@ -78,13 +78,49 @@ def _ctqa_errors() -> Iterator[None]:
 
 
 @app.command("index")
-def index_command(corpus: CorpusOption = None, index: IndexOption = None) -> None:
+def index_command(
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            help="With --format: the SQuAD JSON file or BEIR folder to index.", show_default=False, exists=True
+        ),
+    ] = None,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+    dataset_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="'files' (the documents in --corpus), or 'squad' / 'beir': first write SOURCE as "
+            "documents into --corpus (default: ./<source name>-corpus), then index them.",
+        ),
+    ] = "files",
+) -> None:
     """Build or update the index of the corpus (only new and changed documents are embedded)."""
+    if dataset_format != "files":
+        corpus = _write_dataset(dataset_format, source, corpus)
+    elif source is not None:
+        _fail("SOURCE is only read with --format squad or --format beir; see `ctqa index --help`", EXIT_USAGE)
     qa = DocumentQA(corpus, index)
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
     with _ctqa_errors():
         report = qa.build(show_progress=True)
     print_build_report(report)
+
+
+def _write_dataset(dataset_format: str, source: Path | None, corpus: Path | None) -> Path:
+    """Write a SQuAD / BEIR dataset as documents; returns the corpus folder written."""
+    from ctqa.evaluation.datasets import FORMATS, write_dataset_corpus
+
+    if dataset_format not in FORMATS:
+        _fail(f"--format must be files, {' or '.join(FORMATS)}, not {dataset_format!r}", EXIT_USAGE)
+    if source is None:
+        _fail(f"--format {dataset_format} needs SOURCE, the dataset to index", EXIT_USAGE)
+    target = corpus if corpus is not None else Path.cwd() / f"{source.stem}-corpus"
+    with _ctqa_errors():
+        count = write_dataset_corpus(dataset_format, source, target)  # type: ignore[arg-type]
+    typer.echo(f"Wrote {count} documents from {source} into {target}")
+    return target
 
 
 # Names listed per kind of change after a build; beyond this only the count is shown.

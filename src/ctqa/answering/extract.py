@@ -17,7 +17,8 @@ from ctqa.answering.features import sentence_features
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
-from ctqa.retrieval.query import QueryPlan
+from ctqa.retrieval.query import ELLIPSIS_RE, QueryPlan
+from ctqa.retrieval.sparse import BM25Retriever
 from ctqa.retrieval.text import fold, opens_with_reference, tokenize
 from ctqa.types import Citation, Passage
 
@@ -58,9 +59,10 @@ def score_sentences(
     """
     bm25 = retriever.bm25
     query = plan.focus_tokens
-    rarity = {token: bm25.idf(token) for token in set(query)}
+    rarity = {token: _rarity(bm25, plan, token) for token in set(query)}
     unknown_mass = sum(rarity[t] for t in set(query) if t not in bm25.vocabulary)
-    query_unknown = unknown_mass / sum(rarity.values()) if rarity else 1.0
+    total_rarity = sum(rarity.values())
+    query_unknown = unknown_mass / total_rarity if total_rarity > 0 else 1.0
     # In a follow-up the user's own words weigh twice the borrowed topic words.
     own = set(plan.own_tokens)
     idf = {t: w * (OWN_WORD_WEIGHT if plan.followup_of and t in own else 1.0) for t, w in rarity.items()}
@@ -87,6 +89,7 @@ def score_sentences(
                     answer_type=plan.answer_type,
                     idf=idf,
                     query_unknown=query_unknown,
+                    question=plan.question,
                 )
             )
             keys.append((pid, number))
@@ -104,6 +107,23 @@ def score_sentences(
     return scored
 
 
+# An unknown word as common in English as GENERIC_ZIPF (Zipf scale) or more is a word of the
+# phrasing ("only", "want"), not a topic the corpus lacks; one as rare as SPECIFIC_ZIPF or rarer
+# counts fully ("sourdough"), and the ones between in proportion.
+GENERIC_ZIPF = 6.0
+SPECIFIC_ZIPF = 4.0
+
+
+def _rarity(bm25: BM25Retriever, plan: QueryPlan, token: str) -> float:
+    """The token's BM25 idf; for a token the corpus lacks, the largest idf scaled by how rare
+    its word is in English (wordfreq): "australia" counts nearly fully, "only" not at all."""
+    idf = bm25.idf(token)
+    if token in bm25.vocabulary:
+        return idf
+    zipf = plan.english_zipf.get(token, 0.0)
+    return idf * float(np.clip((GENERIC_ZIPF - zipf) / (GENERIC_ZIPF - SPECIFIC_ZIPF), 0.0, 1.0))
+
+
 def _adjust_for_conversation(
     retriever: HybridRetriever,
     plan: QueryPlan,
@@ -116,7 +136,9 @@ def _adjust_for_conversation(
     A sentence that restates an earlier answer (most of its tokens are in it) has its
     probability multiplied by ``repeat_penalty`` — mildly, since "in which year was it
     invented?" may be answered by the sentence already shown, and strongly
-    (``NEW_THING_PENALTY``) when the question asks for something else ("what other ...?"); a sentence of the passage the last answer came from that
+    (``NEW_THING_PENALTY``) when the question asks for something else ("what other ...?"); an
+    elliptical follow-up ("what about Canada?") penalises the same way every sentence without
+    its own words; a sentence of the passage the last answer came from that
     uses the user's own words ("They collaborate with ..." after a question on DHS) has its
     odds multiplied by ``CONTINUATION_BOOST``.
     """
@@ -136,7 +158,11 @@ def _adjust_for_conversation(
             repeated.add(i)
     if _ASKS_FOR_MORE_RE.search(plan.question):
         repeat_penalty = min(repeat_penalty, NEW_THING_PENALTY)
+    # "What about Canada?" names the new topic: a sentence without it does not answer.
+    elliptical = bool(ELLIPSIS_RE.match(plan.question)) and bool(own)
     for i, (pid, number) in enumerate(keys):
+        if elliptical and not own & set(retriever.sentence_context_tokens[pid][number]):
+            probabilities[i] *= NEW_THING_PENALTY
         if i in repeated:
             probabilities[i] *= repeat_penalty
         elif pid in shown_in and own & set(retriever.sentence_context_tokens[pid][number]):
@@ -224,13 +250,18 @@ def prefer_first_mention(
 
     Web articles repeat facts in later sections as a recap; the first mention is where the fact
     is introduced with its context. A sentence counts as the same fact when it scores at least
-    ``ratio`` of the best, has the same numbers, and shares half of the best sentence's tokens.
+    ``ratio`` of the best, has the same numbers (the best sentence must hold one), and shares
+    half of the best sentence's tokens.
     """
     if len(scored) < 2:
         return scored
     best = scored[0]
     best_tokens = set(sentence_tokens[best.passage_id][best.number])
     best_numbers = {t for t in best_tokens if t.isdigit()}
+    if not best_numbers:
+        # Without a number to match, "the same fact" cannot be told from a similar sentence on
+        # another point ("worked to strengthen cooperation" vs "engages in cooperation").
+        return scored
 
     def position(sentence: ScoredSentence) -> tuple[str, int]:
         passage = passages[sentence.passage_id]

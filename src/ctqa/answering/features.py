@@ -29,10 +29,11 @@ FEATURE_NAMES = (
 
 # Numbers and dates are found reliably by rules, names and places less so (a "who" question may
 # be answered by an organisation), so a missing number or date counts fully, the others less.
-MISS_STRENGTH = {"number": 1.0, "date": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
+MISS_STRENGTH = {"money": 1.0, "number": 1.0, "date": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
 
+# "one" is left out: far more often a pronoun or determiner ("One key aspect") than a count.
 _NUMBER_WORDS = (
-    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
     "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens"
 )
@@ -47,21 +48,34 @@ _PERSON_RE = re.compile(
     r"(?<=[a-z,;:] )[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|the\s+)?(?:[A-Z][a-z]+|[A-Z]\.|al|bin|de|van|von|Al))+"
     r"|\b[A-Z]{2,}\b"
 )
+_MONEY_RE = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars|euros|pounds|yen|USD|EUR|GBP)\b"
+    r"|\b(?:USD|EUR|GBP)\s?\d",
+    re.I,
+)
 _PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?[A-Z][a-zà-ÿ]+")
 
 
-def has_answer_type(sentence: str, answer_type: QuestionType) -> bool:
-    """Whether ``sentence`` holds a span of the expected type (rules, not an NER model)."""
-    if answer_type == "number":
-        return bool(_NUMBER_RE.search(sentence))
-    if answer_type == "date":
-        return bool(_DATE_RE.search(sentence))
-    if answer_type == "person":
-        return bool(_PERSON_RE.search(sentence))
-    if answer_type == "place":
-        return bool(_PLACE_RE.search(sentence))
+_TYPE_RES = {"money": _MONEY_RE, "number": _NUMBER_RE, "date": _DATE_RE, "person": _PERSON_RE, "place": _PLACE_RE}
+
+
+def has_answer_type(sentence: str, answer_type: QuestionType, question: str = "") -> bool:
+    """Whether ``sentence`` holds a span of the expected type (rules, not an NER model) that
+    ``question`` does not already hold: "How many died on 9/11?" is not answered by "9/11"."""
     if answer_type == "acronym":
         return "(" in sentence
+    pattern = _TYPE_RES.get(answer_type)
+    if pattern is None:
+        return False
+    asked = question.casefold()
+    for match in pattern.finditer(sentence):
+        found = match.group(0)
+        if found.casefold() in asked:
+            continue
+        # "the Five Eyes": a capitalised number word inside a sentence is part of a name
+        if answer_type == "number" and found[0].isupper() and match.start() > 0:
+            continue
+        return True
     return False
 
 
@@ -91,10 +105,12 @@ def sentence_features(
     answer_type: QuestionType,
     idf: dict[str, float],
     query_unknown: float,
+    question: str = "",
 ) -> np.ndarray:
-    """One feature row (``FEATURE_NAMES`` order), float32."""
-    typed = answer_type in ("number", "date", "person", "place", "acronym")
-    matched = typed and has_answer_type(sentence_text, answer_type)
+    """One feature row (``FEATURE_NAMES`` order), float32. ``question`` is the user's text (a
+    span of the answer type it already holds does not count as the answer)."""
+    typed = answer_type in ("money", "number", "date", "person", "place", "acronym")
+    matched = typed and has_answer_type(sentence_text, answer_type, question)
     query_bigrams = bigrams(query)
     bigram_share = (
         len(query_bigrams & bigrams(sentence_tokens)) / len(query_bigrams) if query_bigrams else 0.0

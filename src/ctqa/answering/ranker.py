@@ -31,7 +31,7 @@ _HAND_WEIGHTS = {
     "bigram_sentence": 1.0,
     "passage_rank": 0.5,
     "type_match": 0.5,
-    "type_miss": -3.0,
+    "type_miss": -4.0,
     "query_unknown": -8.0,
     "length": 0.0,
 }

@@ -37,7 +37,9 @@ from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
 from ctqa.errors import IndexCorruptError, IndexMissingError
 from ctqa.types import Block, Document, Passage, Section
 
-FORMAT_VERSION = 1
+# 2: builds of format 1 with several documents could pair passages with another document's
+# vectors (fixed in the builder); a format-1 index is rebuilt in full, never reused.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 

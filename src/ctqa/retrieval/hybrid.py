@@ -53,13 +53,20 @@ class HybridRetriever:
         self.settings = settings
         passages = index.passages
         self.passage_tokens = [tokenize(f"{p.context_header()} {p.text}") for p in passages]
+        # BM25 leaves out the document title: repeated in every passage of its document, it would
+        # drive the idf of the document's own topic words to zero ("states", "cooperate" and
+        # "fight" in "Fighting Terrorism: States' Strategies ... Cooperation") and hide the
+        # passage that uses them. The dense side still reads the title in the header.
+        self.bm25 = BM25Retriever([tokenize(f"{_untitled_header(p)} {p.text}") for p in passages])
         self.sentence_tokens = [
             [tokenize(p.text[s - p.start : e - p.start]) for s, e in p.sentences] for p in passages
         ]
+        acronyms = learn_acronyms(document.text for document in index.documents.values())
+        both_ways = acronym_token_pairs(acronyms)
         self.sentence_context_tokens = [
-            _with_antecedent(p, tokens) for p, tokens in zip(passages, self.sentence_tokens, strict=True)
+            [_with_acronym_forms(tokens, both_ways) for tokens in _with_antecedent(p, sentence_tokens)]
+            for p, sentence_tokens in zip(passages, self.sentence_tokens, strict=True)
         ]
-        self.bm25 = BM25Retriever(self.passage_tokens)
         self.passage_vectors = (
             index.passage_index.reconstruct_n(0, index.passage_index.ntotal)
             if index.passage_index.ntotal
@@ -68,7 +75,6 @@ class HybridRetriever:
         vocabulary: Counter[str] = Counter()
         for passage in passages:
             vocabulary.update(set(words(f"{passage.section} {passage.text}")))
-        acronyms = learn_acronyms(document.text for document in index.documents.values())
         self.rewriter = QueryRewriter(vocabulary, acronyms)
 
     def embed_query(self, plan: QueryPlan) -> np.ndarray:
@@ -137,6 +143,41 @@ def _with_antecedent(passage: Passage, tokens: list[list[str]]) -> list[list[str
             own = own + [t for t in tokens[number - 1] if t not in own]
         result.append(own)
     return result
+
+
+def _untitled_header(passage: Passage) -> str:
+    """The section (and table) line of the passage's header, without the document title."""
+    parts = [passage.section]
+    if passage.table and passage.table != passage.section:
+        parts.append(passage.table)
+    return " — ".join(part for part in parts if part)
+
+
+def acronym_token_pairs(acronyms: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """``(acronym token, long-form tokens)`` for each definition learnt from the corpus."""
+    pairs = []
+    for acronym, long_form in acronyms.items():
+        short = tokenize(acronym)
+        long = tokenize(long_form)
+        if len(short) == 1 and long:
+            pairs.append((short[0], long))
+    return pairs
+
+
+def _with_acronym_forms(tokens: list[str], pairs: list[tuple[str, list[str]]]) -> list[str]:
+    """``tokens`` plus the other form of each defined acronym they hold.
+
+    "DHS focuses on detection ..." answers "what does the Department of Homeland Security focus
+    on?": the sentence is scored as if it also said the long form (and the reverse).
+    """
+    present = set(tokens)
+    extra: list[str] = []
+    for short, long in pairs:
+        if short in present and not present.issuperset(long):
+            extra.extend(t for t in long if t not in present and t not in extra)
+        elif short not in present and present.issuperset(long) and short not in extra:
+            extra.append(short)
+    return tokens + extra if extra else tokens
 
 
 def _top(scores: np.ndarray, depth: int) -> list[int]:

@@ -9,29 +9,36 @@ Three rewrites, each recorded in the ``QueryPlan`` so the user can see what was 
   destruction", and "weapons of mass destruction" adds "WMD".
 * **Spelling** — a word that is neither in the corpus vocabulary nor a common English word
   (wordfreq) is replaced by the closest corpus word (Levenshtein distance 1 for words of 4–6
-  letters, 2 for longer ones; rapidfuzz). Hyphenated words are corrected part by part.
+  letters, 2 for longer ones; rapidfuzz; one edit more when the two sound alike by Metaphone,
+  jellyfish). Hyphenated words are corrected part by part; a misspelt question word opening the
+  question ("wat", "wich") is read as that question word.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+import jellyfish
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
-from ctqa.retrieval.text import QUERY_STOPWORDS, fold, query_tokens, words
+from ctqa.retrieval.text import QUERY_STOPWORDS, fold, query_tokens, stem, words
 
-QuestionType = Literal["number", "date", "person", "place", "acronym", "other"]
+QuestionType = Literal["money", "number", "date", "person", "place", "acronym", "other"]
 
 PRONOUNS = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
 )
-_ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
+# Words of one family share at least this many first letters (see QueryRewriter.related_form).
+FORM_PREFIX = 5
+QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
+ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
 # A word at least this common in English (Zipf scale: 3 = once per million words) is spelt on
 # purpose even when the corpus lacks it ("took", "cause"), so it is never "corrected".
 COMMON_WORD_ZIPF = 3.0
@@ -47,10 +54,15 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
     ("acronym", re.compile(r"\b(?:stands? for|full form|abbreviat|acronym|short for)|^what does [A-Z][A-Za-z-]{1,10} mean\b", re.I)),
+    ("money", re.compile(
+        r"\bhow much\b.*\b(?:spend|spent|cost|pay|paid|fund|funded|budget|earn|invest|money|worth|price)"
+        r"|\bwhat(?:'s| is| was| are| were)\b.*\b(?:budget|cost|price|funding|revenue|salary)\b",
+        re.I,
+    )),
     ("number", re.compile(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b", re.I)),
     ("date", re.compile(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b", re.I)),
     ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
-    ("place", re.compile(r"\b(?:where|which country|which city|what country|what city|in what place)\b", re.I)),
+    ("place", re.compile(r"\b(?:where|(?:which|what) (?:country|countries|city|cities|nations?|places?|regions?)|in what place)\b", re.I)),
 ]
 
 
@@ -90,7 +102,7 @@ def content_words(text: str) -> list[str]:
 def leans_on_history(question: str) -> bool:
     """True when the question cannot stand alone: a pronoun, an ellipsis, or < 2 content words."""
     folded = words(question)
-    if _ELLIPSIS_RE.match(question):
+    if ELLIPSIS_RE.match(question):
         return True
     if any(word in PRONOUNS for word in folded):
         return True
@@ -140,8 +152,12 @@ class QueryPlan:
     # For a follow-up: the earlier assistant answers, folded, so the answer is not a repeat.
     already_shown: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
+    # unknown words replaced by a corpus word of their family ("canadian" -> "canada")
+    word_forms: dict[str, str] = field(default_factory=dict)
     expansions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # token -> Zipf frequency in English of the question word it came from (wordfreq)
+    english_zipf: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         """A one-line account of the query rewriting (empty when nothing was rewritten)."""
@@ -150,6 +166,8 @@ class QueryPlan:
             parts.append(f"follow-up of: {self.followup_of}")
         if self.corrections:
             parts.append("spelling: " + ", ".join(f"{a}→{b}" for a, b in self.corrections.items()))
+        if self.word_forms:
+            parts.append("word forms: " + ", ".join(f"{a}→{b}" for a, b in self.word_forms.items()))
         if self.expansions:
             parts.append("acronyms: " + ", ".join(self.expansions))
         return "; ".join(parts)
@@ -166,6 +184,11 @@ class QueryRewriter:
     def __init__(self, vocabulary: Counter[str], acronyms: dict[str, str]) -> None:
         self.vocabulary = vocabulary
         self._choices = [word for word in vocabulary if len(word) >= 3 and not word.isdigit()]
+        self._stems = {stem(word) for word in vocabulary}
+        self._by_prefix: dict[str, list[str]] = {}
+        for word in self._choices:
+            if len(word) >= FORM_PREFIX and word.isalpha():
+                self._by_prefix.setdefault(word[:FORM_PREFIX], []).append(word)
         self.acronyms = acronyms
         self._long_forms = {fold(long): acronym for acronym, long in acronyms.items()}
 
@@ -177,13 +200,40 @@ class QueryRewriter:
             return None
         limit = 1 if len(word) <= 6 else 2
         matches = process.extract(
-            word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+            word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit + 1, limit=16
         )
+        # One more edit is allowed for a word that sounds the same (Metaphone): "lora" -> "laura"
+        # but not -> "local", which is as many edits away.
+        sound = jellyfish.metaphone(word)
+        matches = [m for m in matches if m[1] <= limit or jellyfish.metaphone(m[0]) == sound]
         if not matches:
             return None
         best_distance = min(distance for _, distance, _ in matches)
         closest = [choice for choice, distance, _ in matches if distance == best_distance]
         return max(closest, key=lambda choice: (self.vocabulary[choice], choice))
+
+    def related_form(self, word: str) -> str | None:
+        """A corpus word of the same family as an unknown ``word``: "canadian" -> "canada",
+        "diplomats" -> "diplomacy" (a shared prefix of at least 5 letters that leaves at most 3
+        letters of either word), or ``None``. Stemming cannot join these; the corpus decides."""
+        if len(word) < FORM_PREFIX + 1 or not word.isalpha() or stem(word) in self._stems:
+            return None  # stemming already joins "operate" and "operating"
+        best: tuple[int, int, str] | None = None
+        for candidate in self._by_prefix.get(word[:FORM_PREFIX], []):
+            shared = len(os.path.commonprefix([word, candidate]))
+            if shared >= len(word) - 3 and shared >= len(candidate) - 3:
+                key = (shared, self.vocabulary[candidate], candidate)
+                best = max(best, key) if best else key
+        return best[2] if best else None
+
+    def correct_question_word(self, word: str) -> str | None:
+        """A misspelt question word opening a question ("wat", "wich", "hwo") -> the word."""
+        if word in QUERY_STOPWORDS or word in self.vocabulary or not word.isalpha():
+            return None
+        for question_word in QUESTION_WORDS:
+            if OSA.distance(word, question_word, score_cutoff=1) <= 1:
+                return question_word
+        return None
 
     def expand_acronyms(self, text: str) -> list[str]:
         """Long forms for acronyms in ``text`` and acronyms for long forms in it."""
@@ -220,25 +270,36 @@ class QueryRewriter:
         """Build the ``QueryPlan`` of a cleaned question."""
         followup_of = previous_topic(history) if history and leans_on_history(question) else ""
         corrections: dict[str, str] = {}
+        word_forms: dict[str, str] = {}
         corrected_words = []
-        for word in re.findall(r"\S+", question):
+        for position, word in enumerate(re.findall(r"\S+", question)):
             parts = fold(word).strip(".,;:!?\"'()[]").split("-")
-            fixed_parts = [self.correct_word(part) if part.isalpha() else None for part in parts]
+            opening = self.correct_question_word(parts[0]) if position == 0 and len(parts) == 1 else None
+            fixed_parts = [opening] if opening else [self.correct_word(p) if p.isalpha() else None for p in parts]
+            for number, part in enumerate(parts):
+                form = None if fixed_parts[number] or not part.isalpha() else self.related_form(part)
+                if form:
+                    fixed_parts[number] = form
+                    word_forms[part] = form
             if any(fixed_parts):
                 for part, fixed in zip(parts, fixed_parts, strict=False):
-                    if fixed:
+                    if fixed and part not in word_forms:
                         corrections[part] = fixed
                 corrected_words.append("-".join(f or p for p, f in zip(parts, fixed_parts, strict=False)))
             else:
                 corrected_words.append(word)
         own_text = " ".join(corrected_words)
         expansions = self.expand_acronyms(own_text + " " + followup_of)
-        answer_type = question_type(question)
+        answer_type = question_type(own_text)
         # An expansion is the topic only when the question asks what an acronym means; otherwise
         # it would pull every sentence that defines a common acronym ("NATO") to the top.
         asks_acronym = answer_type == "acronym"
         dense_parts = [own_text, " ".join(expansions) if asks_acronym else "", followup_of]
         own_tokens = query_tokens(own_text)
+        english_zipf: dict[str, float] = {}
+        for word in words(f"{own_text} {followup_of}"):
+            for token in query_tokens(word):
+                english_zipf[token] = max(english_zipf.get(token, 0.0), zipf_frequency(word, "en"))
         expansion_tokens = [t for t in query_tokens(" ".join(expansions)) if t not in own_tokens]
         topic_tokens = [t for t in query_tokens(followup_of) if t not in own_tokens]
         return QueryPlan(
@@ -252,5 +313,7 @@ class QueryRewriter:
             followup_of=followup_of,
             already_shown=previous_answers(history) if followup_of else (),
             corrections=corrections,
+            word_forms=word_forms,
             expansions=expansions,
+            english_zipf=english_zipf,
         )

@@ -20,7 +20,10 @@ DOCUMENT_STOPWORDS = frozenset(
 )
 # ... plus the words that shape a question but carry no topic.
 QUERY_STOPWORDS = DOCUMENT_STOPWORDS | frozenset(
-    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "does", "do", "did", "doing", "done", "can", "could", "would", "should", "shall", "may", "might", "must", "has", "have", "had", "having", "were", "been", "being", "am", "i", "me", "my", "we", "our", "you", "your", "he", "she", "him", "her", "his", "its", "them", "those", "tell", "please", "about", "describe", "explain", "give", "list", "name", "some", "any", "anything", "something", "kind", "type", "sort", "s"]
+    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "does", "do", "did", "doing", "done", "can", "could", "would", "should", "shall", "may", "might", "must", "has", "have", "had", "having", "were", "been", "being", "am", "i", "me", "my", "we", "our", "you", "your", "he", "she", "him", "her", "his", "its", "them", "those", "tell", "please", "about", "describe", "explain", "give", "list", "name", "some", "any", "anything", "something", "kind", "type", "sort", "s",
+     # acronym questions ("what does EU stand for / mean?") and prepositions frame, not topic
+     "stand", "stands", "mean", "means", "meaning", "from", "under", "over", "between", "within",
+     "during", "through", "via", "per", "upon", "onto", "up", "out", "also"]
 )
 
 _DOTTED_INITIALISM_RE = re.compile(r"\b(?:[A-Za-z]\.){2,}")
@@ -71,7 +74,7 @@ def query_tokens(text: str) -> list[str]:
 
 
 _REFERENCE_START_RE = re.compile(
-    r"^(?:this|these|that|those|they|their|it|its|he|she|his|her|such|"
+    r"^(?:this|these|that|those|they|their|it|its|he|she|his|her|such|both|the two|"
     r"for example|for instance|in particular|including)\b",
     re.IGNORECASE,
 )
