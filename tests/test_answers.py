@@ -272,6 +272,11 @@ def test_over_long_question_is_truncated_with_a_note(article_index: BuiltArticle
         ("Thirty allies signed it.", "number", "How many allies signed?", True),
         ("The budget is $5 million a year.", "money", "What is the budget?", True),
         ("There are 93 task forces.", "money", "How much does it cost?", False),
+        # "who heads ...?" wants a person's name; an office or a programme is none
+        ("The Office of Weapons of Mass Destruction Terrorism (WMDT) leads the efforts.", "leader", "Who heads WMDT?", False),
+        ("The US launched the Domestic Nuclear Detection Office.", "leader", "Who heads the office?", False),
+        ("NATO Secretary General Jens Stoltenberg said so.", "leader", "Who is NATO's Secretary General?", True),
+        ("The First Lady, Laura Bush, led a worldwide initiative.", "leader", "Who was the leader?", True),
     ],
 )
 def test_answer_type_needs_a_span_the_question_does_not_hold(

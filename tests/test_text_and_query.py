@@ -333,9 +333,13 @@ def test_word_family_needs_a_long_shared_prefix(rewriter: QueryRewriter) -> None
         ("How much information do they share?", "number"),
         ("Which countries are in the Five Eyes?", "place"),
         ("What nations does COE-DAT engage with?", "place"),
+        ("Who is the head of the Office of Weapons of Mass Destruction Terrorism?", "leader"),
+        ("Who leads ISIS today?", "leader"),
+        ("Who led a worldwide initiative to highlight the Taliban's oppression of women?", "person"),
+        ("Who does DHS collaborate with?", "person"),
     ],
 )
-def test_answer_types_money_and_plural_places(question: str, expected: str) -> None:
+def test_answer_types_money_leaders_and_plural_places(question: str, expected: str) -> None:
     assert question_type(question) == expected
 
 

@@ -29,7 +29,7 @@ FEATURE_NAMES = (
 
 # Numbers and dates are found reliably by rules, names and places less so (a "who" question may
 # be answered by an organisation), so a missing number or date counts fully, the others less.
-MISS_STRENGTH = {"money": 1.0, "number": 1.0, "date": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
+MISS_STRENGTH = {"money": 1.0, "number": 1.0, "date": 1.0, "leader": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
 
 # "one" is left out: far more often a pronoun or determiner ("One key aspect") than a count.
 _NUMBER_WORDS = (
@@ -48,6 +48,17 @@ _PERSON_RE = re.compile(
     r"(?<=[a-z,;:] )[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|the\s+)?(?:[A-Z][a-z]+|[A-Z]\.|al|bin|de|van|von|Al))+"
     r"|\b[A-Z]{2,}\b"
 )
+# A person's name: a whole run of two or more capitalised words, none of them a word that names an
+# institution ("Domestic Nuclear Detection Office" is no name, nor is any part of it).
+_INSTITUTION_WORDS = (
+    "Department|Office|Organi[sz]ation|Council|Agency|Initiative|Program|Programme|Union|Nations|Force|Forces|"
+    "Committee|Centre|Center|Policy|Reports?|Security|Treaty|Alliance|Group|Community|Ministry|Bureau|Service|"
+    "Administration|Commission|Court|Bank|Fund|Dialogue|Agreement|Resolution|Act|Team|Teams|Terrorism"
+)
+_PERSON_NAME_RE = re.compile(
+    rf"\b(?!(?:{_INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
+    rf"(?!(?:{_INSTITUTION_WORDS})\b)[A-Z][a-z]+)+\b(?!\s+(?:of\s+|for\s+|the\s+)*[A-Z])"
+)
 _MONEY_RE = re.compile(
     r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars|euros|pounds|yen|USD|EUR|GBP)\b"
     r"|\b(?:USD|EUR|GBP)\s?\d",
@@ -56,7 +67,7 @@ _MONEY_RE = re.compile(
 _PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?[A-Z][a-zà-ÿ]+")
 
 
-_TYPE_RES = {"money": _MONEY_RE, "number": _NUMBER_RE, "date": _DATE_RE, "person": _PERSON_RE, "place": _PLACE_RE}
+_TYPE_RES = {"money": _MONEY_RE, "leader": _PERSON_NAME_RE, "number": _NUMBER_RE, "date": _DATE_RE, "person": _PERSON_RE, "place": _PLACE_RE}
 
 
 def has_answer_type(sentence: str, answer_type: QuestionType, question: str = "") -> bool:
@@ -109,7 +120,7 @@ def sentence_features(
 ) -> np.ndarray:
     """One feature row (``FEATURE_NAMES`` order), float32. ``question`` is the user's text (a
     span of the answer type it already holds does not count as the answer)."""
-    typed = answer_type in ("money", "number", "date", "person", "place", "acronym")
+    typed = answer_type in ("money", "number", "date", "leader", "person", "place", "acronym")
     matched = typed and has_answer_type(sentence_text, answer_type, question)
     query_bigrams = bigrams(query)
     bigram_share = (

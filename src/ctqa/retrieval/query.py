@@ -30,7 +30,7 @@ from wordfreq import zipf_frequency
 
 from ctqa.retrieval.text import QUERY_STOPWORDS, fold, query_tokens, stem, words
 
-QuestionType = Literal["money", "number", "date", "person", "place", "acronym", "other"]
+QuestionType = Literal["money", "number", "date", "leader", "person", "place", "acronym", "other"]
 
 PRONOUNS = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
@@ -61,6 +61,13 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
     )),
     ("number", re.compile(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b", re.I)),
     ("date", re.compile(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b", re.I)),
+    # "Who heads X?" wants a person's name, where "who does X work with?" is often answered by
+    # an organisation
+    ("leader", re.compile(
+        r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
+        r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b",
+        re.I,
+    )),
     ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
     ("place", re.compile(r"\b(?:where|(?:which|what) (?:country|countries|city|cities|nations?|places?|regions?)|in what place)\b", re.I)),
 ]
