@@ -295,7 +295,7 @@ def test_a_word_two_edits_away_that_sounds_different_is_left() -> None:
     [
         ("wat does DHS focus on", "wat", "what", "other"),
         ("wen was the Battlefield Evidence Policy approved", "wen", "when", "date"),
-        ("hwo leads the WMDT office", "hwo", "who", "person"),
+        ("hwo leads the WMDT office", "hwo", "who", "leader"),
     ],
 )
 def test_misspelt_opening_question_word_is_read_as_the_question_word(

@@ -45,6 +45,7 @@ _MONTHS = (
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 # The value at the end of a flattened table row: "... October 2020", "... 93", "... $1.2 billion".
+TABLE_ROW_MAX_CHARS = 300
 _ROW_VALUE_RE = re.compile(
     r"^(?P<label>.*?[A-Za-z].*?)\s+(?P<value>"
     rf"(?:(?:\d{{1,2}}\s+)?(?:{_MONTHS})\.?\s+(?:\d{{1,2}},\s+)?\d{{4}})"
@@ -78,7 +79,9 @@ class TableRow:
 def split_table_row(line: str) -> TableRow | None:
     """Split a flattened table line into label and value, or ``None`` if it is not a row."""
     line = line.strip().strip("|").strip()
-    if not line or line.endswith("."):
+    # A table row is a short line; a long one is prose (and _ROW_VALUE_RE's lazy label would
+    # take time quadratic in its length on a paragraph written as one line).
+    if not line or line.endswith(".") or len(line) > TABLE_ROW_MAX_CHARS:
         return None
     cells = [cell for cell in _CELL_SPLIT_RE.split(line) if cell]
     if len(cells) >= 2:
