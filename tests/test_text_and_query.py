@@ -357,14 +357,17 @@ def test_frame_words_and_prepositions_are_not_query_tokens(word: str) -> None:
 # -- sentence tokens carry both forms of a defined acronym ----------------------------------------
 
 
-def test_acronym_pairs_and_sentence_forms(acronyms: dict[str, str]) -> None:
-    from ctqa.retrieval.hybrid import _with_acronym_forms, acronym_token_pairs
+def test_sentence_tokens_get_the_other_form_of_a_defined_acronym(acronyms: dict[str, str]) -> None:
+    from ctqa.retrieval.hybrid import AcronymForms
 
-    pairs = acronym_token_pairs(acronyms)
-    assert ("dhs", tokenize("Department of Homeland Security")) in pairs
-    short_form = _with_acronym_forms(tokenize("DHS focuses on detection"), pairs)
+    forms = AcronymForms.from_definitions(acronyms)
+    assert forms.by_short["dhs"] == tuple(tokenize("Department of Homeland Security"))
+    short_form = forms.add_to(tokenize("DHS focuses on detection"))
     assert set(tokenize("Department of Homeland Security")) <= set(short_form)
-    long_form = _with_acronym_forms(tokenize("The Department of Homeland Security plays a role"), pairs)
+    assert len(short_form) == len(set(short_form))  # nothing added twice
+    long_form = forms.add_to(tokenize("The Department of Homeland Security plays a role"))
     assert "dhs" in long_form
     plain = tokenize("The program offers immigration benefits")
-    assert _with_acronym_forms(plain, pairs) == plain
+    assert forms.add_to(plain) == plain
+    # a part of the long form alone is not the acronym
+    assert "dhs" not in forms.add_to(tokenize("the Department of State"))

@@ -62,9 +62,9 @@ class HybridRetriever:
             [tokenize(p.text[s - p.start : e - p.start]) for s, e in p.sentences] for p in passages
         ]
         acronyms = learn_acronyms(document.text for document in index.documents.values())
-        both_ways = acronym_token_pairs(acronyms)
+        acronym_forms = AcronymForms.from_definitions(acronyms)
         self.sentence_context_tokens = [
-            [_with_acronym_forms(tokens, both_ways) for tokens in _with_antecedent(p, sentence_tokens)]
+            [acronym_forms.add_to(tokens) for tokens in _with_antecedent(p, sentence_tokens)]
             for p, sentence_tokens in zip(passages, self.sentence_tokens, strict=True)
         ]
         self.passage_vectors = (
@@ -153,31 +153,42 @@ def _untitled_header(passage: Passage) -> str:
     return " — ".join(part for part in parts if part)
 
 
-def acronym_token_pairs(acronyms: dict[str, str]) -> list[tuple[str, list[str]]]:
-    """``(acronym token, long-form tokens)`` for each definition learnt from the corpus."""
-    pairs = []
-    for acronym, long_form in acronyms.items():
-        short = tokenize(acronym)
-        long = tokenize(long_form)
-        if len(short) == 1 and long:
-            pairs.append((short[0], long))
-    return pairs
+@dataclass(frozen=True)
+class AcronymForms:
+    """The two token forms of each acronym a corpus defines, found from a sentence's own tokens
+    (one dictionary lookup per token, so the cost does not grow with the number of acronyms)."""
 
+    by_short: dict[str, tuple[str, ...]]
+    by_long_start: dict[str, list[tuple[str, tuple[str, ...]]]]
 
-def _with_acronym_forms(tokens: list[str], pairs: list[tuple[str, list[str]]]) -> list[str]:
-    """``tokens`` plus the other form of each defined acronym they hold.
+    @classmethod
+    def from_definitions(cls, acronyms: dict[str, str]) -> AcronymForms:
+        """From ``{acronym: long form}`` (``retrieval.acronyms.learn_acronyms``)."""
+        by_short: dict[str, tuple[str, ...]] = {}
+        by_long_start: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for acronym, long_form in acronyms.items():
+            short, long = tokenize(acronym), tuple(tokenize(long_form))
+            if len(short) == 1 and long:
+                by_short[short[0]] = long
+                by_long_start.setdefault(long[0], []).append((short[0], long))
+        return cls(by_short, by_long_start)
 
-    "DHS focuses on detection ..." answers "what does the Department of Homeland Security focus
-    on?": the sentence is scored as if it also said the long form (and the reverse).
-    """
-    present = set(tokens)
-    extra: list[str] = []
-    for short, long in pairs:
-        if short in present and not present.issuperset(long):
-            extra.extend(t for t in long if t not in present and t not in extra)
-        elif short not in present and present.issuperset(long) and short not in extra:
-            extra.append(short)
-    return tokens + extra if extra else tokens
+    def add_to(self, tokens: list[str]) -> list[str]:
+        """``tokens`` plus the other form of each defined acronym they hold.
+
+        "DHS focuses on detection ..." answers "what does the Department of Homeland Security
+        focus on?": the sentence is scored as if it also said the long form (and the reverse).
+        """
+        present = set(tokens)
+        extra: list[str] = []
+        for token in present:
+            for other in self.by_short.get(token, ()):
+                if other not in present and other not in extra:
+                    extra.append(other)
+            for short, long in self.by_long_start.get(token, ()):
+                if short not in present and short not in extra and present.issuperset(long):
+                    extra.append(short)
+        return tokens + extra if extra else tokens
 
 
 def _top(scores: np.ndarray, depth: int) -> list[int]:
