@@ -397,7 +397,9 @@ def main(argv: list[str] | None = None) -> None:
             all_titles = [a["title"].replace("_", " ") for a in json.loads(SQUAD_FILE.read_text())["data"]]
             squad_titles = all_titles[:3]
         squad = write_squad_corpus(SQUAD_FILE, work / "squad" / "corpus", articles=squad_titles)
-        squad_indexing = bench_indexing("squad", work / "squad" / "corpus", work, plain_model, reps=1, warm_up=False)
+        squad_indexing = bench_indexing(
+            "squad", work / "squad" / "corpus", work, plain_model, reps=1 if quick else 3, warm_up=False
+        )
         results["indexing"] = {"article": article, "squad": squad_indexing}
         results["rebuild"] = {
             "article_in_process_s": article["ctqa_build_s"],

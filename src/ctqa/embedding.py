@@ -55,8 +55,12 @@ class Embedder:
         if dimension != MODEL_DIMENSION:
             raise RuntimeError(f"packaged model has dimension {dimension}, expected {MODEL_DIMENSION}")
 
-    def encode(self, texts: list[str], *, batch_size: int = 64, show_progress: bool = False) -> np.ndarray:
-        """Embed ``texts``; returns ``np.ndarray`` of shape ``(len(texts), 384)``, float32, unit norm."""
+    def encode(self, texts: list[str], *, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts``; returns ``np.ndarray`` of shape ``(len(texts), 384)``, float32, unit norm.
+
+        Batches of 32 (sentence-transformers' default): texts are sorted by length and padded per
+        batch, and on 2 cores batches of 64 measured about 10 % slower (more padding).
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
