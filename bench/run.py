@@ -1,6 +1,6 @@
 """ctqa against the plain alternative on this machine: speed, memory, scaling and SQuAD quality.
 
-    make bench                          # = .venv/bin/python bench/run.py  (about 20 min on 2 cores)
+    make bench                          # = .venv/bin/python bench/run.py  (about 16 min on a quiet 2-core machine)
     .venv/bin/python bench/run.py --quick   # reduced sizes, a few minutes
 
 "Plain" is what one writes without ctqa: sentence-transformers ``model.encode`` (the same
