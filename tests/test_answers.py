@@ -7,6 +7,7 @@ The expected evidence strings and sections were read off the article
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +15,7 @@ from conftest import ARTICLE_NAME, BuiltArticle
 from ctqa.answering.extract import NOT_FOUND
 from ctqa.answering.features import has_answer_type
 from ctqa.index.store import IndexData, load_index
+from ctqa.qa import DocumentQA
 from ctqa.retrieval.query import QuestionType
 from ctqa.types import Answer
 
@@ -313,10 +315,22 @@ def test_answered_from_the_right_sentence(article_index: BuiltArticle, question:
     [
         "When was the Department of Homeland Security created?",  # no date in the DHS paragraph
         "How much does the US spend on counter-terrorism each year?",  # 93 task forces is no amount
+        # the office "leads the efforts": no person's name in the sentence
+        "Who is the head of the Office of Weapons of Mass Destruction Terrorism?",
     ],
 )
 def test_typed_question_without_a_typed_answer_is_declined(article_index: BuiltArticle, question: str) -> None:
-    assert article_index.qa.ask(question).abstained
+    answer = article_index.qa.ask(question)
+    assert answer.abstained
+    assert answer.citations == [] and answer.closest  # the closest passages are still shown
+
+
+def test_typed_decline_can_be_switched_off(article_index: BuiltArticle) -> None:
+    settings = replace(article_index.qa.settings, answer=replace(article_index.qa.settings.answer, require_answer_type=False))
+    qa = DocumentQA(article_index.qa.corpus_dir, article_index.qa.index_dir, settings=settings)
+    answer = qa.ask("Who is the head of the Office of Weapons of Mass Destruction Terrorism?")
+    assert not answer.abstained  # the ranker alone finds the office's sentence good enough
+    assert "Office of Weapons of Mass Destruction Terrorism (WMDT) leads" in answer.text
 
 
 def test_elliptical_follow_up_answers_about_the_new_topic(article_index: BuiltArticle) -> None:

@@ -337,6 +337,10 @@ def test_word_family_needs_a_long_shared_prefix(rewriter: QueryRewriter) -> None
         ("Who leads ISIS today?", "leader"),
         ("Who led a worldwide initiative to highlight the Taliban's oppression of women?", "person"),
         ("Who does DHS collaborate with?", "person"),
+        # "when" / "where" joining a clause is no cue: the question's first wh-word is "what"/"how"
+        ("What does the helper T cell release when it binds with the MHC?", "other"),
+        ("How do members vote when there is a division?", "other"),
+        ("When do the Treaties apply?", "date"),
     ],
 )
 def test_answer_types_money_leaders_and_plural_places(question: str, expected: str) -> None:

@@ -60,6 +60,9 @@ class AnswerSettings:
     # eval/article_questions.jsonl (README, "Abstention"): 0.3 is the highest threshold that keeps
     # false abstentions on answerable questions at or under 5%.
     abstain_threshold: float = 0.3
+    # Decline when the question asks for a number, date, amount or person's name and the best
+    # sentence holds none (see answering.extract.lacks_asked_type).
+    require_answer_type: bool = True
     # A body sentence stating a table row's value is preferred to the row when it scores at
     # least this share of the row's probability (see answering.extract.prefer_prose).
     prose_over_table_ratio: float = 0.5

@@ -22,6 +22,7 @@ from ctqa.answering.extract import (
     NOT_FOUND,
     answer_span,
     citation_for,
+    lacks_asked_type,
     passage_order,
     prefer_first_mention,
     prefer_prose,
@@ -243,7 +244,8 @@ class DocumentQA:
         )
         confidence = scored[0].probability if scored else 0.0
         ranked = passage_order(scored, candidates)[:top_k]
-        if not scored or confidence < answer_settings.abstain_threshold:
+        lacks_type = bool(scored) and answer_settings.require_answer_type and lacks_asked_type(scored[0])
+        if not scored or confidence < answer_settings.abstain_threshold or lacks_type:
             closest = [citation_for(passages[pid], score, supports=False) for pid, score in ranked]
             return Answer(
                 question=text,

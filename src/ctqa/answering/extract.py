@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ctqa.answering.features import sentence_features
+from ctqa.answering.features import FEATURE_NAMES, sentence_features
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
@@ -168,6 +168,15 @@ def _adjust_for_conversation(
         elif pid in shown_in and own & set(retriever.sentence_context_tokens[pid][number]):
             odds = probabilities[i] / max(1e-9, 1.0 - probabilities[i])
             probabilities[i] = odds * CONTINUATION_BOOST / (1.0 + odds * CONTINUATION_BOOST)
+
+
+_TYPE_MISS = FEATURE_NAMES.index("type_miss")
+
+
+def lacks_asked_type(sentence: ScoredSentence) -> bool:
+    """Whether the question asks for a number, date, amount of money or a person's name (the
+    types rules find reliably) and ``sentence`` holds none that the question does not."""
+    return bool(sentence.features[_TYPE_MISS] >= 1.0)
 
 
 def answer_span(

@@ -73,10 +73,20 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
 ]
 
 
+# "when", "where", "who" also join clauses ("What does the T cell release when it binds?"): as a
+# cue they must be the question's first wh-word.
+_CLAUSE_CUES = frozenset(["when", "where", "who", "whom"])
+_WH_WORD_RE = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+
+
 def question_type(question: str) -> QuestionType:
     """The expected answer type from cue words ("how many" -> number, "when" -> date, ...)."""
+    first_wh = _WH_WORD_RE.search(question)
     for name, pattern in _TYPE_PATTERNS:
-        if pattern.search(question):
+        for match in pattern.finditer(question):
+            clause_word = match.group(0).casefold() in _CLAUSE_CUES
+            if clause_word and first_wh is not None and first_wh.start() < match.start():
+                continue
             return name
     return "other"
 
