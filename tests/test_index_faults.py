@@ -176,10 +176,12 @@ def test_manifest_of_another_model_is_rebuilt(article_copy: Callable[[], BuiltAr
 
 def test_leftovers_of_a_killed_build_are_ignored_then_removed(article_copy: Callable[[], BuiltArticle]) -> None:
     copy = article_copy()
-    (copy.index_dir / ".staging-killed").mkdir()
-    (copy.index_dir / ".staging-killed" / "passages.json").write_text("[{", encoding="utf-8")
-    shutil.copytree(build_dir(copy.index_dir), copy.index_dir / "build-orphan")
-    (copy.index_dir / "build-orphan" / "passages.faiss").write_bytes(b"half")
+    staging = copy.index_dir / ".staging-20261129T120000-123-456"  # names as save_index writes them
+    staging.mkdir()
+    (staging / "passages.json").write_text("[{", encoding="utf-8")
+    orphan = copy.index_dir / "build-20261129T120001-124-457"
+    shutil.copytree(build_dir(copy.index_dir), orphan)
+    (orphan / "passages.faiss").write_bytes(b"half")
     assert not strict(copy).ask(QUESTION).abstained
 
     copy.qa.build()
@@ -336,3 +338,39 @@ def test_read_only_index_folder(read_only_copy: BuiltArticle) -> None:
     assert "cannot write the index" in error and "Permission denied" in error
     assert "make the folder writable" in error and "--index DIR" in error
     assert staleness_reasons(copy.index_dir, copy.corpus_dir, ChunkSettings()) == [f"changed file {ARTICLE_NAME}"]
+
+
+# -- the index folder never costs the user a file ----------------------------------------------------
+
+
+def test_a_users_build_folder_in_the_index_folder_is_kept(article_copy: Callable[[], BuiltArticle]) -> None:
+    copy = article_copy()
+    mine = copy.index_dir / "build-release"
+    mine.mkdir()
+    (mine / "app.bin").write_bytes(b"important")
+    copy.qa.build()
+    assert (mine / "app.bin").read_bytes() == b"important"
+
+
+def test_index_folder_inside_the_corpus_is_refused(article_copy: Callable[[], BuiltArticle]) -> None:
+    copy = article_copy()
+    before = sorted(p.name for p in copy.corpus_dir.iterdir())
+    for index_dir in (copy.corpus_dir, copy.corpus_dir / "index"):
+        with pytest.raises(IndexWriteError, match="inside the corpus folder"):
+            ctqa.DocumentQA(copy.corpus_dir, index_dir).build()
+    assert sorted(p.name for p in copy.corpus_dir.iterdir()) == before
+    # a hidden folder inside the corpus (the default for --corpus alone) is fine
+    ctqa.DocumentQA(copy.corpus_dir, copy.corpus_dir / ".ctqa-index").build()
+
+
+def test_index_folder_holding_other_files_is_refused(article_copy: Callable[[], BuiltArticle], tmp_path: Path) -> None:
+    copy = article_copy()
+    project = tmp_path / "my-project"
+    project.mkdir()
+    (project / "manifest.json").write_text('{"my": "config"}', encoding="utf-8")
+    with pytest.raises(IndexWriteError, match="already holds files that are not a ctqa index"):
+        ctqa.DocumentQA(copy.corpus_dir, project).build()
+    assert (project / "manifest.json").read_text(encoding="utf-8") == '{"my": "config"}'
+    result = CliRunner().invoke(app, ["index", "--corpus", str(copy.corpus_dir), "--index", str(project)])
+    assert result.exit_code == 1
+    assert "not a ctqa index" in result.output

@@ -375,3 +375,24 @@ def test_sentence_tokens_get_the_other_form_of_a_defined_acronym(acronyms: dict[
     assert forms.add_to(plain) == plain
     # a part of the long form alone is not the acronym
     assert "dhs" not in forms.add_to(tokenize("the Department of State"))
+
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("<b>Where is COE-DAT?</b>", "Where is COE-DAT?"),
+        ('<a href="http://x">What is NEXUS?</a><br/>', "What is NEXUS?"),
+        ("<script>alert(1)</script>What is NATO?", "What is NATO?"),
+        ("Where is <COE-DAT> located?", "Where is <COE-DAT> located?"),  # not an HTML element
+        ("a<b where is COE-DAT located? c>d", "a<b where is COE-DAT located? c>d"),  # no tag syntax
+        ("is a < b and c > d true", "is a < b and c > d true"),
+    ],
+)
+def test_only_real_html_tags_are_removed_from_a_question(question: str, expected: str) -> None:
+    assert clean_question(question, 1000)[0] == expected
+
+
+def test_a_question_of_markup_only_is_refused_as_such() -> None:
+    with pytest.raises(ValueError, match="only markup"):
+        clean_question("<img src=x onerror=alert(1)>", 1000)

@@ -23,7 +23,7 @@ from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
 from ctqa.embedding import Embedder
 from ctqa.errors import CorpusError, IndexError_, IndexWriteError
-from ctqa.index.store import LOCK, IndexData, load_index, read_manifest, save_index
+from ctqa.index.store import LOCK, IndexData, check_index_folder, load_index, read_manifest, save_index
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
 from ctqa.types import Passage
 
@@ -149,11 +149,13 @@ def build_index(
 
     Raises:
         CorpusError: the folder is missing or no file in it could be read.
-        IndexWriteError: the index folder cannot be written; the previous build stays valid.
+        IndexWriteError: the index folder cannot be written (the previous build stays valid), or
+            writing there could lose the user's files (``index.store.check_index_folder``).
     """
     import time
 
     started = time.perf_counter()
+    check_index_folder(index_dir, corpus_dir)
     with index_lock(index_dir):
         loaded = load_corpus(corpus_dir, show_progress=show_progress)
         if not loaded.documents:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -34,7 +35,7 @@ import numpy as np
 
 from ctqa import __version__
 from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
-from ctqa.errors import IndexCorruptError, IndexMissingError
+from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from ctqa.types import Block, Document, Passage, Section
 
 # 2: builds of format 1 with several documents could pair passages with another document's
@@ -218,10 +219,61 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     return stream.getvalue()
 
 
+# The files every ctqa build folder holds; a folder named build-* without them is not ctqa's.
+BUILD_FILES = frozenset(["documents.json", "passages.json", "passages.faiss", "sentences.npy"])
+_BUILD_NAME_RE = re.compile(r"^(?:build|\.staging)-\d{8}T\d{6}-\d+-\d+$")
+
+
+def is_ctqa_build(path: Path) -> bool:
+    """Whether ``path`` is a build (or staging) folder written by ``save_index``: its name has
+    ctqa's stamp and it holds nothing but ctqa's artifacts."""
+    if not (path.is_dir() and _BUILD_NAME_RE.match(path.name)):
+        return False
+    return all(child.name in BUILD_FILES for child in path.iterdir())
+
+
 def _remove_old_builds(index_dir: Path, keep: str) -> None:
     for path in index_dir.iterdir():
-        if path.is_dir() and path.name.startswith(("build-", ".staging-")) and path.name != keep:
+        if path.name != keep and is_ctqa_build(path):
             shutil.rmtree(path, ignore_errors=True)
+
+
+# Files that may sit in an index folder besides ctqa's own (the project's index/README.md).
+_ALLOWED_IN_INDEX = frozenset([MANIFEST, LOCK, "README.md", ".gitignore", ".gitkeep"])
+
+
+def check_index_folder(index_dir: Path, corpus_dir: Path) -> None:
+    """Refuse an index folder where writing could lose the user's files.
+
+    Raises:
+        IndexWriteError: ``index_dir`` is the corpus folder or a visible folder inside it (its
+            files would be read as documents and the manifest could replace a user's file), or
+            it holds no ctqa build and no ctqa manifest but other files.
+    """
+    index_path, corpus_path = index_dir.resolve(), corpus_dir.resolve()
+    if index_path == corpus_path or (
+        index_path.is_relative_to(corpus_path)
+        and not any(part.startswith(".") for part in index_path.relative_to(corpus_path).parts)
+    ):
+        raise IndexWriteError(
+            f"the index folder {index_dir} is inside the corpus folder {corpus_dir}; choose another "
+            "--index (a hidden folder such as CORPUS/.ctqa-index is fine)"
+        )
+    if not index_path.is_dir() or any(is_ctqa_build(child) for child in index_path.iterdir()):
+        return  # ctqa's own folder (a damaged manifest in it is rebuilt, that is no user file)
+    try:
+        read_manifest(index_path)
+        return  # a ctqa manifest whose build folder is gone: rebuilt too
+    except (IndexMissingError, IndexCorruptError):
+        pass
+    # No ctqa build here: a manifest.json too is somebody else's file.
+    foreign = sorted(child.name for child in index_path.iterdir() if child.name not in _ALLOWED_IN_INDEX - {MANIFEST})
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
+        raise IndexWriteError(
+            f"the index folder {index_dir} already holds files that are not a ctqa index ({shown}); "
+            "choose a new or empty folder for --index, so none of them is overwritten or removed"
+        )
 
 
 def read_manifest(index_dir: Path) -> Manifest:

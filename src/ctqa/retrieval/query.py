@@ -49,7 +49,16 @@ _CAPITALISED_PHRASE_RE = re.compile(
     r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|and|the|on|in|to)\s+)?[A-Z][a-z]+)+"
 )
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-_TAG_RE = re.compile(r"<(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>|</?[A-Za-z][^<>]*>", re.I | re.S)
+# Markup pasted with a question: real HTML element names only, so "<COE-DAT>" or "a<b" stay text.
+_HTML_ELEMENTS = (
+    "a|abbr|b|blockquote|body|br|code|dd|div|dl|dt|em|font|h[1-6]|head|hr|html|i|iframe|img|input|"
+    "label|li|link|meta|ol|p|pre|q|s|small|span|strong|sub|sup|table|tbody|td|th|thead|tr|u|ul"
+)
+_TAG_RE = re.compile(
+    rf"<(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>"
+    rf"|</?(?:{_HTML_ELEMENTS})(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>]+))?)*\s*/?>",
+    re.I | re.S,
+)
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
@@ -94,16 +103,16 @@ def question_type(question: str) -> QuestionType:
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     """Normalise white space, control characters and lone surrogates; truncate with a note when too long.
 
-    Raises ``ValueError`` for an empty or whitespace-only question.
+    Raises ``ValueError`` for an empty or whitespace-only question, or one of HTML tags only.
     """
     if not isinstance(question, str):
         raise ValueError(f"the question must be text, not {type(question).__name__}")
-    text = _ANSI_RE.sub(" ", question)
-    text = _TAG_RE.sub(" ", text)  # "<b>Where is X?</b>" asks where X is
-    text = unicodedata.normalize("NFC", _CONTROL_RE.sub(" ", text))
-    text = " ".join(text.split())
-    if not text:
+    text = unicodedata.normalize("NFC", _CONTROL_RE.sub(" ", _ANSI_RE.sub(" ", question)))
+    if not text.strip():
         raise ValueError("the question is empty; type a question about the documents")
+    text = " ".join(_TAG_RE.sub(" ", text).split())  # "<b>Where is X?</b>" asks where X is
+    if not text:
+        raise ValueError("the question holds only markup (HTML tags); type a question about the documents")
     notes = []
     if len(text) > max_chars:
         cut = text.rfind(" ", 0, max_chars)
