@@ -21,7 +21,15 @@ class DocumentReadError(CtqaError):
 
 
 class IndexError_(CtqaError):
-    """Base class of index problems (named with a trailing underscore to not shadow the builtin)."""
+    """Base class of index problems (named with a trailing underscore to not shadow the builtin).
+
+    ``reason`` says what is wrong; the message adds ``advice`` (what the user should do) after
+    "; ". Code that acts on the problem itself (``DocumentQA`` rebuilding) reports ``reason``.
+    """
+
+    def __init__(self, reason: str, advice: str = "") -> None:
+        super().__init__(f"{reason}; {advice}" if advice else reason)
+        self.reason = reason
 
 
 class IndexMissingError(IndexError_):

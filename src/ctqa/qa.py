@@ -151,9 +151,8 @@ class DocumentQA:
         except IndexError_ as problem:
             if not self.auto_build:
                 raise
-            # the error's own advice ("run `ctqa index`") is what happens next, so it is left out
-            reason = str(problem).split("; run `ctqa index`")[0]
-            message = f"{reason} — rebuilding the index in {self.index_dir}"
+            # the error's advice ("run `ctqa index`") is what happens next: only its reason is told
+            message = f"{problem.reason} — rebuilding the index in {self.index_dir}"
             logger.warning(message)
             self.messages.append(message)
             try:

@@ -97,8 +97,13 @@ class Passage:
         return cls(**data)
 
     def context_header(self) -> str:
-        """The title/section/table line prepended to the passage for embedding and BM25."""
-        parts = [self.title, self.section]
+        """The title/section/table line prepended to the passage for embedding."""
+        return " — ".join(part for part in (self.title, self.section_header()) if part)
+
+    def section_header(self) -> str:
+        """The section/table part of ``context_header`` (what BM25 reads: the document title,
+        repeated in every passage of its document, would zero its words' idf)."""
+        parts = [self.section]
         if self.table and self.table != self.section:
             parts.append(self.table)
         return " — ".join(part for part in parts if part)

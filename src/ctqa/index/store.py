@@ -280,15 +280,13 @@ def read_manifest(index_dir: Path) -> Manifest:
     """The manifest of ``index_dir``; raises ``IndexMissingError`` or ``IndexCorruptError``."""
     path = index_dir / MANIFEST
     if not path.exists():
-        raise IndexMissingError(f"no index in {index_dir}; run `ctqa index` to build one")
+        raise IndexMissingError(f"no index in {index_dir}", "run `ctqa index` to build one")
     try:
         manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
         _check_manifest(manifest)
         return manifest
     except (OSError, ValueError, TypeError) as error:
-        raise IndexCorruptError(
-            f"{path} is unreadable ({error}); run `ctqa index` to rebuild the index"
-        ) from error
+        raise IndexCorruptError(f"{path} is unreadable ({error})", "run `ctqa index` to rebuild the index") from error
 
 
 def _check_manifest(manifest: Manifest) -> None:
@@ -310,15 +308,16 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
     if index.passage_index.d != dimension or vectors.ndim != 2 or vectors.shape[1] != dimension:
         raise IndexCorruptError(
             f"index in {index_dir} holds {index.passage_index.d}-dimensional vectors but its manifest "
-            f"says {dimension} (files from another model?); run `ctqa index` to rebuild"
+            f"says {dimension} (files from another model?)",
+            "run `ctqa index` to rebuild",
         )
     for number, passage in enumerate(index.passages):
         document = index.documents.get(passage.doc_id)
         inside = all(passage.start <= start <= end <= passage.end for start, end in passage.sentences)
         if document is None or document.text[passage.start : passage.end] != passage.text or not inside:
             raise IndexCorruptError(
-                f"passage {number} in {index_dir} does not match the text of {passage.doc_id}; "
-                "run `ctqa index` to rebuild"
+                f"passage {number} in {index_dir} does not match the text of {passage.doc_id}",
+                "run `ctqa index` to rebuild",
             )
 
 
@@ -327,11 +326,11 @@ def _read_artifact(build: Path, name: str, manifest: Manifest) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise IndexCorruptError(f"{path} is missing or unreadable ({error}); run `ctqa index`") from error
+        raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
     if _sha256(data) != manifest.artifacts.get(name):
         raise IndexCorruptError(
-            f"{path} does not match its checksum in the manifest (truncated or edited); "
-            "run `ctqa index` to rebuild"
+            f"{path} does not match its checksum in the manifest (truncated or edited)",
+            "run `ctqa index` to rebuild",
         )
     return data
 
@@ -348,7 +347,7 @@ def load_index(index_dir: Path) -> IndexData:
     manifest = read_manifest(index_dir)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexCorruptError(
-            f"index format {manifest.format_version} is not {FORMAT_VERSION}; run `ctqa index`"
+            f"index format {manifest.format_version} is not {FORMAT_VERSION}", "run `ctqa index`"
         )
     build = index_dir / manifest.build_dir
     try:
@@ -367,12 +366,12 @@ def load_index(index_dir: Path) -> IndexData:
     except IndexCorruptError:
         raise
     except Exception as error:  # any parse failure of a file that passed its checksum
-        raise IndexCorruptError(f"index in {index_dir} cannot be read ({error}); run `ctqa index`") from error
+        raise IndexCorruptError(f"index in {index_dir} cannot be read ({error})", "run `ctqa index`") from error
     offsets = sentence_offsets(passages)
     if passage_index.ntotal != len(passages) or len(sentence_vectors) != offsets[-1]:
         raise IndexCorruptError(
-            f"index in {index_dir} has {passage_index.ntotal} vectors for {len(passages)} passages; "
-            "run `ctqa index`"
+            f"index in {index_dir} has {passage_index.ntotal} vectors for {len(passages)} passages",
+            "run `ctqa index`",
         )
     index = IndexData(
         manifest=manifest,

@@ -57,7 +57,7 @@ class HybridRetriever:
         # drive the idf of the document's own topic words to zero ("states", "cooperate" and
         # "fight" in "Fighting Terrorism: States' Strategies ... Cooperation") and hide the
         # passage that uses them. The dense side still reads the title in the header.
-        self.bm25 = BM25Retriever([tokenize(f"{_untitled_header(p)} {p.text}") for p in passages])
+        self.bm25 = BM25Retriever([tokenize(f"{p.section_header()} {p.text}") for p in passages])
         self.sentence_tokens = [
             [tokenize(p.text[s - p.start : e - p.start]) for s, e in p.sentences] for p in passages
         ]
@@ -143,14 +143,6 @@ def _with_antecedent(passage: Passage, tokens: list[list[str]]) -> list[list[str
             own = own + [t for t in tokens[number - 1] if t not in own]
         result.append(own)
     return result
-
-
-def _untitled_header(passage: Passage) -> str:
-    """The section (and table) line of the passage's header, without the document title."""
-    parts = [passage.section]
-    if passage.table and passage.table != passage.section:
-        parts.append(passage.table)
-    return " — ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)

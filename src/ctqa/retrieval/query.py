@@ -85,7 +85,7 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
 # "when", "where", "who" also join clauses ("What does the T cell release when it binds?"): as a
 # cue they must be the question's first wh-word.
 _CLAUSE_CUES = frozenset(["when", "where", "who", "whom"])
-_WH_WORD_RE = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+_WH_WORD_RE = re.compile(rf"\b(?:{'|'.join(QUESTION_WORDS)})\b", re.I)
 
 
 def question_type(question: str) -> QuestionType:
