@@ -34,10 +34,10 @@ TASK_FORCES_QUESTION = "How many Anti-Terrorism Task Forces did the US create?"
 # (question, evidence that must be in answer.text, section of citations[0])
 QUESTIONS: list[tuple[str, str, str]] = [
     ("Which terrorist groups pose a threat to global security?", "ISIS, al-Qa'ida, and Hizballah", "Introduction"),
-    ("How many COEs has NATO accredited?", "Number of COEs accredited by NATO: 30", TABLE),
+    ("How many COEs has NATO accredited?", "Number of COEs accredited by NATO 30", TABLE),
     (
         "In what year did Osama bin Laden finance the development of liquid heroin?",
-        "Year Osama bin Laden financed the development of a highly-addictive liquid heroin: 2001",
+        "Year Osama bin Laden financed the development of a highly-addictive liquid heroin 2001",
         TABLE,
     ),
     ("Which annual report on terrorism does the State Department produce?", "Country Reports on Terrorism", STATE),
@@ -279,6 +279,15 @@ def test_over_long_question_is_truncated_with_a_note(article_index: BuiltArticle
         ("The US launched the Domestic Nuclear Detection Office.", "leader", "Who heads the office?", False),
         ("NATO Secretary General Jens Stoltenberg said so.", "leader", "Who is NATO's Secretary General?", True),
         ("The First Lady, Laura Bush, led a worldwide initiative.", "leader", "Who was the leader?", True),
+        # a capitalised run that goes on into a longer title is a title, not a person
+        ("NATO ran courses through Mobile Education and Training Teams.", "leader", "Who directs them?", False),
+        # "which countries" wants a country the question does not name already (or its demonym)
+        ("The ICI Regional Centre in Kuwait opened.", "country", "In which country is the ICI Centre?", True),
+        ("The US and Canada are both in the Five Eyes.", "country", "Which countries besides the US and Canada are in it?", False),
+        ("The State Department lists state sponsors of terrorism.", "country", "Which countries are state sponsors?", False),
+        ("Japanese imports led the market.", "country", "Which country's cars sold best?", True),
+        ("The Canadian border is long.", "country", "Which countries border Canada?", False),
+        ("The Christian church grew.", "country", "Which country converted?", False),
     ],
 )
 def test_answer_type_needs_a_span_the_question_does_not_hold(
@@ -317,12 +326,31 @@ def test_answered_from_the_right_sentence(article_index: BuiltArticle, question:
         "How much does the US spend on counter-terrorism each year?",  # 93 task forces is no amount
         # the office "leads the efforts": no person's name in the sentence
         "Who is the head of the Office of Weapons of Mass Destruction Terrorism?",
+        # the Country Reports sentence names state sponsors of terrorism but no country
+        "Which countries does the US list as state sponsors of terrorism?",
     ],
 )
 def test_typed_question_without_a_typed_answer_is_declined(article_index: BuiltArticle, question: str) -> None:
     answer = article_index.qa.ask(question)
     assert answer.abstained
     assert answer.citations == [] and answer.closest  # the closest passages are still shown
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        # the task forces are the US's: no passage about them mentions Canada
+        ("How many Anti-Terrorism Task Forces did Canada create?", "Canada"),
+        # the article never names Mexico at all
+        ("Does Mexico take part in the opioid action plan?", "Mexico"),
+    ],
+)
+def test_question_about_a_name_the_best_passage_lacks_is_declined(
+    article_index: BuiltArticle, question: str, name: str
+) -> None:
+    answer = article_index.qa.ask(question)
+    assert answer.abstained
+    assert any(name in note for note in answer.notes), answer.notes
 
 
 def test_typed_decline_can_be_switched_off(article_index: BuiltArticle) -> None:

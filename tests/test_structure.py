@@ -22,12 +22,12 @@ HEADINGS = [
 ]
 FAQ = "Frequently asked questions"
 TABLE_ROWS = [
-    "Number of COEs accredited by NATO: 30",
-    "Year of approval of NATO Battlefield Evidence Policy: October 2020",
-    "Year NATO invoked its collective defence clause: 2001",
-    "Number of Anti-Terrorism Task Forces created by the U.S.: 93",
-    "Year Osama bin Laden financed the development of a highly-addictive liquid heroin: 2001",
-    "Number of participants in the 2021 and 2023 NATO counter-terrorism courses: 50",
+    "Number of COEs accredited by NATO 30",
+    "Year of approval of NATO Battlefield Evidence Policy October 2020",
+    "Year NATO invoked its collective defence clause 2001",
+    "Number of Anti-Terrorism Task Forces created by the U.S. 93",
+    "Year Osama bin Laden financed the development of a highly-addictive liquid heroin 2001",
+    "Number of participants in the 2021 and 2023 NATO counter-terrorism courses 50",
 ]
 FAQ_OPENINGS = [
     "States can cooperate to fight terrorists by sharing information",

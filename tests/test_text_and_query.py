@@ -17,8 +17,9 @@ from ctqa.retrieval.query import (
     leans_on_history,
     previous_topic,
     question_type,
+    same_family,
 )
-from ctqa.retrieval.text import fold, query_tokens, tokenize, words
+from ctqa.retrieval.text import fold, initialisms, query_tokens, tokenize, words
 from ctqa.types import Document
 
 
@@ -43,6 +44,10 @@ def rewriter(article: Document, acronyms: dict[str, str]) -> QueryRewriter:
 
 
 # -- tokenizer -------------------------------------------------------------------------------------
+
+
+def test_british_and_american_spellings_give_one_token() -> None:
+    assert tokenize("organisations centre labelled") == tokenize("organizations center labeled")
 
 
 def test_punctuation_does_not_change_a_token() -> None:
@@ -266,7 +271,9 @@ def test_question_of_exactly_max_chars_is_not_truncated() -> None:
         ("In what year did NATO invoke Article 5?", "date"),
         ("Who led the initiative on the Taliban's oppression of women?", "person"),
         ("Where is COE-DAT located?", "place"),
-        ("Which country hosts the ICI Regional Centre?", "place"),
+        ("Which country hosts the ICI Regional Centre?", "country"),
+        ("Which other nations are in the Five Eyes?", "country"),
+        ("Which city hosts COE-DAT?", "place"),
         ("What does WMD stand for?", "acronym"),
         ("What is the abbreviation for the Department of Homeland Security?", "acronym"),
         ("Describe NATO's counter-terrorism efforts", "other"),
@@ -331,8 +338,8 @@ def test_word_family_needs_a_long_shared_prefix(rewriter: QueryRewriter) -> None
         ("How much does the US spend on counter-terrorism each year?", "money"),
         ("What is the annual budget of COE-DAT?", "money"),
         ("How much information do they share?", "number"),
-        ("Which countries are in the Five Eyes?", "place"),
-        ("What nations does COE-DAT engage with?", "place"),
+        ("Which countries are in the Five Eyes?", "country"),
+        ("What nations does COE-DAT engage with?", "country"),
         ("Who is the head of the Office of Weapons of Mass Destruction Terrorism?", "leader"),
         ("Who leads ISIS today?", "leader"),
         ("Who led a worldwide initiative to highlight the Taliban's oppression of women?", "person"),
@@ -396,3 +403,34 @@ def test_only_real_html_tags_are_removed_from_a_question(question: str, expected
 def test_a_question_of_markup_only_is_refused_as_such() -> None:
     with pytest.raises(ValueError, match="only markup"):
         clean_question("<img src=x onerror=alert(1)>", 1000)
+
+
+# -- names the question uses ---------------------------------------------------------------------------
+
+
+def test_asked_names_are_capitalised_runs(rewriter: QueryRewriter) -> None:
+    names = rewriter.asked_names("How many task forces has Canada set up with the U.S. and Mexico?", {})
+    # "How" only opens the sentence; "Mexico" is kept although the article never names it
+    assert [name.text for name in names] == ["Canada", "US", "Mexico"]
+    names = rewriter.asked_names("NATO's Centre of Excellence for Defence Against Terrorism", {})
+    assert [name.text for name in names] == ["NATO's", "Centre of Excellence for Defence Against Terrorism"]
+    assert names[1].initials == ("cedat", "coefdat")
+    assert rewriter.asked_names("what is the responsible cooperators program", {}) == ()
+
+
+def test_asked_name_is_found_by_its_family_initials_or_acronym(rewriter: QueryRewriter) -> None:
+    (united_states,) = rewriter.asked_names("What did the United States do?", {})
+    assert united_states.found_in({"us", "forc"}) and not united_states.found_in({"canada"})
+    (wmds,) = rewriter.asked_names("Who stops WMDs?", {})
+    assert wmds.found_in(set(tokenize("weapons of mass destruction")))
+    (laura_bush,) = rewriter.asked_names("When did Laura Bush speak?", {})
+    assert laura_bush.found_in({"bush"}) and not laura_bush.found_in({"laura"})
+    (asian,) = rewriter.asked_names("Which Asian partners?", {})
+    assert asian.found_in({"asia"}) and not asian.found_in({"africa"})
+    (faq,) = rewriter.asked_names("What does the FAQ say?", {})
+    assert faq.found_in(set(), initialisms(tokenize("Frequently Asked Questions")))
+
+
+def test_same_family_joins_demonyms_but_not_unrelated_words() -> None:
+    assert same_family("english", "england") and same_family("asian", "asia") and same_family("european", "europ")
+    assert not same_family("national", "nato") and not same_family("terrorism", "territory")

@@ -63,6 +63,10 @@ class AnswerSettings:
     # Decline when the question asks for a number, date, amount or person's name and the best
     # sentence holds none (see answering.extract.lacks_asked_type).
     require_answer_type: bool = True
+    # Decline when a name the question uses ("Canada", "Article 5"'s "Article") is in the corpus
+    # but not in the best sentence's passage (see answering.extract.missing_names). Measured on
+    # the three article question sets and a 1,520-question SQuAD sample (README, "Abstention").
+    require_asked_names: bool = True
     # A body sentence stating a table row's value is preferred to the row when it scores at
     # least this share of the row's probability (see answering.extract.prefer_prose).
     prose_over_table_ratio: float = 0.5

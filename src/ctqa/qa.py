@@ -23,6 +23,7 @@ from ctqa.answering.extract import (
     answer_span,
     citation_for,
     lacks_asked_type,
+    missing_names,
     passage_order,
     prefer_first_mention,
     prefer_prose,
@@ -246,7 +247,10 @@ class DocumentQA:
         confidence = scored[0].probability if scored else 0.0
         ranked = passage_order(scored, candidates)[:top_k]
         lacks_type = bool(scored) and answer_settings.require_answer_type and lacks_asked_type(scored[0])
-        if not scored or confidence < answer_settings.abstain_threshold or lacks_type:
+        unmentioned = missing_names(retriever, plan, scored[0]) if scored and answer_settings.require_asked_names else []
+        if unmentioned and confidence >= answer_settings.abstain_threshold:
+            notes = [*notes, f"The closest passage does not mention {' or '.join(unmentioned)}."]
+        if not scored or confidence < answer_settings.abstain_threshold or lacks_type or unmentioned:
             closest = [citation_for(passages[pid], score, supports=False) for pid, score in ranked]
             return Answer(
                 question=text,

@@ -43,7 +43,7 @@ class Block:
 class Document:
     """A cleaned corpus document.
 
-    ``text`` is the cleaned text (boilerplate removed, table rows rewritten as ``"Label: Value"``);
+    ``text`` is the cleaned text (boilerplate removed, table rows split into cells rewritten as ``"Label: Value"``);
     ``blocks`` index into it. ``sha256`` is the hash of the *source file* bytes, used by the
     index manifest to detect changes.
     """

@@ -16,10 +16,11 @@ import numpy as np
 from ctqa.answering.features import FEATURE_NAMES, sentence_features
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
+from ctqa.ingest.structure import split_table_row
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
 from ctqa.retrieval.query import ELLIPSIS_RE, QueryPlan
 from ctqa.retrieval.sparse import BM25Retriever
-from ctqa.retrieval.text import fold, opens_with_reference, tokenize
+from ctqa.retrieval.text import fold, initialisms, opens_with_reference, tokenize
 from ctqa.types import Citation, Passage
 
 NOT_FOUND = "I could not find an answer to that in the documents."
@@ -179,6 +180,18 @@ def lacks_asked_type(sentence: ScoredSentence) -> bool:
     return bool(sentence.features[_TYPE_MISS] >= 1.0)
 
 
+def missing_names(retriever: HybridRetriever, plan: QueryPlan, sentence: ScoredSentence) -> list[str]:
+    """The names the question uses (``plan.names``) that neither ``sentence`` (with the acronym
+    forms of its context) nor its passage (with its section header) mentions: "How many task
+    forces has Canada set up?" is not answered by a passage about the US's task forces."""
+    if not plan.names:
+        return []
+    passage_tokens = retriever.passage_tokens[sentence.passage_id]
+    tokens = {*passage_tokens, *retriever.sentence_context_tokens[sentence.passage_id][sentence.number]}
+    runs = initialisms(passage_tokens)
+    return [name.text for name in plan.names if not name.found_in(tokens, runs)]
+
+
 def answer_span(
     scored: list[ScoredSentence], passage: Passage, settings: AnswerSettings
 ) -> tuple[int, int]:
@@ -231,7 +244,7 @@ def citation_for(
 def prefer_prose(scored: list[ScoredSentence], passages: list[Passage], ratio: float) -> list[ScoredSentence]:
     """Move a prose sentence ahead of a winning table row when it states the row's value.
 
-    A table row ("Number of Anti-Terrorism Task Forces created by the U.S.: 93") is terse; a
+    A table row ("Number of Anti-Terrorism Task Forces created by the U.S. 93") is terse; a
     body sentence with the same value ("... the creation of 93 Anti-Terrorism Task Forces, each
     operating within a US Attorney's district ...") answers with its context. The sentence wins
     if it scores at least ``ratio`` of the row; the row stays among the citations.
@@ -239,7 +252,8 @@ def prefer_prose(scored: list[ScoredSentence], passages: list[Passage], ratio: f
     if not scored or passages[scored[0].passage_id].kind != "table_row":
         return scored
     row = passages[scored[0].passage_id]
-    value = row.text.rsplit(":", 1)[-1].strip()
+    parsed = split_table_row(row.text)
+    value = parsed.value if parsed else row.text.rsplit(":", 1)[-1].strip()
     floor = scored[0].probability * ratio
     for position, sentence in enumerate(scored[1:], start=1):
         if sentence.probability < floor:

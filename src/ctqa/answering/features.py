@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 
+from ctqa.answering.countries import mentions_country
 from ctqa.retrieval.query import QuestionType
 
 FEATURE_NAMES = (
@@ -29,7 +30,7 @@ FEATURE_NAMES = (
 
 # Numbers and dates are found reliably by rules, names and places less so (a "who" question may
 # be answered by an organisation), so a missing number or date counts fully, the others less.
-MISS_STRENGTH = {"money": 1.0, "number": 1.0, "date": 1.0, "leader": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
+MISS_STRENGTH = {"money": 1.0, "number": 1.0, "date": 1.0, "leader": 1.0, "country": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
 
 # "one" is left out: far more often a pronoun or determiner ("One key aspect") than a count.
 _NUMBER_WORDS = (
@@ -49,7 +50,8 @@ _PERSON_RE = re.compile(
     r"|\b[A-Z]{2,}\b"
 )
 # A person's name: a whole run of two or more capitalised words, none of them a word that names an
-# institution ("Domestic Nuclear Detection Office" is no name, nor is any part of it).
+# institution ("Domestic Nuclear Detection Office" is no name, nor is any part of it), and not
+# the start of a longer title ("Mobile Education and Training Teams").
 _INSTITUTION_WORDS = (
     "Department|Office|Organi[sz]ation|Council|Agency|Initiative|Program|Programme|Union|Nations|Force|Forces|"
     "Committee|Centre|Center|Policy|Reports?|Security|Treaty|Alliance|Group|Community|Ministry|Bureau|Service|"
@@ -57,14 +59,19 @@ _INSTITUTION_WORDS = (
 )
 _PERSON_NAME_RE = re.compile(
     rf"\b(?!(?:{_INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
-    rf"(?!(?:{_INSTITUTION_WORDS})\b)[A-Z][a-z]+)+\b(?!\s+(?:of\s+|for\s+|the\s+)*[A-Z])"
+    rf"(?!(?:{_INSTITUTION_WORDS})\b)[A-Z][a-z]+)+\b(?!\s+(?:of\s+|for\s+|the\s+|and\s+)*[A-Z])"
 )
 _MONEY_RE = re.compile(
     r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars|euros|pounds|yen|USD|EUR|GBP)\b"
     r"|\b(?:USD|EUR|GBP)\s?\d",
     re.I,
 )
-_PLACE_RE = re.compile(r"\b(?:in|at|from|near|to|of)\s+(?:the\s+)?[A-Z][a-zà-ÿ]+")
+# A place: a capitalised name after a preposition of place ("in Ankara", "within a US district");
+# "of" is left out, as it introduces far more names that are no place ("Number of COEs").
+_PLACE_RE = re.compile(
+    r"\b(?:in|at|from|near|to|within|across|throughout|outside|inside)\s+(?:(?:the|a|an|each)\s+)?"
+    r"(?P<name>[A-Z][A-Za-zà-ÿ.]+)"
+)
 
 
 _TYPE_RES = {"money": _MONEY_RE, "leader": _PERSON_NAME_RE, "number": _NUMBER_RE, "date": _DATE_RE, "person": _PERSON_RE, "place": _PLACE_RE}
@@ -75,19 +82,30 @@ def has_answer_type(sentence: str, answer_type: QuestionType, question: str = ""
     ``question`` does not already hold: "How many died on 9/11?" is not answered by "9/11"."""
     if answer_type == "acronym":
         return "(" in sentence
+    if answer_type == "country":
+        return mentions_country(sentence, besides=question)
     pattern = _TYPE_RES.get(answer_type)
     if pattern is None:
         return False
     asked = question.casefold()
     for match in pattern.finditer(sentence):
-        found = match.group(0)
-        if found.casefold() in asked:
+        found = match.group("name") if "name" in pattern.groupindex else match.group(0)
+        if _already_asked(found, asked):
             continue
         # "the Five Eyes": a capitalised number word inside a sentence is part of a name
         if answer_type == "number" and found[0].isupper() and match.start() > 0:
             continue
         return True
     return False
+
+
+def _already_asked(span: str, asked: str) -> bool:
+    """Whether the folded question ``asked`` holds ``span``: a name as a whole word ("US" is
+    not in "focus"), a digit sequence anywhere ("1" is part of "9/11")."""
+    folded = span.casefold()
+    if folded[:1].isalpha():
+        return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", asked) is not None
+    return folded in asked
 
 
 def weighted_overlap(query: list[str], tokens: set[str], idf: dict[str, float]) -> float:
@@ -120,7 +138,7 @@ def sentence_features(
 ) -> np.ndarray:
     """One feature row (``FEATURE_NAMES`` order), float32. ``question`` is the user's text (a
     span of the answer type it already holds does not count as the answer)."""
-    typed = answer_type in ("money", "number", "date", "leader", "person", "place", "acronym")
+    typed = answer_type in ("money", "number", "date", "leader", "country", "person", "place", "acronym")
     matched = typed and has_answer_type(sentence_text, answer_type, question)
     query_bigrams = bigrams(query)
     bigram_share = (

@@ -11,8 +11,9 @@ in ctqa points into) and its ``Section``/``Block`` lists. The rules, in order:
   ``#`` line). Body text before the first heading belongs to the section "Introduction".
 * A **table** is a paragraph of two or more "label value" lines whose value is a number, a
   year, a date or an amount (or that are split by tabs / ``|`` / two spaces), optionally under a
-  short header line ("Characteristics Values"). Each row becomes one line "Label: Value" in the
-  cleaned text and one ``table_row`` block; the table is a section named after its header
+  short header line ("Characteristics Values"). Each row becomes one line in the cleaned text
+  (as written when it is one phrase ending in its value, "Label: Value" when its cells were split
+  by tabs or ``|``) and one ``table_row`` block; the table is a section named after its header
   columns ("Characteristics / Values").
 * Under a heading such as "Frequently asked questions" / "FAQ", each paragraph is a ``faq``
   block (a question line ending in "?" is kept with the answer that follows it).
@@ -72,8 +73,11 @@ class StructuredText:
 
 @dataclass(frozen=True)
 class TableRow:
+    """One row: its label, its value, and the text the cleaned document shows for it."""
+
     label: str
     value: str
+    text: str
 
 
 def split_table_row(line: str) -> TableRow | None:
@@ -85,10 +89,14 @@ def split_table_row(line: str) -> TableRow | None:
         return None
     cells = [cell for cell in _CELL_SPLIT_RE.split(line) if cell]
     if len(cells) >= 2:
-        return TableRow(cells[0].strip(), " ".join(c.strip() for c in cells[1:]))
+        # cells split by tabs or pipes have no one way of reading: shown as "Label: Value"
+        label, value = cells[0].strip(), " ".join(c.strip() for c in cells[1:])
+        return TableRow(label, value, f"{label}: {value}")
     match = _ROW_VALUE_RE.match(line)
     if match and len(match.group("label").split()) >= 2:
-        return TableRow(match.group("label").strip(), match.group("value").strip())
+        # a row written as one phrase ("Year NATO invoked its collective defence clause 2001")
+        # stays word for word as the page has it, so a quote of the page is found in the answer
+        return TableRow(match.group("label").strip(), match.group("value").strip(), line)
     return None
 
 
@@ -268,7 +276,7 @@ def structure_text(
             close_section(writer.length)
             table_start, _ = writer.write(name)
             for row in rows:
-                start, end = writer.write(f"{row.label}: {row.value}", separator="\n")
+                start, end = writer.write(row.text, separator="\n")
                 blocks.append(Block("table_row", start, end, name, table=name, page=page))
             sections.append(Section(name, table_start, writer.length))
             section_start = writer.length

@@ -28,15 +28,17 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
-from ctqa.retrieval.text import QUERY_STOPWORDS, fold, query_tokens, stem, words
+from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, query_tokens, stem, tokenize, words
 
-QuestionType = Literal["money", "number", "date", "leader", "person", "place", "acronym", "other"]
+QuestionType = Literal["money", "number", "date", "leader", "person", "country", "place", "acronym", "other"]
 
 PRONOUNS = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
 )
 # Words of one family share at least this many first letters (see QueryRewriter.related_form).
 FORM_PREFIX = 5
+# Names are matched more loosely (demonyms: "Asian", "Western"): this many first letters.
+FAMILY_PREFIX = 4
 QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
 # A word at least this common in English (Zipf scale: 3 = once per million words) is spelt on
@@ -78,7 +80,8 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
         re.I,
     )),
     ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
-    ("place", re.compile(r"\b(?:where|(?:which|what) (?:country|countries|city|cities|nations?|places?|regions?)|in what place)\b", re.I)),
+    ("country", re.compile(r"\b(?:which|what) (?:other |two |three |four |five )?(?:country|countries|nations?)\b", re.I)),
+    ("place", re.compile(r"\b(?:where|(?:which|what) (?:city|cities|places?|regions?)|in what place)\b", re.I)),
 ]
 
 
@@ -160,6 +163,52 @@ def previous_answers(history: list[dict[str, str]] | None) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class AskedName:
+    """A name the question uses ("Canada", "Proliferation Security Initiative", "NATO").
+
+    ``tokens`` are its corpus tokens (after spelling correction); ``initials`` the folded
+    initialisms it may be written as in the corpus ("United States" -> "us", "Centres of
+    Excellence" -> "ce", "coe"); ``other_forms`` the tokens of its acronym or long form as the
+    corpus defines them ("WMDs" -> weapons of mass destruction).
+    """
+
+    text: str
+    tokens: tuple[str, ...]
+    initials: tuple[str, ...] = ()
+    other_forms: tuple[tuple[str, ...], ...] = ()
+
+    def found_in(self, tokens: set[str], initialisms: set[str] | frozenset[str] = frozenset()) -> bool:
+        """Whether a passage with these tokens mentions the name: its last word and at least
+        half of its words ("Sullivan" for "Raymond Sullivan"), each as written or as a word of
+        its family ("Asian" / "Asia", "English" / "England"), or its initials ("US"). An acronym
+        is also found as the ``initialisms`` of the passage's word runs ("FAQ" in "Frequently
+        Asked Questions", see ``text.initialisms``)."""
+        if any(initials in tokens or initials + "s" in tokens for initials in self.initials):
+            return True
+        if self.text.isupper() and len(self.text) > 1 and fold(self.text) in initialisms:
+            return True
+        if any(form and all(t in tokens for t in form) for form in self.other_forms):
+            return True
+        found = [t in tokens or any(same_family(t, u) for u in tokens) for t in self.tokens]
+        return bool(found) and found[-1] and 2 * sum(found) >= len(found)
+
+
+def same_family(a: str, b: str) -> bool:
+    """Whether two tokens are forms of one word: a shared beginning of at least 4 letters that
+    leaves at most 3 letters of either ("asian"/"asia", "english"/"england", "wmds"/"wmd")."""
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= FAMILY_PREFIX and shared >= max(len(a), len(b)) - 3
+
+
+# A run of capitalised words, "of"/"for"/"the"/"on" allowed inside ("Centre of Excellence for
+# Defence Against Terrorism"); "and" ends it, as it joins two names.
+# A possessive ends a name ("Temur Khan's Chinese-style name").
+_NAME_RE = re.compile(r"[A-Z][\w]*(?:'s\b|(?:\s+(?:(?:of|for|the|on)\s+)*[A-Z]\w*)*(?:'s\b)?)")
+_DOTTED_INITIALISM_RE = re.compile(r"\b(?:[A-Z]\.){2,}")
+_NAME_JOINERS = frozenset(["of", "for", "the", "on"])
+
+
+@dataclass(frozen=True)
 class QueryPlan:
     """The queries sent to the retrievers.
 
@@ -184,6 +233,8 @@ class QueryPlan:
     notes: list[str] = field(default_factory=list)
     # token -> Zipf frequency in English of the question word it came from (wordfreq)
     english_zipf: dict[str, float] = field(default_factory=dict)
+    # names the question uses that the corpus knows (see QueryRewriter.asked_names)
+    names: tuple[AskedName, ...] = ()
 
     def describe(self) -> str:
         """A one-line account of the query rewriting (empty when nothing was rewritten)."""
@@ -251,6 +302,38 @@ class QueryRewriter:
                 key = (shared, self.vocabulary[candidate], candidate)
                 best = max(best, key) if best else key
         return best[2] if best else None
+
+    def asked_names(self, question: str, replacements: dict[str, str]) -> tuple[AskedName, ...]:
+        """The names in ``question``: runs of capitalised words, and an all-capitals first word
+        ("NATO's …"); any other first word is capitalised only because it opens the sentence.
+        ``replacements`` maps folded words to their corrected form ("canadian" -> "canada").
+        A name the corpus never uses ("Mexico" in an article on the US and Canada) is kept: no
+        passage mentions it, so nothing in the corpus answers a question about it."""
+        names = []
+        text = _DOTTED_INITIALISM_RE.sub(lambda m: m.group(0).replace(".", ""), question).replace("-", " ")
+        for match in _NAME_RE.finditer(text):
+            parts = match.group(0).split()
+            opening = parts[0].removesuffix("'s")
+            if match.start() == 0 and not (opening.isupper() and len(opening) > 1):
+                parts = parts[1:]
+                while parts and parts[0] in _NAME_JOINERS:
+                    parts = parts[1:]
+            if not parts or parts[0].casefold() in QUESTION_WORDS:
+                continue
+            if len(parts) == 1 and len(parts[0]) < 3 and not parts[0].isupper():
+                continue  # "Jr", "Mr": abbreviations of titles, not names
+            tokens = tuple(
+                token
+                for word in words(" ".join(parts))
+                for token in tokenize(replacements.get(word, word), stopwords=DOCUMENT_STOPWORDS)
+            )
+            capitals = "".join(word[0] for word in parts if word[0].isupper()).casefold()
+            every = "".join(word[0] for word in parts).casefold()
+            initials = tuple(sorted({i for i in (capitals, every) if len(i) >= 2 and len(parts) >= 2}))
+            name = " ".join(parts)
+            other_forms = tuple(tuple(tokenize(form)) for form in self.expand_acronyms(name))
+            names.append(AskedName(name, tokens, initials, other_forms))
+        return tuple(names)
 
     def correct_question_word(self, word: str) -> str | None:
         """A misspelt question word opening a question ("wat", "wich", "hwo") -> the word."""
@@ -342,4 +425,5 @@ class QueryRewriter:
             word_forms=word_forms,
             expansions=expansions,
             english_zipf=english_zipf,
+            names=self.asked_names(question, {**corrections, **word_forms}),
         )

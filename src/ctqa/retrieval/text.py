@@ -3,7 +3,8 @@
 ``"NATO,"`` and ``"NATO"`` give the same token, so do ``"Türkiye"`` and ``"Turkiye"`` (accents
 are folded), ``"U.S."`` and ``"US"`` (dotted initialisms are joined). A hyphenated word gives its
 parts and the joined form (``"counter-terrorism"`` -> ``counter``, ``terrorism``,
-``counterterrorism``), so either spelling matches. Tokens are Snowball-stemmed (PyStemmer).
+``counterterrorism``), so either spelling matches. Tokens are Snowball-stemmed (PyStemmer), British
+spellings first turned American (breame).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import unicodedata
 from functools import lru_cache
 
 import Stemmer
+from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
 # Lucene's English stop words (the bm25s default) ...
 DOCUMENT_STOPWORDS = frozenset(
@@ -60,7 +62,9 @@ def _stemmer() -> Stemmer.Stemmer:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word))
+    """The Snowball stem of ``word`` in its American spelling (breame), so "organisations" and
+    "organizations", "centre" and "center", "labelled" and "labeled" give one token."""
+    return str(_stemmer().stemWord(BRITISH_ENGLISH_SPELLINGS.get(word, word)))
 
 
 def tokenize(text: str, *, stopwords: frozenset[str] = DOCUMENT_STOPWORDS) -> list[str]:
@@ -71,6 +75,19 @@ def tokenize(text: str, *, stopwords: frozenset[str] = DOCUMENT_STOPWORDS) -> li
 def query_tokens(text: str) -> list[str]:
     """Tokens of a question: like ``tokenize`` but also without question words."""
     return tokenize(text, stopwords=QUERY_STOPWORDS)
+
+
+def initialisms(tokens: list[str], longest: int = 6) -> set[str]:
+    """First letters of every run of 2 to ``longest`` consecutive ``tokens``: what an acronym of
+    the text could be ("frequent ask question" -> "faq", among others)."""
+    found = set()
+    for start in range(len(tokens)):
+        letters = ""
+        for token in tokens[start : start + longest]:
+            letters += token[:1]
+            if len(letters) >= 2:
+                found.add(letters)
+    return found
 
 
 _REFERENCE_START_RE = re.compile(
