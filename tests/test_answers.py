@@ -13,10 +13,11 @@ import pytest
 
 from conftest import ARTICLE_NAME, BuiltArticle
 from ctqa.answering.extract import NOT_FOUND
-from ctqa.answering.features import has_answer_type
+from ctqa.answering.features import FEATURE_NAMES, has_answer_type, sentence_features
 from ctqa.index.store import IndexData, load_index
 from ctqa.qa import DocumentQA
 from ctqa.retrieval.query import QuestionType
+from ctqa.retrieval.text import tokenize
 from ctqa.types import Answer
 
 pytestmark = pytest.mark.slow
@@ -279,6 +280,9 @@ def test_over_long_question_is_truncated_with_a_note(article_index: BuiltArticle
         ("The US launched the Domestic Nuclear Detection Office.", "leader", "Who heads the office?", False),
         ("NATO Secretary General Jens Stoltenberg said so.", "leader", "Who is NATO's Secretary General?", True),
         ("The First Lady, Laura Bush, led a worldwide initiative.", "leader", "Who was the leader?", True),
+        # a reason: a causal connective or "to <verb>" of purpose
+        ("The office was set up to detect nuclear material.", "reason", "Why was the office set up?", True),
+        ("COE-DAT is in Ankara, Türkiye.", "reason", "Why is COE-DAT in Ankara?", False),
         # a capitalised run that goes on into a longer title is a title, not a person
         ("NATO ran courses through Mobile Education and Training Teams.", "leader", "Who directs them?", False),
         # "which countries" wants a country the question does not name already (or its demonym)
@@ -375,3 +379,19 @@ def test_elliptical_follow_up_answers_about_the_new_topic(article_index: BuiltAr
     best = answer.sentences[answer.best_sentence]
     assert "Canada" in best or "two countries" in best.lower()
     assert "NATO and the European Union to promote stability" not in answer.text
+
+
+def test_yes_no_question_needs_a_sentence_stating_most_of_it() -> None:
+    idf = {"plan": 1.0, "lower": 1.0, "overdos": 1.0, "death": 1.0}
+    query = list(idf)
+
+    def type_miss(sentence: str) -> float:
+        row = sentence_features(
+            dense_sentence=0.5, dense_passage=0.5, bm25_passage=1.0, query=query,
+            sentence_tokens=tokenize(sentence), passage_tokens=set(), sentence_text=sentence,
+            passage_rank=0, answer_type="yes_no", idf=idf, query_unknown=0.0,
+        )
+        return float(row[FEATURE_NAMES.index("type_miss")])
+
+    assert type_miss("The joint plan focuses on opioid trafficking.") == 1.0  # 1 of 4 words
+    assert type_miss("The plan lowered overdose deaths.") == 0.0

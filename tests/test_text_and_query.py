@@ -348,6 +348,13 @@ def test_word_family_needs_a_long_shared_prefix(rewriter: QueryRewriter) -> None
         ("What does the helper T cell release when it binds with the MHC?", "other"),
         ("How do members vote when there is a division?", "other"),
         ("When do the Treaties apply?", "date"),
+        # reasons; yes/no questions (a request "can you …" and an embedded wh-word are not)
+        ("Why was Ankara chosen?", "reason"),
+        ("What was the reason for the ban?", "reason"),
+        ("Did the plan lower the number of deaths?", "yes_no"),
+        ("is COE-DAT in Ankara", "yes_no"),
+        ("Can you list the groups the US designated?", "other"),
+        ("Is it known when NATO was founded?", "date"),
     ],
 )
 def test_answer_types_money_leaders_and_plural_places(question: str, expected: str) -> None:

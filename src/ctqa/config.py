@@ -60,8 +60,9 @@ class AnswerSettings:
     # eval/article_questions.jsonl (README, "Abstention"): 0.3 is the highest threshold that keeps
     # false abstentions on answerable questions at or under 5%.
     abstain_threshold: float = 0.3
-    # Decline when the question asks for a number, date, amount or person's name and the best
-    # sentence holds none (see answering.extract.lacks_asked_type).
+    # Decline when the question asks for a number, date, amount, person's name, country or reason
+    # and the best sentence holds none, or asks yes/no and the best sentence does not state it
+    # (see answering.extract.lacks_asked_type).
     require_answer_type: bool = True
     # Decline when a name the question uses ("Canada", "Article 5"'s "Article") is in the corpus
     # but not in the best sentence's passage (see answering.extract.missing_names). Measured on

@@ -175,8 +175,10 @@ _TYPE_MISS = FEATURE_NAMES.index("type_miss")
 
 
 def lacks_asked_type(sentence: ScoredSentence) -> bool:
-    """Whether the question asks for a number, date, amount of money or a person's name (the
-    types rules find reliably) and ``sentence`` holds none that the question does not."""
+    """Whether the question asks for a number, date, amount of money, person's name, country or
+    reason (the types rules find reliably) and ``sentence`` holds none that the question does
+    not, or is a yes/no question whose proposition ``sentence`` does not state (see
+    ``features.YES_NO_MIN_OVERLAP``)."""
     return bool(sentence.features[_TYPE_MISS] >= 1.0)
 
 

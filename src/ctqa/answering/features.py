@@ -22,15 +22,23 @@ FEATURE_NAMES = (
     "overlap_passage",  # the same share over the passage and its header
     "bigram_sentence",  # share of the question's token bigrams found in the sentence
     "passage_rank",  # 1 / (1 + fused rank of the passage)
-    "type_match",  # the question wants a number/date/person/place and the sentence has one
-    "type_miss",  # it wants one and the sentence has none: 1 for number/date, 0.4 for the others
+    "type_match",  # the question wants a number/date/name/place/reason and the sentence has one
+    "type_miss",  # it wants one and the sentence has none: MISS_STRENGTH of the type
     "query_unknown",  # idf-weighted share of question tokens that occur nowhere in the corpus
     "length",  # sentence length in tokens / 40, capped at 1
 )
 
-# Numbers and dates are found reliably by rules, names and places less so (a "who" question may
-# be answered by an organisation), so a missing number or date counts fully, the others less.
-MISS_STRENGTH = {"money": 1.0, "number": 1.0, "date": 1.0, "leader": 1.0, "country": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
+# Numbers, dates, amounts, people's names after "who heads", countries and reasons are found
+# reliably by rules, names and places less so (a "who" question may be answered by an
+# organisation, a "where" one by "at small ports of entry"), so those count less. A type of
+# strength 1 is required: AnswerSettings.require_answer_type declines without it.
+MISS_STRENGTH = {"money": 1.0, "number": 1.0, "date": 1.0, "leader": 1.0, "country": 1.0, "reason": 1.0, "yes_no": 1.0, "person": 0.2, "place": 0.4, "acronym": 0.4, "other": 0.0}
+
+# A yes/no question is answered by a sentence that states its proposition: at least this share
+# of the question's weighted words must be in it. On the four article question sets, answerable
+# yes/no questions had 0.55 or more, the unanswerable ones ("Did the opioid plan lower the number
+# of overdose deaths?") 0.46 or less.
+YES_NO_MIN_OVERLAP = 0.5
 
 # "one" is left out: far more often a pronoun or determiner ("One key aspect") than a count.
 _NUMBER_WORDS = (
@@ -74,7 +82,15 @@ _PLACE_RE = re.compile(
 )
 
 
-_TYPE_RES = {"money": _MONEY_RE, "leader": _PERSON_NAME_RE, "number": _NUMBER_RE, "date": _DATE_RE, "person": _PERSON_RE, "place": _PLACE_RE}
+# A reason or a purpose: a causal connective, "to <verb>" of purpose, or a relative clause that
+# explains ("…, which are interconnected and require a global response").
+_REASON_RE = re.compile(
+    r"\b(?:because|since|as a result|due to|owing to|so that|in order to|given that|recogni[sz]ing|"
+    r"reasons?|aims?|aimed|purpose|thereby|thus|therefore|ensur\w*|allow\w*|enabl\w*|help\w*|"
+    r"which|to [a-z]+)\b",
+    re.I,
+)
+_TYPE_RES = {"reason": _REASON_RE, "money": _MONEY_RE, "leader": _PERSON_NAME_RE, "number": _NUMBER_RE, "date": _DATE_RE, "person": _PERSON_RE, "place": _PLACE_RE}
 
 
 def has_answer_type(sentence: str, answer_type: QuestionType, question: str = "") -> bool:
@@ -138,8 +154,12 @@ def sentence_features(
 ) -> np.ndarray:
     """One feature row (``FEATURE_NAMES`` order), float32. ``question`` is the user's text (a
     span of the answer type it already holds does not count as the answer)."""
-    typed = answer_type in ("money", "number", "date", "leader", "country", "person", "place", "acronym")
-    matched = typed and has_answer_type(sentence_text, answer_type, question)
+    typed = answer_type != "other"
+    overlap = weighted_overlap(query, set(sentence_tokens), idf)
+    if answer_type == "yes_no":
+        matched = overlap >= YES_NO_MIN_OVERLAP
+    else:
+        matched = typed and has_answer_type(sentence_text, answer_type, question)
     query_bigrams = bigrams(query)
     bigram_share = (
         len(query_bigrams & bigrams(sentence_tokens)) / len(query_bigrams) if query_bigrams else 0.0
@@ -149,7 +169,7 @@ def sentence_features(
             dense_sentence,
             dense_passage,
             bm25_passage,
-            weighted_overlap(query, set(sentence_tokens), idf),
+            overlap,
             weighted_overlap(query, passage_tokens, idf),
             bigram_share,
             1.0 / (1.0 + passage_rank),

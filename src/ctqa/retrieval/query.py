@@ -30,7 +30,9 @@ from wordfreq import zipf_frequency
 
 from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, query_tokens, stem, tokenize, words
 
-QuestionType = Literal["money", "number", "date", "leader", "person", "country", "place", "acronym", "other"]
+QuestionType = Literal[
+    "money", "number", "date", "leader", "person", "country", "place", "reason", "acronym", "yes_no", "other"
+]
 
 PRONOUNS = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
@@ -64,6 +66,10 @@ _TAG_RE = re.compile(
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
+    # "Did X lead to Y?" (but "Can you list …?" is a request, not a yes/no question)
+    ("yes_no", re.compile(
+        r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b(?!\s+(?:you|i|we)\b)", re.I
+    )),
     ("acronym", re.compile(r"\b(?:stands? for|full form|abbreviat|acronym|short for)|^what does [A-Z][A-Za-z-]{1,10} mean\b", re.I)),
     ("money", re.compile(
         r"\bhow much\b.*\b(?:spend|spent|cost|pay|paid|fund|funded|budget|earn|invest|money|worth|price)"
@@ -82,6 +88,7 @@ _TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
     ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
     ("country", re.compile(r"\b(?:which|what) (?:other |two |three |four |five )?(?:country|countries|nations?)\b", re.I)),
     ("place", re.compile(r"\b(?:where|(?:which|what) (?:city|cities|places?|regions?)|in what place)\b", re.I)),
+    ("reason", re.compile(r"^\W*why\b|\bfor what reason\b|\bhow come\b|\bwhat (?:is|was|are|were) the (?:reasons?|causes?|purpose)\b", re.I)),
 ]
 
 
@@ -95,6 +102,8 @@ def question_type(question: str) -> QuestionType:
     """The expected answer type from cue words ("how many" -> number, "when" -> date, ...)."""
     first_wh = _WH_WORD_RE.search(question)
     for name, pattern in _TYPE_PATTERNS:
+        if name == "yes_no" and first_wh is not None:
+            continue  # "Is it known when …?" asks for the date
         for match in pattern.finditer(question):
             clause_word = match.group(0).casefold() in _CLAUSE_CUES
             if clause_word and first_wh is not None and first_wh.start() < match.start():
