@@ -357,6 +357,31 @@ def test_question_about_a_name_the_best_passage_lacks_is_declined(
     assert any(name in note for note in answer.notes), answer.notes
 
 
+def test_decline_note_tells_a_name_the_documents_lack_from_one_they_hold_elsewhere(
+    article_index: BuiltArticle,
+) -> None:
+    mexico = article_index.qa.ask("Does Mexico take part in the opioid action plan?")
+    assert "The documents never mention Mexico." in mexico.notes
+    canada = article_index.qa.ask("How many Anti-Terrorism Task Forces did Canada create?")
+    assert any(note.startswith("The passage that best matches") and "Canada" in note for note in canada.notes)
+
+
+def test_numbered_item_is_not_a_name_the_passage_must_repeat(article_index: BuiltArticle) -> None:
+    # the table row says "collective defence clause", the body "(Article 5)"
+    answer = article_index.qa.ask("What year did NATO invoke Article 5?")
+    assert not answer.abstained
+    assert "2001" in answer.text
+
+
+def test_bare_follow_up_keeps_the_count_the_first_question_asked(article_index: BuiltArticle) -> None:
+    history = [
+        {"role": "user", "content": "How many Anti-Terrorism Task Forces did the US create?"},
+        {"role": "assistant", "content": "This includes the creation of 93 Anti-Terrorism Task Forces."},
+    ]
+    # no sentence gives Canada a number of task forces
+    assert article_index.qa.ask("What about Canada?", history=history).abstained
+
+
 def test_typed_decline_can_be_switched_off(article_index: BuiltArticle) -> None:
     settings = replace(article_index.qa.settings, answer=replace(article_index.qa.settings.answer, require_answer_type=False))
     qa = DocumentQA(article_index.qa.corpus_dir, article_index.qa.index_dir, settings=settings)

@@ -438,6 +438,13 @@ def test_asked_name_is_found_by_its_family_initials_or_acronym(rewriter: QueryRe
     assert faq.found_in(set(), initialisms(tokenize("Frequently Asked Questions")))
 
 
+def test_asked_names_survive_combining_marks_and_skip_numbered_items(rewriter: QueryRewriter) -> None:
+    assert [n.text for n in rewriter.asked_names("W̸h̷e̵r̶e̸ is C̵O̸E̴-̷D̵A̵T̶?", {})] == ["COE DAT"]
+    assert [n.text for n in rewriter.asked_names("When did NATO invoke Article 5?", {})] == ["NATO"]
+    (mexico,) = rewriter.asked_names("Is Mexico a partner?", {})
+    assert not mexico.in_corpus
+
+
 def test_same_family_joins_demonyms_but_not_unrelated_words() -> None:
     assert same_family("english", "england") and same_family("asian", "asia") and same_family("european", "europ")
     assert not same_family("national", "nato") and not same_family("terrorism", "territory")

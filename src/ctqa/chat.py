@@ -628,7 +628,7 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
             try:
                 return ask_json(qa, question, history_json, top_k=top_k)
             except (ValueError, CtqaError) as error:
-                raise gr.Error(str(error)) from error
+                raise gr.Error(str(error), print_exception=False) from error
 
         def documents() -> list[dict]:
             """The documents of the corpus.
@@ -639,7 +639,7 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
             try:
                 return [asdict(document) for document in list_documents(qa)]
             except CtqaError as error:
-                raise gr.Error(str(error)) from error
+                raise gr.Error(str(error), print_exception=False) from error
 
         gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
         gr.api(documents, api_name="documents", concurrency_id=CONCURRENCY_ID)

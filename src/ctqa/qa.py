@@ -37,7 +37,7 @@ from ctqa.index.builder import BuildReport, build_index, staleness_reasons
 from ctqa.index.store import IndexData, load_index, read_manifest
 from ctqa.ingest.loader import corpus_files
 from ctqa.retrieval.hybrid import Fusion, HybridRetriever
-from ctqa.retrieval.query import clean_question
+from ctqa.retrieval.query import AskedName, clean_question
 from ctqa.types import Answer, Citation
 
 logger = logging.getLogger(__name__)
@@ -249,7 +249,7 @@ class DocumentQA:
         lacks_type = bool(scored) and answer_settings.require_answer_type and lacks_asked_type(scored[0])
         unmentioned = missing_names(retriever, plan, scored[0]) if scored and answer_settings.require_asked_names else []
         if unmentioned and confidence >= answer_settings.abstain_threshold:
-            notes = [*notes, f"The closest passage does not mention {' or '.join(unmentioned)}."]
+            notes = [*notes, names_note(unmentioned)]
         if not scored or confidence < answer_settings.abstain_threshold or lacks_type or unmentioned:
             closest = [citation_for(passages[pid], score, supports=False) for pid, score in ranked]
             return Answer(
@@ -273,7 +273,8 @@ class DocumentQA:
                 supports = score >= answer_settings.abstain_threshold
                 citations.append(citation_for(passages[pid], score, supports=supports))
         if plan.describe():
-            notes = [*notes, f"Searched with {plan.describe()}."]
+            described = plan.describe()
+            notes = [*notes, f"Searched with {described}" + ("" if described.endswith(("?", "!", ".")) else ".")]
         return Answer(
             question=text,
             text=answer_text,
@@ -344,3 +345,15 @@ def ask(
     See ``DocumentQA.ask`` for arguments, return value and errors.
     """
     return default_qa().ask(question, history=history, top_k=top_k, documents=documents)
+
+
+def names_note(unmentioned: list[AskedName]) -> str:
+    """Why ctqa declined a question about names the answer's passage lacks, in the user's words."""
+    never = [name.text for name in unmentioned if not name.in_corpus]
+    elsewhere = [name.text for name in unmentioned if name.in_corpus]
+    if never:
+        return f"The documents never mention {' or '.join(never)}."
+    return (
+        f"The passage that best matches the question does not mention {' or '.join(elsewhere)}, "
+        "so it does not answer it."
+    )

@@ -18,7 +18,7 @@ from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.ingest.structure import split_table_row
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
-from ctqa.retrieval.query import ELLIPSIS_RE, QueryPlan
+from ctqa.retrieval.query import ELLIPSIS_RE, AskedName, QueryPlan
 from ctqa.retrieval.sparse import BM25Retriever
 from ctqa.retrieval.text import fold, initialisms, opens_with_reference, tokenize
 from ctqa.types import Citation, Passage
@@ -182,7 +182,7 @@ def lacks_asked_type(sentence: ScoredSentence) -> bool:
     return bool(sentence.features[_TYPE_MISS] >= 1.0)
 
 
-def missing_names(retriever: HybridRetriever, plan: QueryPlan, sentence: ScoredSentence) -> list[str]:
+def missing_names(retriever: HybridRetriever, plan: QueryPlan, sentence: ScoredSentence) -> list[AskedName]:
     """The names the question uses (``plan.names``) that neither ``sentence`` (with the acronym
     forms of its context) nor its passage (with its section header) mentions: "How many task
     forces has Canada set up?" is not answered by a passage about the US's task forces."""
@@ -191,7 +191,7 @@ def missing_names(retriever: HybridRetriever, plan: QueryPlan, sentence: ScoredS
     passage_tokens = retriever.passage_tokens[sentence.passage_id]
     tokens = {*passage_tokens, *retriever.sentence_context_tokens[sentence.passage_id][sentence.number]}
     runs = initialisms(passage_tokens)
-    return [name.text for name in plan.names if not name.found_in(tokens, runs)]
+    return [name for name in plan.names if not name.found_in(tokens, runs)]
 
 
 def answer_span(

@@ -43,6 +43,8 @@ FORM_PREFIX = 5
 FAMILY_PREFIX = 4
 QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
+# "What about Canada?": a topic and nothing else, so it asks the earlier question again
+_BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)
 # A word at least this common in English (Zipf scale: 3 = once per million words) is spelt on
 # purpose even when the corpus lacks it ("took", "cause"), so it is never "corrected".
 COMMON_WORD_ZIPF = 3.0
@@ -185,6 +187,8 @@ class AskedName:
     tokens: tuple[str, ...]
     initials: tuple[str, ...] = ()
     other_forms: tuple[tuple[str, ...], ...] = ()
+    # whether any passage of the corpus uses one of its words
+    in_corpus: bool = True
 
     def found_in(self, tokens: set[str], initialisms: set[str] | frozenset[str] = frozenset()) -> bool:
         """Whether a passage with these tokens mentions the name: its last word and at least
@@ -214,6 +218,7 @@ def same_family(a: str, b: str) -> bool:
 # A possessive ends a name ("Temur Khan's Chinese-style name").
 _NAME_RE = re.compile(r"[A-Z][\w]*(?:'s\b|(?:\s+(?:(?:of|for|the|on)\s+)*[A-Z]\w*)*(?:'s\b)?)")
 _DOTTED_INITIALISM_RE = re.compile(r"\b(?:[A-Z]\.){2,}")
+_NUMBER_AFTER_RE = re.compile(r"\s+\d")
 _NAME_JOINERS = frozenset(["of", "for", "the", "on"])
 
 
@@ -319,9 +324,15 @@ class QueryRewriter:
         A name the corpus never uses ("Mexico" in an article on the US and Canada) is kept: no
         passage mentions it, so nothing in the corpus answers a question about it."""
         names = []
-        text = _DOTTED_INITIALISM_RE.sub(lambda m: m.group(0).replace(".", ""), question).replace("-", " ")
+        # combining marks ("Z̸a̷l̵g̶o̸") and invisible format characters would split a name
+        plain = "".join(
+            ch for ch in unicodedata.normalize("NFKC", question) if unicodedata.category(ch) not in ("Mn", "Cf")
+        )
+        text = _DOTTED_INITIALISM_RE.sub(lambda m: m.group(0).replace(".", ""), plain).replace("-", " ")
         for match in _NAME_RE.finditer(text):
             parts = match.group(0).split()
+            if len(parts) == 1 and _NUMBER_AFTER_RE.match(text, match.end()):
+                continue  # "Article 5", "Resolution 2396": a numbered item, which a text may call otherwise
             opening = parts[0].removesuffix("'s")
             if match.start() == 0 and not (opening.isupper() and len(opening) > 1):
                 parts = parts[1:]
@@ -341,7 +352,8 @@ class QueryRewriter:
             initials = tuple(sorted({i for i in (capitals, every) if len(i) >= 2 and len(parts) >= 2}))
             name = " ".join(parts)
             other_forms = tuple(tuple(tokenize(form)) for form in self.expand_acronyms(name))
-            names.append(AskedName(name, tokens, initials, other_forms))
+            in_corpus = any(token in self._stems for token in tokens) or bool(other_forms)
+            names.append(AskedName(name, tokens, initials, other_forms, in_corpus))
         return tuple(names)
 
     def correct_question_word(self, word: str) -> str | None:
@@ -409,6 +421,12 @@ class QueryRewriter:
         own_text = " ".join(corrected_words)
         expansions = self.expand_acronyms(own_text + " " + followup_of)
         answer_type = question_type(own_text)
+        if followup_of and answer_type == "other" and _BARE_ELLIPSIS_RE.match(own_text):
+            # "What about Canada?" after "How many task forces did the US create?" asks for a
+            # number too; after "Who does the State Department partner with?" it asks for more
+            # than a name, so only a count, date or amount is carried over.
+            earlier = question_type(followup_of)
+            answer_type = earlier if earlier in ("number", "date", "money") else answer_type
         # An expansion is the topic only when the question asks what an acronym means; otherwise
         # it would pull every sentence that defines a common acronym ("NATO") to the top.
         asks_acronym = answer_type == "acronym"
