@@ -314,6 +314,16 @@ def test_misspelt_opening_question_word_is_read_as_the_question_word(
     assert typo not in plan.focus_tokens and fixed not in plan.focus_tokens
 
 
+def test_acronym_with_two_letters_swapped_is_corrected(rewriter: QueryRewriter) -> None:
+    assert rewriter.correct_acronym("wdm") == "wmd"
+    assert rewriter.correct_acronym("ntao") == "nato"
+    assert rewriter.correct_acronym("wmd") is None  # already right
+    assert rewriter.correct_acronym("fbi") is None  # no corpus acronym is one swap away
+    plan = rewriter.plan("what does WDM stand for?")
+    assert plan.corrections == {"wdm": "wmd"}
+    assert "weapons of mass destruction" in plan.expansions
+
+
 def test_a_question_word_inside_the_question_is_not_touched(rewriter: QueryRewriter) -> None:
     # only the first word is read as a question word: "wat" later is an ordinary word
     assert "wat" not in rewriter.plan("Tell me about the wat program").corrections.values()

@@ -11,7 +11,8 @@ Three rewrites, each recorded in the ``QueryPlan`` so the user can see what was 
   (wordfreq) is replaced by the closest corpus word (Levenshtein distance 1 for words of 4–6
   letters, 2 for longer ones; rapidfuzz; one edit more when the two sound alike by Metaphone,
   jellyfish). Hyphenated words are corrected part by part; a misspelt question word opening the
-  question ("wat", "wich") is read as that question word.
+  question ("wat", "wich") is read as that question word; a corpus acronym typed with two
+  neighbouring letters swapped ("WDM") is read as the acronym ("WMD").
 """
 
 from __future__ import annotations
@@ -282,6 +283,7 @@ class QueryRewriter:
                 self._by_prefix.setdefault(word[:FORM_PREFIX], []).append(word)
         self.acronyms = acronyms
         self._long_forms = {fold(long): acronym for acronym, long in acronyms.items()}
+        self._folded_acronyms = sorted({fold(acronym) for acronym in acronyms})
 
     def correct_word(self, word: str) -> str | None:
         """The closest corpus word to an unknown ``word``, or ``None``."""
@@ -302,6 +304,17 @@ class QueryRewriter:
         best_distance = min(distance for _, distance, _ in matches)
         closest = [choice for choice, distance, _ in matches if distance == best_distance]
         return max(closest, key=lambda choice: (self.vocabulary[choice], choice))
+
+    def correct_acronym(self, word: str) -> str | None:
+        """A corpus acronym that an unknown ``word`` spells with two neighbouring letters swapped
+        ("wdm" -> "wmd", "ntao" -> "nato"), or ``None``. Acronyms are too short for
+        ``correct_word``, and a swap is the usual slip when typing one."""
+        if not 3 <= len(word) <= 6 or word in self.vocabulary or zipf_frequency(word, "en") >= COMMON_WORD_ZIPF:
+            return None
+        for acronym in self._folded_acronyms:
+            if len(acronym) == len(word) and acronym != word and OSA.distance(word, acronym) == 1:
+                return acronym
+        return None
 
     def related_form(self, word: str) -> str | None:
         """A corpus word of the same family as an unknown ``word``: "canadian" -> "canada",
@@ -405,7 +418,11 @@ class QueryRewriter:
         for position, word in enumerate(re.findall(r"\S+", question)):
             parts = fold(word).strip(".,;:!?\"'()[]").split("-")
             opening = self.correct_question_word(parts[0]) if position == 0 and len(parts) == 1 else None
-            fixed_parts = [opening] if opening else [self.correct_word(p) if p.isalpha() else None for p in parts]
+            fixed_parts = (
+                [opening]
+                if opening
+                else [(self.correct_word(p) or self.correct_acronym(p)) if p.isalpha() else None for p in parts]
+            )
             for number, part in enumerate(parts):
                 form = None if fixed_parts[number] or not part.isalpha() else self.related_form(part)
                 if form:
