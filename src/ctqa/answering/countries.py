@@ -28,6 +28,7 @@ IRREGULAR_DEMONYMS = (
     "French", "Dutch", "Spanish", "Danish", "Swiss", "Welsh", "Irish", "Swedish", "Finnish",
     "Polish", "Filipino", "Thai", "Greek", "Scots", "Arab", "Persian",
 )
+_IRREGULAR_DEMONYM_RE = re.compile(r"\b(?:" + "|".join(IRREGULAR_DEMONYMS) + r")\b")
 # Words that look like demonyms of a country and are not ("Christian" — Christmas Island).
 NOT_DEMONYMS = frozenset(["Christian", "Christians"])
 # Demonyms share their first letters with the country: "Japanese" / "Japan", "British" / "Britain".
@@ -80,7 +81,7 @@ def mentions_country(text: str, besides: str = "") -> bool:
         for found in (m.group(0) for m in _DEMONYM_RE.finditer(text))
         if found[:DEMONYM_PREFIX] in _country_prefixes() and found not in NOT_DEMONYMS
     ]
-    demonyms += [word for word in IRREGULAR_DEMONYMS if re.search(rf"\b{word}\b", text)]
+    demonyms += _IRREGULAR_DEMONYM_RE.findall(text)
     return any(
         word.casefold() not in asked and word[:DEMONYM_PREFIX].casefold() not in asked_prefixes
         for word in demonyms

@@ -207,11 +207,19 @@ class AskedName:
         return bool(found) and found[-1] and 2 * sum(found) >= len(found)
 
 
-def same_family(a: str, b: str) -> bool:
-    """Whether two tokens are forms of one word: a shared beginning of at least 4 letters that
-    leaves at most 3 letters of either ("asian"/"asia", "english"/"england", "wmds"/"wmd")."""
+def same_family(a: str, b: str, prefix: int = FAMILY_PREFIX) -> bool:
+    """Whether two words are forms of one word: a shared beginning of at least ``prefix`` letters
+    that leaves at most 3 letters of either ("asian"/"asia", "english"/"england")."""
     shared = len(os.path.commonprefix([a, b]))
-    return shared >= FAMILY_PREFIX and shared >= max(len(a), len(b)) - 3
+    return shared >= prefix and shared >= max(len(a), len(b)) - 3
+
+
+def phrase_initials(words_of_phrase: list[str]) -> tuple[str, str]:
+    """Folded initials of a phrase: of every word, and of its capitalised words only
+    ("Centres of Excellence" -> "coe", "ce")."""
+    every = "".join(word[0] for word in words_of_phrase).casefold()
+    capitals = "".join(word[0] for word in words_of_phrase if word[0].isupper()).casefold()
+    return every, capitals
 
 
 # A run of capitalised words, "of"/"for"/"the"/"on" allowed inside ("Centre of Excellence for
@@ -324,8 +332,8 @@ class QueryRewriter:
             return None  # stemming already joins "operate" and "operating"
         best: tuple[int, int, str] | None = None
         for candidate in self._by_prefix.get(word[:FORM_PREFIX], []):
-            shared = len(os.path.commonprefix([word, candidate]))
-            if shared >= len(word) - 3 and shared >= len(candidate) - 3:
+            if same_family(word, candidate, FORM_PREFIX):
+                shared = len(os.path.commonprefix([word, candidate]))
                 key = (shared, self.vocabulary[candidate], candidate)
                 best = max(best, key) if best else key
         return best[2] if best else None
@@ -360,9 +368,7 @@ class QueryRewriter:
                 for word in words(" ".join(parts))
                 for token in tokenize(replacements.get(word, word), stopwords=DOCUMENT_STOPWORDS)
             )
-            capitals = "".join(word[0] for word in parts if word[0].isupper()).casefold()
-            every = "".join(word[0] for word in parts).casefold()
-            initials = tuple(sorted({i for i in (capitals, every) if len(i) >= 2 and len(parts) >= 2}))
+            initials = tuple(sorted({i for i in phrase_initials(parts) if len(i) >= 2})) if len(parts) >= 2 else ()
             name = " ".join(parts)
             other_forms = tuple(tuple(tokenize(form)) for form in self.expand_acronyms(name))
             in_corpus = any(token in self._stems for token in tokens) or bool(other_forms)
@@ -400,10 +406,7 @@ class QueryRewriter:
         never defines them: "Centres of Excellence" -> "COEs" when the corpus writes "COEs"."""
         found = []
         for phrase in _CAPITALISED_PHRASE_RE.findall(text):
-            parts = phrase.split()
-            with_small = "".join(p[0] for p in parts).lower()
-            capitals = "".join(p[0] for p in parts if p[0].isupper()).lower()
-            for initials in dict.fromkeys((with_small, capitals)):
+            for initials in dict.fromkeys(phrase_initials(phrase.split())):
                 for candidate in (initials, initials + "s"):
                     if candidate in self.vocabulary and zipf_frequency(candidate, "en") < COMMON_WORD_ZIPF:
                         found.append(candidate.upper() if candidate == initials else initials.upper() + "s")
