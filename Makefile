@@ -1,4 +1,4 @@
-# ctqa: `make run` serves the chat page, `make test` is what CI runs (.ci/run).
+# ctqa: `make run` serves the chat page (and builds or updates the index behind it), `make test` is what CI runs (.ci/run).
 # Set-up is shared: the virtualenv is created when missing, and the package (with its test
 # extras) is installed again only when pyproject.toml is newer than the stamp file, so re-runs
 # start at once. Override the interpreter with `make PYTHON=python3.12 ...`; pass options to the
@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e ".[test]"
 	touch $(STAMP)
 
+# One process: the page is served at once and the index is built or updated behind it (the page
+# says "loading the index…" meanwhile), with one load of the embedding model.
 run: setup
-	$(BIN)/ctqa index
-	$(BIN)/python app.py $(ARGS)
+	$(BIN)/ctqa serve $(ARGS)
 
 test: setup
 	$(BIN)/ruff check src tests

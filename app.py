@@ -1,6 +1,7 @@
 """Start the ctqa chat page, like `ctqa serve`: `python app.py [--host H] [--port P] [--corpus DIR] [--index DIR]`.
 
-The index is built first when it is missing or stale; options are parsed by ``ctqa.cli``.
+The page is served at once; the index is built or updated (when missing or stale) in the same
+process meanwhile. Options are parsed by ``ctqa.cli``; `python app.py --help` lists them.
 """
 
 import sys

@@ -4,8 +4,14 @@ The app is served on a free localhost port (in this process, on a copy of the ar
 and index), and each test opens it in fresh browser contexts (separate cookies and storage,
 like two people). Playwright never downloads a browser here: it launches ``/usr/bin/chromium``
 (``apt-get install chromium``; ``.ci/run`` installs it in CI). The tests skip, saying so, only
-where that file is missing. A screenshot of an answer with its highlighted source is saved in
-``artifacts/`` (git-ignored).
+where that file is missing. Screenshots are saved in ``artifacts/`` (git-ignored): an answer with
+its highlighted source, and the page after two questions at 1366 px and at 420 px wide.
+
+The layout checks compare bounding boxes: the "Conversation" label and the first message do not
+overlap, the empty chat's placeholder starts at the pane's corner, the upload label is not cut,
+the newest question and its answer are in the window after asking, quotes use the same font as
+the text, the conversation grows instead of scrolling inside itself, and nothing is wider than
+a phone's screen.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = PROJECT_ROOT / "artifacts"
 VIEWPORT = {"width": 1366, "height": 1000}
+PHONE = {"width": 420, "height": 860}
 # Waits (ms): a first question may wait for the index to load; an upload embeds the new file.
 ANSWER_TIMEOUT = 60_000
 INDEX_TIMEOUT = 180_000
@@ -109,9 +116,9 @@ def served(article_copy: Callable[[], BuiltArticle]) -> Iterator[tuple[str, Buil
         demo.close()
 
 
-def open_page(browser: Browser, url: str) -> Page:
+def open_page(browser: Browser, url: str, viewport: dict[str, int] | None = None) -> Page:
     """The page in a new browser context (a new person), once its documents list has loaded."""
-    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page = browser.new_context(viewport=viewport or VIEWPORT).new_page()
     page.goto(url)
     page.wait_for_selector(QUESTION_BOX)
     page.wait_for_selector("#ctqa-documents table", timeout=ANSWER_TIMEOUT)
@@ -227,6 +234,13 @@ def test_upload_ask_and_remove_through_the_page(
     page.set_input_files("#ctqa-upload input[type=file]", paths)
     for name in files:  # uploaded to the server once listed (Gradio shows "bees" and ".md" apart)
         expect(page.locator("#ctqa-upload")).to_contain_text(Path(name).stem)
+    # The upload's label is shown whole with the chosen files listed under it.
+    upload_label = page.locator("#ctqa-upload [data-testid=block-label]")
+    expect(upload_label).to_have_text("Add documents")
+    assert upload_label.evaluate("element => element.scrollWidth <= element.clientWidth")
+    label_box, upload_box = box(upload_label), box(page.locator("#ctqa-upload"))
+    assert label_box["x"] >= upload_box["x"] and label_box["x"] + label_box["width"] <= upload_box["x"] + upload_box["width"]
+    assert label_box["y"] >= upload_box["y"]
     page.locator("#ctqa-add").click()
     status = page.locator("#ctqa-status")
     expect(status).to_contain_text("Added bees.md", timeout=INDEX_TIMEOUT)
@@ -255,10 +269,139 @@ def test_upload_ask_and_remove_through_the_page(
         expect(glass.locator(".ctqa-source").first).to_contain_text("page 1")
     screenshot(page, "chat-uploads.png")
 
+    # Remove asks first, naming the file; Cancel keeps it.
     page.locator("#ctqa-remove-choice input").click()
     page.get_by_role("option", name="bees.md").click()
     page.locator("#ctqa-remove").click()
+    expect(page.locator("#ctqa-remove-question")).to_contain_text("Remove bees.md?")
+    page.locator("#ctqa-remove-no").click()
+    expect(page.locator("#ctqa-remove-confirm")).to_be_hidden()
+    page.wait_for_timeout(500)
+    assert (built.corpus_dir / "bees.md").exists()
+    expect(table).to_contain_text("Beekeeping Notes")
+    page.locator("#ctqa-remove").click()
+    expect(page.locator("#ctqa-remove-question")).to_contain_text("Remove bees.md?")
+    page.locator("#ctqa-remove-yes").click()
     expect(status).to_contain_text("Removed bees.md", timeout=INDEX_TIMEOUT)
     expect(table).not_to_contain_text("Beekeeping Notes")
     assert not (built.corpus_dir / "bees.md").exists()
     assert "bees.md" not in read_manifest(built.index_dir).files
+
+
+Box = dict[str, float]
+
+
+def box(locator: Locator) -> Box:
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not shown"
+    return found
+
+
+def overlap(a: Box, b: Box) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def in_window(page: Page, locator: Locator) -> bool:
+    """True when the top of ``locator`` lies inside the browser window (not scrolled past)."""
+    top = locator.evaluate("element => element.getBoundingClientRect().top")
+    return 0 <= top < page.viewport_size["height"] - 40  # type: ignore[index]
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["1366px", "420px"])
+def test_layout_at_desktop_and_phone_width(
+    browser: Browser, served: tuple[str, BuiltArticle], viewport: dict[str, int]
+) -> None:
+    from playwright.sync_api import expect
+
+    url, _ = served
+    page = open_page(browser, url, viewport)
+    width = viewport["width"]
+    chat_pane = page.locator("#ctqa-chat")
+    label = page.locator("#ctqa-chat-label")
+    expect(label).to_have_text("Conversation")
+
+    # The empty chat: the placeholder starts at the pane's top left corner, under the label.
+    placeholder = chat_pane.locator(".placeholder .md")
+    expect(placeholder).to_contain_text("Ask a question about your documents")
+    pane, hint = box(chat_pane), box(placeholder)
+    assert not overlap(box(label), hint)
+    assert 0 <= hint["x"] - pane["x"] <= 40 and 0 <= hint["y"] - pane["y"] <= 40, (pane, hint)
+
+    # Nothing is wider than the window: the documents panel and the examples fit a phone.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    documents = box(page.locator("#ctqa-documents table"))
+    assert documents["x"] >= 0 and documents["x"] + documents["width"] <= width
+    for example in page.locator(".gallery-item, button.gallery-item").all()[:3]:
+        example_box = box(example)
+        assert example_box["x"] >= 0 and example_box["x"] + example_box["width"] <= width
+
+    first = ask(page, TASK_FORCES)
+    assert not overlap(box(label), box(first))
+    # One font family for the quoted passage and the answer text.
+    fonts = {
+        part.evaluate("element => getComputedStyle(element).fontFamily")
+        for part in (first.locator(".ctqa-answer-text"), first.locator(".ctqa-quote").first)
+    }
+    assert len(fonts) == 1, fonts
+
+    # The second question, asked from the bottom of a long page by clicking an example: it and
+    # the start of its answer are in the window afterwards.
+    page.get_by_text("What does WMD stand for?", exact=True).click()
+    expect(page.locator(MESSAGES)).to_have_count(2, timeout=ANSWER_TIMEOUT)
+    page.wait_for_timeout(400)  # the scroll runs 50 ms after the answer is shown
+    latest_question = chat_pane.locator(".user-row").last
+    latest_answer = page.locator(MESSAGES).last
+    expect(latest_answer).to_contain_text("Weapons of Mass Destruction")
+    assert in_window(page, latest_question) and in_window(page, latest_answer.locator(".ctqa-answer-text"))
+
+    # The conversation grows with its messages: no scroll box inside the page, and no floating
+    # scroll arrow over the quoted text.
+    log = chat_pane.locator("[role=log]")
+    assert log.evaluate("element => element.scrollHeight - element.clientHeight") <= 2
+    assert chat_pane.locator(".scroll-down-button-container").filter(visible=True).count() == 0
+    path = screenshot(page, f"chat-{width}px.png")
+    assert path.stat().st_size > 10_000
+
+
+def test_sources_floor_lists_only_related_passages(browser: Browser, served: tuple[str, BuiltArticle]) -> None:
+    from playwright.sync_api import expect
+
+    url, built = served
+    page = open_page(browser, url)
+    page.locator("#ctqa-top-k input[type=number]").fill("10")
+    page.locator("#ctqa-top-k input[type=number]").press("Enter")
+    answer = ask(page, TASK_FORCES)
+    floor = built.qa.settings.answer.source_floor
+    full = built.qa.ask(TASK_FORCES, top_k=10)
+    kept = [full.citations[0], *(c for c in full.citations[1:] if c.score >= floor)]
+    assert len(kept) < 10  # the article has passages this question has nothing to do with
+    expect(answer.locator(".ctqa-source")).to_have_count(len(kept))
+    expect(answer).to_contain_text(f"{len(kept)} sources of the 10 asked for")
+
+
+def test_page_is_served_while_the_index_loads(
+    browser: Browser, article_copy: Callable[[], BuiltArticle]
+) -> None:
+    from playwright.sync_api import expect
+
+    built = article_copy()
+    loader = chat.IndexLoader(built.qa)  # not started yet: the index is "loading"
+    port = free_port()
+    demo = chat.launch(built.qa, "127.0.0.1", port, prevent_thread_lock=True, quiet=True, loader=loader)
+    try:
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        expect(page.locator("#ctqa-loading")).to_contain_text("Loading the index")
+        expect(page.locator("#ctqa-documents")).to_contain_text("No documents yet")
+        loader.start()
+        expect(page.locator("#ctqa-loading")).to_be_hidden(timeout=ANSWER_TIMEOUT)
+        expect(page.locator("#ctqa-documents")).to_contain_text("Fighting Terrorism", timeout=ANSWER_TIMEOUT)
+        answer = ask(page, TASK_FORCES)
+        expect(answer.locator(".ctqa-answer-text")).to_contain_text("93 Anti-Terrorism Task Forces")
+    finally:
+        demo.close()

@@ -32,8 +32,10 @@ from __future__ import annotations
 import html
 import json
 import logging
+import threading
+import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,12 @@ CHAT_PLACEHOLDER = (
     "Answers are quoted from the documents, with numbered sources you can check."
 )
 SOURCES_HEADING = "Sources"
+LOADING_TEXT = (
+    "Loading the index… (the embedding model and any new or changed documents); a question asked "
+    "now is answered as soon as it is ready."
+)
+# Seconds between the page's checks of the loading state while the index loads.
+LOADING_POLL_SECONDS = 1.0
 DECLINED_LABEL = "No answer in the documents."
 DECLINED_HEADING = "Closest passages — they do not answer the question"
 SOURCE_ROLES = {
@@ -109,29 +117,37 @@ MAX_HISTORY_MESSAGES = 20
 # sees plain characters (no emphasis, links, code, tables or LaTeX from corpus text).
 _MARKDOWN_PUNCTUATION = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()!|~$:+-"})
 
-# After an answer arrives, scroll the conversation so the new question sits at its top and the
-# answer starts right under it (Gradio's autoscroll would show the end of the sources list).
+# After an answer arrives, scroll the page so the new question sits at the top of the window and
+# the answer starts right under it (the end of a long sources list would be shown otherwise).
 SCROLL_TO_LATEST_JS = """
 () => { setTimeout(() => {
-  const log = document.querySelector('#ctqa-chat [role=log]');
-  const answers = document.querySelectorAll('#ctqa-chat .ctqa-message');
-  if (!log || !answers.length) { return; }
   const rows = document.querySelectorAll('#ctqa-chat .user-row');
+  const answers = document.querySelectorAll('#ctqa-chat .ctqa-message');
+  if (!answers.length) { return; }
   const target = rows.length ? rows[rows.length - 1] : answers[answers.length - 1];
-  log.scrollTop += target.getBoundingClientRect().top - log.getBoundingClientRect().top;
+  target.scrollIntoView({block: 'start', behavior: 'instant'});
 }, 50); }
 """
 
-THEME = gr.themes.Default(primary_hue="blue", secondary_hue="slate", neutral_hue="slate")
+# The system's own fonts: the theme's web font is fetched from the internet, which ctqa never
+# reaches, and its partial fallback mixed two families (bold capitals from another font).
+THEME = gr.themes.Default(
+    primary_hue="blue",
+    secondary_hue="slate",
+    neutral_hue="slate",
+    font=["ui-sans-serif", "system-ui", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+)
 
 CSS = """
 .gradio-container { max-width: 1320px !important; margin: 0 auto !important; }
 #ctqa-header h1 { font-size: 1.6em; margin: 0.2em 0 0.1em 0; }
 #ctqa-header p { margin: 0 0 0.4em 0; color: var(--body-text-color-subdued); max-width: 60em; }
 .ctqa-message { line-height: 1.55; }
-/* The theme's Source Sans Pro at weight 600 lacks some capitals here ("A" falls back to
-   another font), so ctqa's bold text uses the system sans-serif. */
-.ctqa-message b, .ctqa-heading, .ctqa-num { font-family: ui-sans-serif, system-ui, sans-serif; font-weight: 600; }
+.ctqa-message b, .ctqa-heading, .ctqa-num { font-weight: 600; }
+/* The empty chat's placeholder starts where messages start, not centred in the pane. */
+#ctqa-chat .placeholder-content, #ctqa-chat .placeholder { align-items: flex-start !important; justify-content: flex-start !important; }
+#ctqa-chat .placeholder .md { margin: 0 !important; max-width: none !important; padding: 0.9em 1.1em !important; text-align: left !important; }
 .ctqa-message p { margin: 0 0 0.4em 0 !important; }
 .ctqa-answer-text { font-size: 1.05em; }
 .ctqa-ref { color: var(--color-accent); font-weight: 600; font-size: 0.72em; margin-left: 0.15em; }
@@ -146,8 +162,8 @@ CSS = """
   background: var(--color-accent); color: white; font-size: 0.85em; font-weight: 600; text-align: center; }
 .ctqa-section { display: block; color: var(--body-text-color-subdued); margin-left: 2.1em; }
 .ctqa-quote { margin: 0 0 0.4em 0 !important; padding: 0.1em 0 0.1em 0.8em !important;
-  border-left: 3px solid var(--color-accent) !important; font-family: Georgia, "Times New Roman", serif;
-  font-size: 0.95em; line-height: 1.5; color: var(--body-text-color); }
+  border-left: 3px solid var(--color-accent) !important; font-family: inherit !important;
+  font-style: normal !important; font-size: 0.95em; line-height: 1.5; color: var(--body-text-color); }
 .ctqa-quote mark { background: #fde68a; color: inherit; padding: 0.05em 0.1em; border-radius: 2px; }
 .ctqa-declined .ctqa-answer-text { color: var(--body-text-color-subdued); }
 .ctqa-closest .ctqa-source { border-style: dashed; background: transparent; }
@@ -160,9 +176,72 @@ CSS = """
 .ctqa-documents .ctqa-count { text-align: right !important; white-space: nowrap; }
 .ctqa-documents .ctqa-doc-id { font-family: var(--font-mono); font-size: 0.82em; color: var(--body-text-color-subdued);
   word-break: break-all; }
+/* The conversation grows with its messages and the page scrolls (no pane scrolling inside the
+   page), so Gradio's floating "scroll to the end" arrow has nothing to do and would cover text. */
+#ctqa-chat .scroll-down-button-container, #ctqa-chat button.scroll-down-button { display: none !important; }
+.ctqa-pane-label { font-weight: 600; font-size: 0.9em; color: var(--body-text-color-subdued); margin: 0 0 0.3em 0; }
+#ctqa-loading p { margin: 0.2em 0; padding: 0.5em 0.8em; border-radius: 6px; background: var(--background-fill-secondary);
+  border: 1px solid var(--border-color-primary); }
+#ctqa-loading .ctqa-error { color: var(--error-text-color, #b91c1c); }
+.ctqa-upload-info { font-size: 0.85em; color: var(--body-text-color-subdued); margin: 0.2em 0 0.4em 0; }
+.ctqa-floor-note { font-size: 0.82em; color: var(--body-text-color-subdued); }
+/* Phone width: one column, nothing wider than the screen. */
+@media (max-width: 700px) {
+  .gradio-container { padding: 0 6px !important; }
+  #ctqa-header h1 { font-size: 1.3em; }
+  .ctqa-section { margin-left: 0; }
+  .ctqa-source { padding: 0.5em 0.6em 0.2em 0.6em; }
+  .ctqa-quote { padding-left: 0.6em !important; }
+}
 .ctqa-status ul { margin: 0.2em 0; padding-left: 1.1em; font-size: 0.9em; }
 .ctqa-status .ctqa-error { color: var(--error-text-color, #b91c1c); }
 """
+
+
+class IndexLoader:
+    """Loads the model and brings the index up to date in a background thread, so the page is
+    served at once and says "loading the index…" meanwhile (one process, one model load).
+
+    A question asked while it loads waits for it (``DocumentQA`` holds its lock while building).
+    """
+
+    def __init__(self, qa: DocumentQA) -> None:
+        self.qa = qa
+        self.ready = threading.Event()
+        self.error = ""
+        self.seconds = 0.0
+        self._thread = threading.Thread(target=self._load, name="ctqa-index-loader", daemon=True)
+
+    def start(self) -> IndexLoader:
+        self._thread.start()
+        return self
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        try:
+            self.qa.ensure_ready()
+        except CtqaError as error:
+            self.error = str(error)
+            logger.error("the index cannot be loaded: %s", error)
+        except Exception as error:  # the page must say what broke instead of loading forever
+            self.error = f"unexpected error: {error}"
+            logger.exception("the index cannot be loaded")
+        self.seconds = time.perf_counter() - started
+        for message in self.qa.messages:
+            logger.info(message)
+        self.ready.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.ready.wait(timeout)
+
+
+def render_loading(loader: IndexLoader | None) -> str:
+    """The banner under the title: loading, failed, or nothing once the index is ready."""
+    if loader is None or (loader.ready.is_set() and not loader.error):
+        return ""
+    if loader.error:
+        return f'<p class="ctqa-error">The index cannot be loaded: {escape_text(loader.error)}</p>'
+    return f"<p>{html.escape(LOADING_TEXT)}</p>"
 
 
 def escape_text(text: str) -> str:
@@ -293,6 +372,23 @@ def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
     return "\n".join(parts)
 
 
+def above_floor(answer: Answer, top_k: int, floor: float) -> Answer:
+    """``answer`` with the sources after the first kept only when they score at least ``floor``
+    (``AnswerSettings.source_floor``); a note says how many of ``top_k`` are shown when fewer.
+
+    The first source holds the answer and is always kept; a declined answer is left as it is
+    (its closest passages are headed as not answering).
+    """
+    if answer.abstained or not answer.citations:
+        return answer
+    kept = [answer.citations[0], *(c for c in answer.citations[1:] if c.score >= floor)]
+    if len(kept) == len(answer.citations) and len(kept) >= top_k:
+        return answer
+    shown = f"{len(kept)} source{'s' if len(kept) != 1 else ''}"
+    note = f"{shown} of the {top_k} asked for: the other passages score under the relevance floor ({floor:.0%})."
+    return replace(answer, citations=kept, notes=[*answer.notes, note])
+
+
 def render_notice(text: str) -> str:
     """A plain assistant notice (prompt or error), escaped like corpus text."""
     return f'<div class="ctqa-message"><p>{escape_text(text)}</p></div>'
@@ -333,7 +429,8 @@ def respond(
         logger.exception("question failed unexpectedly: %r", message[:200])
         return render_notice("Sorry, something went wrong while answering; please try again."), list(plain_history)
     turn = [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.text}]
-    return render_answer(answer, show_closest=show_closest), [*plain_history, *turn][-MAX_HISTORY_MESSAGES:]
+    shown = above_floor(answer, _clamp_top_k(top_k), qa.settings.answer.source_floor)
+    return render_answer(shown, show_closest=show_closest), [*plain_history, *turn][-MAX_HISTORY_MESSAGES:]
 
 
 def _clamp_top_k(top_k: Any) -> int:
@@ -447,6 +544,11 @@ def describe_add(report: AddReport, documents: Sequence[DocumentInfo]) -> tuple[
     return lines, errors
 
 
+def confirm_removal(doc_id: str) -> str:
+    """The question Remove asks before deleting anything, naming the file."""
+    return f"Remove {doc_id}? Its file is deleted from the corpus folder and its passages from the index."
+
+
 def _upload_paths(files: Any) -> list[tuple[Path, str]]:
     """``(path, name the user gave)`` of the gr.File value; Gradio keeps the original file name."""
     if not files:
@@ -467,8 +569,12 @@ def _documents_view(qa: DocumentQA) -> tuple[str, Any, list[DocumentInfo], str]:
     return render_documents(documents), gr.update(choices=choices, value=None), documents, ""
 
 
-def build_app(qa: DocumentQA) -> gr.Blocks:
-    """The chat page over ``qa``, with its queue enabled (``CONCURRENCY_LIMIT`` at once)."""
+def build_app(qa: DocumentQA, loader: IndexLoader | None = None) -> gr.Blocks:
+    """The chat page over ``qa``, with its queue enabled (``CONCURRENCY_LIMIT`` at once).
+
+    With ``loader`` (the index loading in the background) the page shows "loading the index…"
+    until it is ready and then fills in the documents panel.
+    """
     suffixes = allowed_suffixes()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(
@@ -476,12 +582,19 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
             elem_id="ctqa-header",
             js_on_load=None,
         )
+        banner = render_loading(loader)
+        loading = gr.HTML(banner, elem_id="ctqa-loading", js_on_load=None, visible=bool(banner))
         with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=480):
+            with gr.Column(scale=3, min_width=340):
+                # The label is a heading of its own: Gradio's label chip sits over the first message.
+                gr.HTML('<p class="ctqa-pane-label">Conversation</p>', elem_id="ctqa-chat-label", js_on_load=None)
                 chatbot = gr.Chatbot(
-                    label="Conversation",
+                    show_label=False,
                     elem_id="ctqa-chat",
-                    height=640,
+                    # No fixed height: the conversation grows with its messages and the page
+                    # scrolls, so a long sources list is not a scroll box inside the page.
+                    height=None,
+                    min_height=320,
                     layout="panel",
                     autoscroll=False,  # SCROLL_TO_LATEST_JS instead
                     placeholder=CHAT_PLACEHOLDER,
@@ -499,17 +612,19 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
                         placeholder="Ask a question about the documents…",
                         autofocus=True,
                         scale=6,
+                        # On a phone "New chat" wraps under the box instead of squeezing it.
+                        min_width=300,
                         submit_btn=True,
                         elem_id="ctqa-question",
                     )
-                    new_chat = gr.Button("New chat", variant="secondary", scale=1, min_width=110)
+                    new_chat = gr.Button("New chat", variant="secondary", scale=1, min_width=90)
                 examples = gr.Examples(
                     examples=[[example] for example in EXAMPLES],
                     inputs=[question],
                     label="Examples (click one to ask it)",
                     examples_per_page=len(EXAMPLES),
                 )
-            with gr.Column(scale=2, min_width=320):
+            with gr.Column(scale=2, min_width=300):
                 with gr.Accordion("Settings", open=True):
                     top_k = gr.Slider(
                         minimum=1,
@@ -517,6 +632,7 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
                         step=1,
                         value=TOP_K,
                         label="Sources per answer (top-k)",
+                        info=f"At most this many; a passage scoring under {qa.settings.answer.source_floor:.0%} is not listed.",
                         elem_id="ctqa-top-k",
                     )
                     show_closest = gr.Checkbox(
@@ -525,12 +641,18 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
                 with gr.Accordion("Documents", open=True):
                     documents_table = gr.HTML(render_documents([]), elem_id="ctqa-documents", js_on_load=None)
                     upload = gr.File(
-                        label=f"Add documents ({', '.join(suffixes)}; up to {MAX_UPLOAD_BYTES // 2**20} MB each)",
+                        label="Add documents",
                         file_count="multiple",
                         file_types=suffixes,
                         type="filepath",
                         elem_id="ctqa-upload",
                         height=150,
+                    )
+                    gr.HTML(
+                        f'<p class="ctqa-upload-info">{html.escape(", ".join(suffixes))}; '
+                        f"up to {MAX_UPLOAD_BYTES // 2**20} MB each.</p>",
+                        elem_id="ctqa-upload-info",
+                        js_on_load=None,
                     )
                     add_button = gr.Button("Add to the corpus", variant="primary", size="md", elem_id="ctqa-add")
                     status = gr.HTML("", elem_id="ctqa-status", js_on_load=None)
@@ -540,7 +662,12 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
                         info="Deletes the file from the corpus folder and its passages from the index.",
                         elem_id="ctqa-remove-choice",
                     )
-                    remove_button = gr.Button("Remove", variant="stop", size="sm", elem_id="ctqa-remove")
+                    remove_button = gr.Button("Remove…", variant="stop", size="sm", elem_id="ctqa-remove")
+                    with gr.Group(visible=False, elem_id="ctqa-remove-confirm") as confirm_group:
+                        confirm_text = gr.HTML("", elem_id="ctqa-remove-question", js_on_load=None)
+                        with gr.Row():
+                            confirm_button = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="ctqa-remove-yes")
+                            cancel_button = gr.Button("Cancel", variant="secondary", size="sm", elem_id="ctqa-remove-no")
 
         def on_submit(
             message: str, shown: list[dict[str, Any]], history: list[Message], k: int, closest: bool
@@ -584,6 +711,12 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
             lines, errors = describe_add(report, documents)
             return table, choices, render_status(lines, [*errors, *([problem] if problem else [])]), None
 
+        def on_remove_asked(doc_id: str | None) -> tuple[Any, str, str]:
+            """Remove asks first, naming the file; nothing is deleted until "Yes, remove it"."""
+            if not doc_id:
+                return gr.update(visible=False), "", render_status([], ["Choose the document to remove first."])
+            return gr.update(visible=True), render_status([confirm_removal(doc_id)]), ""
+
         def on_remove(doc_id: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, Any, str]:  # noqa: B008
             if not doc_id:
                 table, choices, _, _ = _documents_view(qa)
@@ -596,7 +729,30 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
             table, choices, _, _ = _documents_view(qa)
             return table, choices, render_status([f"Removed {doc_id}; {report.passages} passages remain indexed."])
 
-        demo.load(on_load, outputs=[documents_table, remove_choice, status], api_visibility="private")
+        if loader is None or loader.ready.is_set():
+            demo.load(on_load, outputs=[documents_table, remove_choice, status], api_visibility="private")
+        else:
+            # While the index loads, the page checks every second; once ready it shows the
+            # documents and stops checking.
+            timer = gr.Timer(LOADING_POLL_SECONDS, active=True)
+
+            def on_tick() -> tuple[Any, Any, Any, Any, Any]:
+                banner = render_loading(loader)
+                shown = gr.update(value=banner, visible=bool(banner))
+                if not loader.ready.is_set():
+                    return shown, gr.update(), gr.update(), gr.update(), gr.update()
+                table, choices, problem = on_load()
+                return shown, table, choices, problem, gr.Timer(active=False)
+
+            timer.tick(
+                on_tick,
+                outputs=[loading, documents_table, remove_choice, status, timer],
+                api_visibility="private",
+                queue=False,
+            )
+            demo.load(
+                on_tick, outputs=[loading, documents_table, remove_choice, status, timer], api_visibility="private", queue=False
+            )
         add_button.click(
             on_add,
             inputs=[upload],
@@ -606,6 +762,31 @@ def build_app(qa: DocumentQA) -> gr.Blocks:
             concurrency_limit=1,
         )
         remove_button.click(
+            on_remove_asked,
+            inputs=[remove_choice],
+            outputs=[confirm_group, confirm_text, status],
+            api_visibility="private",
+            queue=False,
+        )
+        cancel_button.click(
+            lambda: (gr.update(visible=False), ""),
+            outputs=[confirm_group, confirm_text],
+            api_visibility="private",
+            queue=False,
+        )
+        # Choosing another document hides a question that named the previous one.
+        remove_choice.change(
+            lambda: (gr.update(visible=False), ""),
+            outputs=[confirm_group, confirm_text],
+            api_visibility="private",
+            queue=False,
+        )
+        confirm_button.click(
+            lambda: (gr.update(visible=False), ""),
+            outputs=[confirm_group, confirm_text],
+            api_visibility="private",
+            queue=False,
+        ).then(
             on_remove,
             inputs=[remove_choice],
             outputs=[documents_table, remove_choice, status],
@@ -655,13 +836,15 @@ def launch(
     *,
     prevent_thread_lock: bool = False,
     quiet: bool = False,
+    loader: IndexLoader | None = None,
 ) -> gr.Blocks:
     """Serve the chat page of ``qa`` on ``host:port`` (loopback by default); returns the app.
 
     Uploads larger than ``MAX_UPLOAD_BYTES`` are refused by the server before they reach ctqa.
+    With ``loader`` (started), the page is served while the index loads and says so.
     Blocks until the server stops, unless ``prevent_thread_lock`` (then call ``.close()``).
     """
-    demo = build_app(qa)
+    demo = build_app(qa, loader)
     demo.launch(
         server_name=host,
         server_port=port,

@@ -8,6 +8,10 @@ A thin edge: it parses options, calls ``DocumentQA`` and prints. Exit codes: 0 s
 from __future__ import annotations
 
 import os
+import time
+
+# When the command started, for "Index ready in N s": most of a no-op run is imports.
+STARTED = time.perf_counter()
 
 # Set before anything imports huggingface_hub / transformers: never reach the network, and no
 # "Loading weights" bar on every command (the build's own progress bar is kept).
@@ -39,7 +43,26 @@ logger = logging.getLogger(__name__)
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
-NOISY_LOGGERS = ("faiss.loader", "sentence_transformers", "httpx", "bm25s", "urllib3", "gradio")
+# Libraries whose INFO lines would fill stderr; they speak from WARNING up unless -vv is given.
+NOISY_LOGGERS = (
+    "faiss.loader",
+    "faiss",
+    "sentence_transformers",
+    "transformers",
+    "huggingface_hub",
+    "httpx",
+    "httpcore",
+    "bm25s",
+    "urllib3",
+    "gradio",
+    "uvicorn",
+    "uvicorn.access",
+    "uvicorn.error",
+    "asyncio",
+)
+# -v: ctqa's INFO lines (model loading, index checks); -vv: DEBUG from ctqa and INFO from the
+# libraries above. Without it only warnings and errors reach stderr.
+VERBOSITY_LEVELS = {0: logging.WARNING, 1: logging.INFO}
 
 app = typer.Typer(
     name="ctqa",
@@ -104,8 +127,8 @@ def index_command(
     qa = DocumentQA(corpus, index)
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
     with _ctqa_errors():
-        report = qa.build(show_progress=True)
-    print_build_report(report)
+        report = qa.build(show_progress=True, only_if_stale=True)
+    print_build_report(report, time.perf_counter() - STARTED)
 
 
 def _write_dataset(dataset_format: str, source: Path | None, corpus: Path | None) -> Path:
@@ -127,10 +150,18 @@ def _write_dataset(dataset_format: str, source: Path | None, corpus: Path | None
 MAX_NAMES_SHOWN = 10
 
 
-def print_build_report(report: BuildReport) -> None:
+def print_build_report(report: BuildReport, total_seconds: float | None = None) -> None:
     """"Index ready …: N added, M changed, K removed, J unchanged; …", the names of the changed
-    documents (when few), then every skipped file with the reason."""
-    typer.echo(f"Index ready in {report.seconds:.1f} s: {report.counts()}")
+    documents (when few), then every skipped file with the reason.
+
+    ``total_seconds`` is the whole command's time (start-up, model load and build); without it
+    the build's own time is given."""
+    if total_seconds is None:
+        took = f"{report.seconds:.1f} s"
+    else:
+        took = f"{total_seconds:.1f} s ({report.seconds:.1f} s checking and building, the rest starting up)"
+    state = "up to date" if not (report.added or report.changed or report.removed) and not report.embedded else "updated"
+    typer.echo(f"Index ready in {took}: {report.counts()} ({state})")
     for label, names in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         if 0 < len(names) <= MAX_NAMES_SHOWN:
             typer.echo(f"  {label}: {', '.join(names)}")
@@ -269,16 +300,14 @@ def serve_command(
     corpus: CorpusOption = None,
     index: IndexOption = None,
 ) -> None:
-    """Start the chat page in the browser (the index is built first if missing or stale)."""
+    """Serve the chat page on http://HOST:PORT (open it in a browser yourself).
+
+    The page is up at once; the model loads and the index is built or updated (when missing or
+    stale) in the same process meanwhile, and the page says "loading the index…" until then.
+    """
     from ctqa import chat  # Gradio takes seconds to import; only this command needs it.
 
     qa = DocumentQA(corpus, index)
-    typer.echo(f"Checking the index of {qa.corpus_dir} in {qa.index_dir} …")
-    with _ctqa_errors():
-        qa.ensure_ready(show_progress=True)
-    for message in qa.messages:
-        typer.echo(message)
-    typer.echo("Index ready.")
     if not is_loopback(host):
         typer.secho(
             f"Warning: binding {host} makes the chat page (and the documents it quotes) reachable "
@@ -286,7 +315,19 @@ def serve_command(
             err=True,
             fg=typer.colors.YELLOW,
         )
-    chat.launch(qa, host, port)
+    loader = chat.IndexLoader(qa).start()
+    url_host = host if ":" not in host else f"[{host}]"
+    typer.echo(f"Chat page on http://{url_host}:{port}/ (Ctrl+C stops it); loading the index of {qa.corpus_dir} …")
+    demo = chat.launch(qa, host, port, loader=loader, prevent_thread_lock=True, quiet=True)
+    loader.wait()
+    if loader.error:
+        typer.secho(f"Error: {loader.error}", err=True, fg=typer.colors.RED)
+    else:
+        typer.echo(f"Index ready in {time.perf_counter() - STARTED:.1f} s; ask away.")
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
 
 
 # --- registration point for `ctqa eval` -------------------------------------------------------
@@ -312,22 +353,44 @@ def _register_eval_command() -> None:
 _register_eval_command()
 
 
-def configure_logging() -> None:
-    """INFO from ctqa on stderr in a short format; third-party chatter only from WARNING up."""
+def configure_logging(verbose: int = 0) -> None:
+    """Warnings and errors on stderr in a short format; ``verbose`` 1 adds ctqa's INFO lines,
+    2 ctqa's DEBUG lines and the libraries' INFO lines. Progress bars of the model loader are
+    switched off (``embedding.quiet_model_loading``); only a build's own bars are shown."""
     ctqa_logger = logging.getLogger("ctqa")
     if not ctqa_logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         ctqa_logger.addHandler(handler)
-    ctqa_logger.setLevel(logging.INFO)
+    ctqa_logger.setLevel(VERBOSITY_LEVELS.get(verbose, logging.DEBUG))
     ctqa_logger.propagate = False
+    library_level = logging.INFO if verbose >= 2 else logging.WARNING
     for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(library_level)
+
+
+@app.callback()
+def options(
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="Say more on stderr: -v what ctqa does (model loading, index checks), -vv also the libraries.",
+        ),
+    ] = 0,
+) -> None:
+    """Offline extractive question answering over your documents, with citations.
+
+    Without -v only warnings and errors go to stderr; answers and reports go to stdout.
+    """
+    configure_logging(verbose)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ctqa`` console script (and of ``app.py``)."""
-    configure_logging()
+    configure_logging()  # before parsing, so a usage error is reported in the same format
     app(args=list(argv) if argv is not None else None, prog_name="ctqa")
 
 

