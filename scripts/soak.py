@@ -17,7 +17,7 @@ Only loopback traffic: the server binds 127.0.0.1 and the client talks to it alo
 analytics off). Bounded: ``--questions`` requests at most, ``--max-minutes`` of wall time, a
 timeout on every request and on each server start; the script stops its server at the end.
 
-    .venv/bin/python scripts/soak.py              # 5,000 questions (README, "Reliability")
+    .venv/bin/python scripts/soak.py              # 5,000 questions (docs/design.md, "Reliability")
     .venv/bin/python scripts/soak.py --quick      # 200 questions, about a minute (CI)
     .venv/bin/python scripts/soak.py --json out.json --index /tmp/soak-index
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 import ctqa
 from ctqa import chat
 from ctqa.answering.extract import NOT_FOUND
+from ctqa.config import Settings
 from ctqa.documents import AddReport, DocumentInfo
 from ctqa.ingest.loader import READERS
 from ctqa.types import Answer, Citation
@@ -70,6 +72,7 @@ class RecordingQA:
     def __init__(self) -> None:
         self.histories: list[list[dict[str, str]]] = []
         self.top_ks: list[int] = []
+        self.settings = Settings()
 
     def ask(self, question: str, *, history: list[dict[str, str]] | None = None, top_k: int = 3) -> Answer:
         self.histories.append([dict(m) for m in history or []])
@@ -395,3 +398,49 @@ def test_served_page_answers_through_the_ask_api(qa: ctqa.DocumentQA) -> None:
         assert listed["lighthouses.txt"]["title"] == "Lighthouses" and listed["lighthouses.txt"]["passages"] >= 1
     finally:
         demo.close()
+
+
+# -- sources floor, Remove's question, the loading banner ---------------------------------------
+
+
+def sourced_answer(scores: list[float]) -> Answer:
+    citations = [
+        replace(citation(f"Passage number {n}.", start=100 * n), score=score) for n, score in enumerate(scores)
+    ]
+    return Answer(question="q?", text="Passage number 0.", citations=citations, abstained=False, confidence=scores[0])
+
+
+def test_sources_under_the_floor_are_left_out_and_the_page_says_so() -> None:
+    answer = sourced_answer([0.9, 0.4, 0.01, 0.0])
+    shown = chat.above_floor(answer, top_k=4, floor=0.05)
+    assert [c.score for c in shown.citations] == [0.9, 0.4]
+    assert shown.notes[-1].startswith("2 sources of the 4 asked for")
+    rendered = chat.render_answer(shown)
+    assert rendered.count('class="ctqa-source"') == 2 and chat.escape_text(shown.notes[-1]) in rendered
+
+
+def test_the_first_source_is_kept_whatever_its_score_and_a_full_list_has_no_note() -> None:
+    low = chat.above_floor(sourced_answer([0.01, 0.0]), top_k=2, floor=0.05)
+    assert [c.score for c in low.citations] == [0.01] and len(low.notes) == 1
+    full = sourced_answer([0.9, 0.5, 0.3])
+    assert chat.above_floor(full, top_k=3, floor=0.05) is full
+
+
+def test_a_declined_answer_keeps_its_closest_passages() -> None:
+    declined = Answer(question="q?", text=NOT_FOUND, citations=[], abstained=True, confidence=0.1,
+                      closest=[citation("Close but no.")])
+    assert chat.above_floor(declined, top_k=3, floor=0.5) is declined
+
+
+def test_remove_asks_naming_the_file() -> None:
+    assert chat.confirm_removal("notes/bees.md").startswith("Remove notes/bees.md?")
+
+
+def test_loading_banner_follows_the_loader() -> None:
+    loader = chat.IndexLoader(RecordingQA())  # type: ignore[arg-type]
+    assert chat.LOADING_TEXT.split("…")[0] in chat.render_loading(loader)
+    loader.error = "no readable document in corpus"
+    loader.ready.set()
+    assert "cannot be loaded: no readable document in corpus" in chat.render_loading(loader)
+    loader.error = ""
+    assert chat.render_loading(loader) == "" and chat.render_loading(None) == ""

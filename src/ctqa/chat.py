@@ -19,7 +19,7 @@ Three rules hold for everything shown:
   passage with the answer sentences highlighted. A declined answer says so; its closest
   passages, if shown, are headed as not answering the question.
 
-Named API endpoints (Gradio queue; see README, "Chat page and its API")::
+Named API endpoints (Gradio queue; see README, "The chat page")::
 
     from gradio_client import Client
     client = Client("http://127.0.0.1:7860/")
@@ -205,8 +205,9 @@ class IndexLoader:
     A question asked while it loads waits for it (``DocumentQA`` holds its lock while building).
     """
 
-    def __init__(self, qa: DocumentQA) -> None:
+    def __init__(self, qa: DocumentQA, *, show_progress: bool = False) -> None:
         self.qa = qa
+        self.show_progress = show_progress  # a build's progress bars on stderr (``ctqa serve``)
         self.ready = threading.Event()
         self.error = ""
         self.seconds = 0.0
@@ -219,7 +220,7 @@ class IndexLoader:
     def _load(self) -> None:
         started = time.perf_counter()
         try:
-            self.qa.ensure_ready()
+            self.qa.ensure_ready(show_progress=self.show_progress)
         except CtqaError as error:
             self.error = str(error)
             logger.error("the index cannot be loaded: %s", error)

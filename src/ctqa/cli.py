@@ -315,7 +315,7 @@ def serve_command(
             err=True,
             fg=typer.colors.YELLOW,
         )
-    loader = chat.IndexLoader(qa).start()
+    loader = chat.IndexLoader(qa, show_progress=True).start()  # bars only when it has to build
     url_host = host if ":" not in host else f"[{host}]"
     typer.echo(f"Chat page on http://{url_host}:{port}/ (Ctrl+C stops it); loading the index of {qa.corpus_dir} …")
     demo = chat.launch(qa, host, port, loader=loader, prevent_thread_lock=True, quiet=True)

@@ -1,7 +1,7 @@
 """All tunable settings in one place, with the reason for each default.
 
 Values marked "measured" were chosen with `ctqa eval` on `eval/article_questions.jsonl` and the
-SQuAD subset (see README, "Quality"); the others follow the model's or the field's limits.
+SQuAD subset (see docs/evaluation.md); the others follow the model's or the field's limits.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class AnswerSettings:
     # the best sentence's.
     neighbour_ratio: float = 0.6
     # Declines when the best sentence's probability is below this. Measured on
-    # eval/article_questions.jsonl (README, "Abstention"): 0.3 is the highest threshold that keeps
+    # eval/article_questions.jsonl (docs/evaluation.md, "Abstention threshold"): 0.3 is the highest threshold that keeps
     # false abstentions on answerable questions at or under 5%.
     abstain_threshold: float = 0.3
     # Decline when the question asks for a number, date, amount, person's name, country or reason
@@ -66,7 +66,7 @@ class AnswerSettings:
     require_answer_type: bool = True
     # Decline when a name the question uses ("Canada", "Article 5"'s "Article") is in the corpus
     # but not in the best sentence's passage (see answering.extract.missing_names). Measured on
-    # the three article question sets and a 1,520-question SQuAD sample (README, "Abstention").
+    # the three article question sets and a 1,520-question SQuAD sample (docs/evaluation.md, "Abstention threshold").
     require_asked_names: bool = True
     # A body sentence stating a table row's value is preferred to the row when it scores at
     # least this share of the row's probability (see answering.extract.prefer_prose).

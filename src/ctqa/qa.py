@@ -73,7 +73,7 @@ class DocumentQA:
         auto_build: build or rebuild the index when it is missing, stale or corrupt; when
             false, those raise ``IndexMissingError`` / ``IndexStaleError`` / ``IndexCorruptError``.
         fusion: how dense and BM25 candidates are fused. "weighted" (default): 0.5 × cosine +
-            0.5 × BM25/best BM25; measured better than "rrf" on both eval sets (README, "Quality"):
+            0.5 × BM25/best BM25; measured better than "rrf" on both eval sets (docs/design.md, "Choices measured"):
             RRF buries a passage that only one retriever ranks first.
     """
 

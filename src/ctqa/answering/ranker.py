@@ -3,7 +3,7 @@
 Two weight sets exist. The default is hand-set (below). ``squad_ranker.json`` beside this file
 was learnt by ``scripts/train_ranker.py`` on 8 of the 16 SQuAD 2.0 articles in ``shared/data``
 (the other 8 held out): it is better on SQuAD's Wikipedia paragraphs and worse on the article's
-web text (README, "Quality"), so it is opt-in: ``DocumentQA(ranker=learned_ranker())`` or
+web text (docs/evaluation.md, "SQuAD 2.0 subset"), so it is opt-in: ``DocumentQA(ranker=learned_ranker())`` or
 ``ctqa eval --ranker squad``.
 """
 

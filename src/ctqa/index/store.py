@@ -46,7 +46,7 @@ MANIFEST = "manifest.json"
 LOCK = ".lock"
 
 # Passage search switches from exact flat search to an approximate HNSW graph (inner product)
-# at this many passages. Measured by `make bench` (README, "Speed"; bench/results/latest.md): one
+# at this many passages. Measured by `make bench` (docs/benchmarks.md; bench/results/latest.md): one
 # flat query reads all n × 384 floats, several ms from 10k passages and tens of ms at 50k–100k on
 # 2 busy cores, while an HNSW query stays under 1 ms. Below the switch flat search is cheap and
 # exact; from it on HNSW, whose recall@10 against flat the benchmark reports at the switch.
