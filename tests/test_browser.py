@@ -138,12 +138,12 @@ def ask(page: Page, question: str) -> Locator:
     return page.locator(MESSAGES).nth(before)
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot in artifacts/ (the page scrolls the newest question to the top)."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot in artifacts/: the whole page, or only the window (what the user sees)."""
     page.wait_for_timeout(500)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -241,6 +241,8 @@ def test_upload_ask_and_remove_through_the_page(
     label_box, upload_box = box(upload_label), box(page.locator("#ctqa-upload"))
     assert label_box["x"] >= upload_box["x"] and label_box["x"] + label_box["width"] <= upload_box["x"] + upload_box["width"]
     assert label_box["y"] >= upload_box["y"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#ctqa-upload").screenshot(path=str(ARTIFACTS / "upload-chosen.png"))
     page.locator("#ctqa-add").click()
     status = page.locator("#ctqa-status")
     expect(status).to_contain_text("Added bees.md", timeout=INDEX_TIMEOUT)
@@ -309,7 +311,8 @@ def overlap(a: Box, b: Box) -> bool:
 def in_window(page: Page, locator: Locator) -> bool:
     """True when the top of ``locator`` lies inside the browser window (not scrolled past)."""
     top = locator.evaluate("element => element.getBoundingClientRect().top")
-    return 0 <= top < page.viewport_size["height"] - 40  # type: ignore[index]
+    # Scrolled to the top of the window gives 0, give or take a fraction of a pixel.
+    return -4 <= top < page.viewport_size["height"] - 40  # type: ignore[index]
 
 
 @pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["1366px", "420px"])
@@ -364,8 +367,9 @@ def test_layout_at_desktop_and_phone_width(
     log = chat_pane.locator("[role=log]")
     assert log.evaluate("element => element.scrollHeight - element.clientHeight") <= 2
     assert chat_pane.locator(".scroll-down-button-container").filter(visible=True).count() == 0
-    path = screenshot(page, f"chat-{width}px.png")
+    path = screenshot(page, f"chat-{width}px.png", full_page=False)  # the window after the question
     assert path.stat().st_size > 10_000
+    screenshot(page, f"chat-{width}px-full.png")
 
 
 def test_sources_floor_lists_only_related_passages(browser: Browser, served: tuple[str, BuiltArticle]) -> None:

@@ -769,25 +769,17 @@ def build_app(qa: DocumentQA, loader: IndexLoader | None = None) -> gr.Blocks:
             api_visibility="private",
             queue=False,
         )
-        cancel_button.click(
-            lambda: (gr.update(visible=False), ""),
-            outputs=[confirm_group, confirm_text],
-            api_visibility="private",
-            queue=False,
-        )
-        # Choosing another document hides a question that named the previous one.
-        remove_choice.change(
-            lambda: (gr.update(visible=False), ""),
-            outputs=[confirm_group, confirm_text],
-            api_visibility="private",
-            queue=False,
-        )
-        confirm_button.click(
-            lambda: (gr.update(visible=False), ""),
-            outputs=[confirm_group, confirm_text],
-            api_visibility="private",
-            queue=False,
-        ).then(
+
+        def hide_question() -> tuple[Any, str]:
+            return gr.update(visible=False), ""
+
+        # Cancel, "Yes" and choosing another document (the question named the previous one) all
+        # hide the question; only "Yes" goes on to remove.
+        *_, confirmed = [
+            trigger(hide_question, outputs=[confirm_group, confirm_text], api_visibility="private", queue=False)
+            for trigger in (cancel_button.click, remove_choice.change, confirm_button.click)
+        ]
+        confirmed.then(
             on_remove,
             inputs=[remove_choice],
             outputs=[documents_table, remove_choice, status],
