@@ -238,3 +238,13 @@ def test_serve_launches_the_page_and_warns_off_loopback(
     assert f"Chat page on http://{host}:7999/" in result.stdout
     assert "Index ready in" in result.stdout  # the command waits for the loader before blocking
     assert ("reachable from other machines" in result.stderr) is warned
+
+
+def test_seconds_since_start_counts_from_the_process_start() -> None:
+    """"Index ready in N s" counts the imports too: the process started before ctqa.cli was imported."""
+    import time
+
+    from ctqa import cli
+
+    since_import = time.perf_counter() - cli.STARTED
+    assert since_import - 0.05 <= cli.seconds_since_start() < since_import + 600
