@@ -77,3 +77,22 @@ def article_copy(article_index: BuiltArticle, tmp_path: Path) -> Callable[[], Bu
         return BuiltArticle(corpus_dir, index_dir, qa, article_index.report)
 
     return make
+
+
+class RecordedLaunch:
+    """Stands in for ``chat.launch`` in tests of ``ctqa serve``: records where the page would be
+    served and returns at once; ``block_thread`` records that the command waited on it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self.blocked = False
+
+    def __call__(self, qa: ctqa.DocumentQA, host: str, port: int, **options: object) -> RecordedLaunch:
+        self.calls.append((host, port))
+        return self
+
+    def block_thread(self) -> None:
+        self.blocked = True
+
+    def close(self) -> None:
+        pass

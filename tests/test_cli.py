@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import RecordedLaunch
 from ctqa.cli import app, is_loopback
 from ctqa.index.store import load_index
 
@@ -212,29 +213,14 @@ def test_serve_launches_the_page_and_warns_off_loopback(
 ) -> None:
     from ctqa import chat
 
-    launched: list[tuple[str, int, bool]] = []
-
-    class Served:
-        """What ``chat.launch`` returns when it does not block: the command then waits on it."""
-
-        def block_thread(self) -> None:
-            launched.append(("blocked", 0, True))
-
-        def close(self) -> None:
-            pass
-
-    def fake_launch(qa: object, host: str, port: int, *, loader: chat.IndexLoader, **_: object) -> Served:
-        # The page is served before the index is ready: the loader is running, not finished.
-        launched.append((host, port, loader.ready.is_set()))
-        return Served()
-
-    monkeypatch.setattr(chat, "launch", fake_launch)
+    launched = RecordedLaunch()
+    monkeypatch.setattr(chat, "launch", launched)
     result = runner.invoke(
         app,
         ["serve", "--host", host, "--port", "7999", "--corpus", str(tiny.corpus_dir), "--index", str(tiny.index_dir)],
     )
     assert result.exit_code == 0, result.output
-    assert launched[0][:2] == (host, 7999) and launched[1] == ("blocked", 0, True)
+    assert launched.calls == [(host, 7999)] and launched.blocked
     assert f"Chat page on http://{host}:7999/" in result.stdout
     assert "Index ready in" in result.stdout  # the command waits for the loader before blocking
     assert ("reachable from other machines" in result.stderr) is warned

@@ -115,7 +115,8 @@ def test_readers_never_see_a_half_replaced_index(article_copy: Callable[[], Buil
 
 def ctqa_index(corpus_dir: Path, index_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ctqa.cli", "index", "--corpus", str(corpus_dir), "--index", str(index_dir)],
+        # -v: "another build holds …; waiting" is an INFO line, shown only when asked for
+        [sys.executable, "-m", "ctqa.cli", "-v", "index", "--corpus", str(corpus_dir), "--index", str(index_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import ctqa
-from conftest import PROJECT_ROOT, BuiltArticle
+from conftest import PROJECT_ROOT, BuiltArticle, RecordedLaunch
 from ctqa.answering.extract import NOT_FOUND
 from ctqa.cli import app
 from ctqa.config import AnswerSettings
@@ -283,10 +283,10 @@ def test_serve_warns_when_listening_beyond_this_machine(
 ) -> None:
     from ctqa import chat
 
-    launched: list[str] = []
-    monkeypatch.setattr(chat, "launch", lambda qa, host, port: launched.append(host))
+    launched = RecordedLaunch()
+    monkeypatch.setattr(chat, "launch", launched)
     result = run_cli(article_index, "serve", "--host", host, "--port", "7999")
-    assert result.exit_code == 0 and launched == [host]
+    assert result.exit_code == 0 and launched.calls == [(host, 7999)]
     assert f"Warning: binding {host} makes the chat page" in result.stderr
     assert "--host 127.0.0.1" in result.stderr
 
@@ -295,10 +295,10 @@ def test_serve_warns_when_listening_beyond_this_machine(
 def test_serve_without_host_binds_loopback_quietly(article_index: BuiltArticle, monkeypatch: pytest.MonkeyPatch) -> None:
     from ctqa import chat
 
-    launched: list[str] = []
-    monkeypatch.setattr(chat, "launch", lambda qa, host, port: launched.append(host))
+    launched = RecordedLaunch()
+    monkeypatch.setattr(chat, "launch", launched)
     result = run_cli(article_index, "serve", "--port", "7999")
-    assert result.exit_code == 0 and launched == ["127.0.0.1"]
+    assert result.exit_code == 0 and launched.calls == [("127.0.0.1", 7999)]
     assert "Warning" not in result.stderr
 
 
