@@ -385,21 +385,12 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
 
 
 def _read_artifact(build: Path, name: str, manifest: Manifest) -> bytes:
-    path = build / name
+    """The bytes of a verified artifact (builds are never changed in place once written)."""
+    path = _verified_path(build, name, manifest)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
-    if _sha256(data) != manifest.artifacts.get(name):
-        raise _checksum_error(path)
-    return data
-
-
-def _checksum_error(path: Path) -> IndexCorruptError:
-    return IndexCorruptError(
-        f"{path} does not match its checksum in the manifest (truncated or edited)",
-        "run `ctqa index` to rebuild",
-    )
 
 
 def _verified_path(build: Path, name: str, manifest: Manifest) -> Path:
@@ -411,7 +402,10 @@ def _verified_path(build: Path, name: str, manifest: Manifest) -> Path:
     except OSError as error:
         raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
     if digest != manifest.artifacts.get(name):
-        raise _checksum_error(path)
+        raise IndexCorruptError(
+            f"{path} does not match its checksum in the manifest (truncated or edited)",
+            "run `ctqa index` to rebuild",
+        )
     return path
 
 
