@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
+import faiss
 import numpy as np
 
 from ctqa.config import RetrievalSettings
@@ -79,6 +80,16 @@ class HybridRetriever:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.asarray(self.index.passage_index.reconstruct_batch(np.asarray(ids, dtype=np.int64)))
 
+    def _search(self, query_vector: np.ndarray, depth: int) -> list[int]:
+        """The ``depth`` nearest passages by FAISS, searched with ``settings.search_threads`` threads."""
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(self.settings.search_threads)
+        try:
+            _, ids = self.index.passage_index.search(query_vector[None, :].astype(np.float32), depth)
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return [int(i) for i in ids[0] if i >= 0]
+
     def embed_query(self, plan: QueryPlan) -> np.ndarray:
         """Query vector, shape ``(384,)``, unit norm."""
         return self.embedder.encode([plan.dense_text])[0]
@@ -103,8 +114,7 @@ class HybridRetriever:
         depth = min(self.settings.candidates_per_retriever, n)
         bm25_ids, bm25_scores = self.bm25.matches(plan.sparse_tokens, allowed)
         if allowed is None:
-            _, ids = self.index.passage_index.search(query_vector[None, :].astype(np.float32), depth)
-            dense_top = [int(i) for i in ids[0] if i >= 0]
+            dense_top = self._search(query_vector, depth)
         else:
             dense_top = [int(allowed[i]) for i in _top(self.passage_vectors(allowed) @ query_vector, depth)]
         positive = bm25_scores > 0
