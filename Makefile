@@ -10,6 +10,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 ARGS ?=
 
 .PHONY: setup run test test-browser eval bench
@@ -39,5 +40,11 @@ test-browser: setup
 eval: setup
 	$(BIN)/ctqa eval
 
-bench: setup
+# The bench extra adds the peers ctqa is measured against (txtai, Haystack 2.x); see docs/benchmarks.md.
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/pip install -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/peers.py

@@ -106,7 +106,7 @@ def test_hybrid_retriever_dense_side_on_hnsw(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(store, "HNSW_MIN_PASSAGES", 100)
     vectors = _save(tmp_path)
     retriever = HybridRetriever(load_index(tmp_path), _NoModel(), RetrievalSettings())  # type: ignore[arg-type]
-    assert np.allclose(retriever.passage_vectors, vectors)
+    assert np.allclose(retriever.passage_vectors(np.arange(len(vectors))), vectors)
     plan = retriever.rewriter.plan("item 42", None)
     candidates = retriever.retrieve(plan, vectors[42], fusion="dense")
     assert candidates[0].passage_id == 42

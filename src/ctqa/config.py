@@ -46,6 +46,11 @@ class RetrievalSettings:
     rrf_k: int = 60
     # Passages whose sentences are scored for the answer.
     passages_for_answer: int = 5
+    # OpenMP threads of one FAISS passage search. A single query vector gains nothing from more,
+    # and on a busy machine the extra thread waits for a core: measured on 2 cores at load 20,
+    # a flat search of 10k passages took 224 ms (p50) with FAISS's default 2 threads, 1.1 ms
+    # with one (docs/benchmarks.md, "Query cost").
+    search_threads: int = 1
 
 
 @dataclass(frozen=True)

@@ -35,14 +35,15 @@ from ctqa.embedding import Embedder, shared_embedder
 from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, IndexStaleError, IndexWriteError
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons
 from ctqa.index.store import IndexData, load_index, read_manifest
-from ctqa.ingest.loader import corpus_files
+from ctqa.ingest.watch import CorpusWatcher, Signature
 from ctqa.retrieval.hybrid import Fusion, HybridRetriever
 from ctqa.retrieval.query import AskedName, clean_question
 from ctqa.types import Answer, Citation
 
 logger = logging.getLogger(__name__)
 
-# How often (seconds) ``ask`` re-checks the corpus folder for edits; a stat of every file.
+# How often (seconds) ``ask`` re-checks the corpus folder for edits: a stat of its folders, and
+# of every file when a folder changed or a periodic full scan is due (``ingest.watch``).
 CORPUS_CHECK_INTERVAL = 2.0
 
 
@@ -57,7 +58,7 @@ def default_index_dir(corpus_dir: Path) -> Path:
 @dataclass(frozen=True)
 class _Loaded:
     retriever: HybridRetriever
-    corpus_signature: tuple[tuple[str, int, int], ...]
+    corpus_signature: Signature
 
 
 class DocumentQA:
@@ -100,6 +101,7 @@ class DocumentQA:
         self._lock = threading.RLock()
         self._loaded: _Loaded | None = None
         self._checked_at = 0.0
+        self._watcher = CorpusWatcher(self.corpus_dir, min_interval=CORPUS_CHECK_INTERVAL)
 
     @property
     def embedder(self) -> Embedder:
@@ -138,16 +140,6 @@ class DocumentQA:
             self._loaded = None
             return report
 
-    def _signature(self) -> tuple[tuple[str, int, int], ...]:
-        signature = []
-        for path in corpus_files(self.corpus_dir):
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # removed since it was listed: absent from the signature
-                continue
-            signature.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
-        return tuple(signature)
-
     def ensure_ready(self, *, show_progress: bool = False) -> HybridRetriever:
         """The retriever over a fresh index, (re)building first when needed and allowed."""
         with self._lock:
@@ -155,8 +147,10 @@ class DocumentQA:
             loaded = self._loaded
             if loaded is not None and now - self._checked_at < CORPUS_CHECK_INTERVAL:
                 return loaded.retriever
-            signature = self._signature()
             self._checked_at = now
+            if loaded is not None and not self._watcher.may_have_changed():
+                return loaded.retriever
+            signature = self._watcher.scan()
             if loaded is not None and loaded.corpus_signature == signature:
                 return loaded.retriever
             # Forget the old index first: if loading or rebuilding fails, the next question must
@@ -165,7 +159,7 @@ class DocumentQA:
             self._loaded = self._load_fresh(signature, show_progress)
             return self._loaded.retriever
 
-    def _load_fresh(self, signature: tuple[tuple[str, int, int], ...], show_progress: bool) -> _Loaded:
+    def _load_fresh(self, signature: Signature, show_progress: bool) -> _Loaded:
         try:
             index = self._load_if_fresh()
         except IndexError_ as problem:
@@ -246,7 +240,7 @@ class DocumentQA:
         history = _checked_history(history, self.settings.answer.max_question_chars)
         retriever = self.ensure_ready()
         plan = retriever.rewriter.plan(text, history)
-        allowed = self._document_mask(retriever, documents)
+        allowed = self._document_passages(retriever, documents)
         query_vector = retriever.embed_query(plan)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)
         scored = score_sentences(
@@ -308,14 +302,14 @@ class DocumentQA:
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
-    def _document_mask(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
+    def _document_passages(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
         if documents is None:
             return None
         wanted = {documents} if isinstance(documents, str) else set(documents)
         unknown = wanted - set(retriever.index.documents)
         if unknown:
             raise ValueError(f"unknown document id(s): {', '.join(sorted(unknown))}")
-        return np.array([p.doc_id in wanted for p in retriever.index.passages], dtype=bool)
+        return retriever.passages_of(wanted)
 
 
 def _checked_history(history: object, max_chars: int) -> list[dict[str, str]] | None:

@@ -17,6 +17,7 @@ from ctqa.answering.features import FEATURE_NAMES, sentence_features
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.ingest.structure import split_table_row
+from ctqa.retrieval.derived import SentenceTokens
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
 from ctqa.retrieval.query import ELLIPSIS_RE, AskedName, QueryPlan
 from ctqa.retrieval.sparse import BM25Retriever
@@ -269,7 +270,7 @@ def prefer_prose(scored: list[ScoredSentence], passages: list[Passage], ratio: f
 
 
 def prefer_first_mention(
-    scored: list[ScoredSentence], passages: list[Passage], sentence_tokens: list[list[list[str]]], ratio: float
+    scored: list[ScoredSentence], passages: list[Passage], sentence_tokens: SentenceTokens, ratio: float
 ) -> list[ScoredSentence]:
     """Among near-equal sentences that state the same fact, answer with its first mention.
 

@@ -9,6 +9,11 @@ Layout of ``index_dir``::
         passages.faiss     FAISS index of passage vectors (unit norm: inner product = cosine):
                            exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages
         sentences.npy      float32 (n_sentences, 384) sentence vectors, in passage order
+        derived.json       token list, BM25 column tokens, acronyms and word counts
+        *_tokens.npy, *_token_offsets.npy, bm25_*.npy
+                           the rest of the state retrieval derives from the text at build time
+                           (``ctqa.retrieval.derived``): passage, sentence and context tokens,
+                           BM25 term weights; loaded memory-mapped, never recomputed
     .lock                  a file lock held while a build writes
 
 A reader never sees a half-written build: artifacts go into a fresh folder, and only then is
@@ -36,12 +41,17 @@ import numpy as np
 from ctqa import __version__
 from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
+from ctqa.retrieval.derived import DerivedState, TokenTable, derive_state
+from ctqa.retrieval.sparse import BM25State
 from ctqa.types import Block, Document, Passage, Section
 
 # 2: builds of format 1 with several documents could pair passages with another document's
 # vectors (fixed in the builder); a format-1 index is rebuilt in full, never reused.
 # 3: a table row written as one phrase keeps its words ("… by NATO 30", not "… by NATO: 30").
-FORMAT_VERSION = 3
+# 4: the state retrieval derives from the text (tokens, BM25 weights, acronyms, vocabulary) is
+#    saved in the build and loaded, instead of being recomputed on every load; a format-3
+#    index has none of it and is rebuilt.
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 
@@ -84,7 +94,9 @@ class Manifest:
 @dataclass
 class IndexData:
     """An index in memory. ``sentence_vectors`` rows follow passages' sentences in order;
-    ``sentence_offsets[i]`` is the row of passage ``i``'s first sentence."""
+    ``sentence_offsets[i]`` is the row of passage ``i``'s first sentence. ``derived`` is what
+    retrieval derives from the text (tokens, BM25 weights, acronyms, vocabulary); its arrays and
+    ``sentence_vectors`` are memory-mapped from the build folder."""
 
     manifest: Manifest
     documents: dict[str, Document]
@@ -92,6 +104,7 @@ class IndexData:
     passage_index: faiss.Index
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray
+    derived: DerivedState
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -138,12 +151,16 @@ def save_index(
     sentence_vectors: np.ndarray,
     chunking: ChunkSettings,
     skipped: dict[str, tuple[str, str]],
+    derived: DerivedState | None = None,
 ) -> Manifest:
     """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
 
     ``skipped`` maps doc id -> (reason, sha256) of unreadable files, so they are reported again
-    but do not make the index look stale. Callers hold the index lock.
+    but do not make the index look stale. ``derived`` is computed from ``documents`` and
+    ``passages`` (``derive_state``) when not given. Callers hold the index lock.
     """
+    if derived is None:
+        derived = derive_state(documents, passages)
     index_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     build = index_dir / f"build-{stamp}"
@@ -160,6 +177,7 @@ def save_index(
         artifacts["passages.faiss"] = faiss.serialize_index(passage_index).tobytes()
         buffer = _npy_bytes(np.ascontiguousarray(sentence_vectors, dtype=np.float32))
         artifacts["sentences.npy"] = buffer
+        artifacts.update(_derived_artifacts(derived))
         for name, data in artifacts.items():
             (staging / name).write_bytes(data)
         os.replace(staging, build)
@@ -220,8 +238,52 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     return stream.getvalue()
 
 
+# Derived-state arrays: artifact name -> (table, field) of ``DerivedState``.
+_TOKEN_TABLES = ("passage_tokens", "sentence_tokens", "context_tokens")
+_DERIVED_ARRAYS = {
+    **{f"{table}.npy": (table, "ids") for table in _TOKEN_TABLES},
+    **{f"{table[: -len('tokens')]}token_offsets.npy": (table, "offsets") for table in _TOKEN_TABLES},
+    "bm25_data.npy": ("bm25", "data"),
+    "bm25_indices.npy": ("bm25", "indices"),
+    "bm25_indptr.npy": ("bm25", "indptr"),
+}
+DERIVED_JSON = "derived.json"
+
+
+def _derived_artifacts(derived: DerivedState) -> dict[str, bytes]:
+    """The files holding ``derived``: one .npy per array, the strings and counts in JSON."""
+    artifacts = {
+        name: _npy_bytes(np.ascontiguousarray(getattr(getattr(derived, table), field_name)))
+        for name, (table, field_name) in _DERIVED_ARRAYS.items()
+    }
+    artifacts[DERIVED_JSON] = json.dumps(
+        {
+            "tokens": list(derived.passage_tokens.tokens),
+            "bm25_size": derived.bm25.size,
+            "bm25_columns": derived.bm25.columns,
+            "acronyms": derived.acronyms,
+            "vocabulary": derived.vocabulary,
+        }
+    ).encode()
+    return artifacts
+
+
+def _load_derived(build: Path, manifest: Manifest) -> DerivedState:
+    """Read ``DerivedState`` back from a build folder (arrays memory-mapped, checksums verified)."""
+    meta = json.loads(_read_artifact(build, DERIVED_JSON, manifest))
+    arrays: dict[str, dict[str, np.ndarray]] = {}
+    for name, (table, field_name) in _DERIVED_ARRAYS.items():
+        arrays.setdefault(table, {})[field_name] = _mapped_array(build, name, manifest)
+    tokens = meta["tokens"]
+    tables = {table: TokenTable(tokens, arrays[table]["ids"], arrays[table]["offsets"]) for table in _TOKEN_TABLES}
+    bm25 = BM25State(size=int(meta["bm25_size"]), columns=meta["bm25_columns"], **arrays["bm25"])
+    return DerivedState(**tables, bm25=bm25, acronyms=meta["acronyms"], vocabulary=meta["vocabulary"])
+
+
 # The files every ctqa build folder holds; a folder named build-* without them is not ctqa's.
-BUILD_FILES = frozenset(["documents.json", "passages.json", "passages.faiss", "sentences.npy"])
+BUILD_FILES = frozenset(
+    ["documents.json", "passages.json", "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
+)
 _BUILD_NAME_RE = re.compile(r"^(?:build|\.staging)-\d{8}T\d{6}-\d+-\d+$")
 
 
@@ -323,17 +385,33 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
 
 
 def _read_artifact(build: Path, name: str, manifest: Manifest) -> bytes:
-    path = build / name
+    """The bytes of a verified artifact (builds are never changed in place once written)."""
+    path = _verified_path(build, name, manifest)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
-    if _sha256(data) != manifest.artifacts.get(name):
+
+
+def _verified_path(build: Path, name: str, manifest: Manifest) -> Path:
+    """``build / name`` once its sha256 (read in blocks, never whole in memory) matches the manifest."""
+    path = build / name
+    try:
+        with path.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError as error:
+        raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
+    if digest != manifest.artifacts.get(name):
         raise IndexCorruptError(
             f"{path} does not match its checksum in the manifest (truncated or edited)",
             "run `ctqa index` to rebuild",
         )
-    return data
+    return path
+
+
+def _mapped_array(build: Path, name: str, manifest: Manifest) -> np.ndarray:
+    """A verified .npy artifact, memory-mapped read-only: a query pages in only the rows it reads."""
+    return np.load(_verified_path(build, name, manifest), mmap_mode="r", allow_pickle=False)
 
 
 def load_index(index_dir: Path) -> IndexData:
@@ -357,19 +435,24 @@ def load_index(index_dir: Path) -> IndexData:
             for d in json.loads(_read_artifact(build, "documents.json", manifest))
         ]
         passages = [Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest))]
-        faiss_bytes = _read_artifact(build, "passages.faiss", manifest)
-        passage_index = faiss.deserialize_index(np.frombuffer(faiss_bytes, dtype=np.uint8))
+        passage_index = faiss.read_index(str(_verified_path(build, "passages.faiss", manifest)))
         if isinstance(passage_index, faiss.IndexHNSW):
             passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)
-        import io
-
-        sentence_vectors = np.load(io.BytesIO(_read_artifact(build, "sentences.npy", manifest)))
+        sentence_vectors = _mapped_array(build, "sentences.npy", manifest)
+        derived = _load_derived(build, manifest)
     except IndexCorruptError:
         raise
     except Exception as error:  # any parse failure of a file that passed its checksum
         raise IndexCorruptError(f"index in {index_dir} cannot be read ({error})", "run `ctqa index`") from error
     offsets = sentence_offsets(passages)
-    if passage_index.ntotal != len(passages) or len(sentence_vectors) != offsets[-1]:
+    if (
+        passage_index.ntotal != len(passages)
+        or len(sentence_vectors) != offsets[-1]
+        or len(derived.passage_tokens) != len(passages)
+        or derived.bm25.size != len(passages)
+        or len(derived.sentence_tokens) != offsets[-1]
+        or len(derived.context_tokens) != offsets[-1]
+    ):
         raise IndexCorruptError(
             f"index in {index_dir} has {passage_index.ntotal} vectors for {len(passages)} passages",
             "run `ctqa index`",
@@ -381,6 +464,7 @@ def load_index(index_dir: Path) -> IndexData:
         passage_index=passage_index,
         sentence_vectors=sentence_vectors,
         sentence_offsets=offsets,
+        derived=derived,
     )
     _check_consistency(index_dir, manifest, index)
     return index

@@ -12,16 +12,17 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
+import faiss
 import numpy as np
 
 from ctqa.config import RetrievalSettings
 from ctqa.embedding import Embedder
 from ctqa.index.store import IndexData
-from ctqa.retrieval.acronyms import learn_acronyms
+from ctqa.retrieval.derived import AcronymForms, SentenceTokens
 from ctqa.retrieval.query import QueryPlan, QueryRewriter
 from ctqa.retrieval.sparse import BM25Retriever
-from ctqa.retrieval.text import opens_with_reference, tokenize, words
-from ctqa.types import Passage
+
+__all__ = ["AcronymForms", "Candidate", "Fusion", "HybridRetriever"]
 
 Fusion = Literal["rrf", "weighted", "dense", "bm25"]
 
@@ -42,8 +43,12 @@ class Candidate:
 class HybridRetriever:
     """Retrieves passages of one loaded index.
 
+    Everything it reads per passage (tokens, BM25 weights, acronyms, vocabulary) was derived at
+    build time and is loaded with the index (``IndexData.derived``), so constructing a retriever
+    does no work per passage, and a question touches only its candidates.
+
     Args:
-        index: the loaded index (passages, FAISS index, sentence vectors).
+        index: the loaded index (passages, FAISS index, sentence vectors, derived state).
         embedder: the model that embedded the index (queries must use the same one).
     """
 
@@ -51,31 +56,39 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        passages = index.passages
-        self.passage_tokens = [tokenize(f"{p.context_header()} {p.text}") for p in passages]
-        # BM25 leaves out the document title: repeated in every passage of its document, it would
-        # drive the idf of the document's own topic words to zero ("states", "cooperate" and
-        # "fight" in "Fighting Terrorism: States' Strategies ... Cooperation") and hide the
-        # passage that uses them. The dense side still reads the title in the header.
-        self.bm25 = BM25Retriever([tokenize(f"{p.section_header()} {p.text}") for p in passages])
-        self.sentence_tokens = [
-            [tokenize(p.text[s - p.start : e - p.start]) for s, e in p.sentences] for p in passages
-        ]
-        acronyms = learn_acronyms(document.text for document in index.documents.values())
-        acronym_forms = AcronymForms.from_definitions(acronyms)
-        self.sentence_context_tokens = [
-            [acronym_forms.add_to(tokens) for tokens in _with_antecedent(p, sentence_tokens)]
-            for p, sentence_tokens in zip(passages, self.sentence_tokens, strict=True)
-        ]
-        self.passage_vectors = (
-            index.passage_index.reconstruct_n(0, index.passage_index.ntotal)
-            if index.passage_index.ntotal
-            else np.zeros((0, embedder.dimension), dtype=np.float32)
-        )
-        vocabulary: Counter[str] = Counter()
-        for passage in passages:
-            vocabulary.update(set(words(f"{passage.section} {passage.text}")))
-        self.rewriter = QueryRewriter(vocabulary, acronyms)
+        derived = index.derived
+        self.passage_tokens = derived.passage_tokens
+        self.bm25 = BM25Retriever(state=derived.bm25)
+        self.sentence_tokens = SentenceTokens(derived.sentence_tokens, index.sentence_offsets)
+        self.sentence_context_tokens = SentenceTokens(derived.context_tokens, index.sentence_offsets)
+        self.rewriter = QueryRewriter(Counter(derived.vocabulary), derived.acronyms)
+        self._passages_of: dict[str, np.ndarray] | None = None
+
+    def passages_of(self, doc_ids: set[str]) -> np.ndarray:
+        """Sorted ids of the passages of the documents ``doc_ids``."""
+        if self._passages_of is None:  # built on the first restricted question, then kept
+            grouped: dict[str, list[int]] = {}
+            for pid, passage in enumerate(self.index.passages):
+                grouped.setdefault(passage.doc_id, []).append(pid)
+            self._passages_of = {doc: np.asarray(ids, dtype=np.int64) for doc, ids in grouped.items()}
+        parts = [self._passages_of[doc] for doc in doc_ids if doc in self._passages_of]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def passage_vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of passages ``ids``, shape ``(len(ids), 384)``."""
+        if len(ids) == 0:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.asarray(self.index.passage_index.reconstruct_batch(np.asarray(ids, dtype=np.int64)))
+
+    def _search(self, query_vector: np.ndarray, depth: int) -> list[int]:
+        """The ``depth`` nearest passages by FAISS, searched with ``settings.search_threads`` threads."""
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(self.settings.search_threads)
+        try:
+            _, ids = self.index.passage_index.search(query_vector[None, :].astype(np.float32), depth)
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return [int(i) for i in ids[0] if i >= 0]
 
     def embed_query(self, plan: QueryPlan) -> np.ndarray:
         """Query vector, shape ``(384,)``, unit norm."""
@@ -91,31 +104,34 @@ class HybridRetriever:
     ) -> list[Candidate]:
         """Candidates best first, at most ``2 * candidates_per_retriever`` of them.
 
-        ``allowed`` is an optional boolean mask over passages (restricts to some documents).
+        ``allowed`` optionally restricts retrieval to these passage ids (sorted; see
+        ``passages_of``). The work is that of the FAISS search, the postings of the query's
+        tokens and the candidates: nothing is computed over every passage.
         """
         n = len(self.index.passages)
         if n == 0:
             return []
         depth = min(self.settings.candidates_per_retriever, n)
-        bm25_all = self.bm25.scores(plan.sparse_tokens)
+        bm25_ids, bm25_scores = self.bm25.matches(plan.sparse_tokens, allowed)
         if allowed is None:
-            _, ids = self.index.passage_index.search(query_vector[None, :].astype(np.float32), depth)
-            dense_top = [int(i) for i in ids[0] if i >= 0]
+            dense_top = self._search(query_vector, depth)
         else:
-            masked = np.where(allowed, self.passage_vectors @ query_vector, -np.inf)
-            bm25_all = np.where(allowed, bm25_all, -np.inf)
-            dense_top = _top(masked, depth)
-        bm25_top = [i for i in _top(bm25_all, depth) if bm25_all[i] > 0]
-        best_bm25 = float(bm25_all[bm25_top[0]]) if bm25_top else 0.0
-        dense_rank = {int(i): rank for rank, i in enumerate(dense_top)}
-        bm25_rank = {int(i): rank for rank, i in enumerate(bm25_top)}
+            dense_top = [int(allowed[i]) for i in _top(self.passage_vectors(allowed) @ query_vector, depth)]
+        positive = bm25_scores > 0
+        bm25_ids, bm25_scores = bm25_ids[positive], bm25_scores[positive]
+        bm25_top = [int(bm25_ids[i]) for i in _top(bm25_scores, min(depth, len(bm25_scores)))]
+        bm25_of = dict(zip(bm25_ids.tolist(), bm25_scores.tolist(), strict=True))
+        best_bm25 = bm25_of[bm25_top[0]] if bm25_top else 0.0
+        dense_rank = {pid: rank for rank, pid in enumerate(dense_top)}
+        bm25_rank = {pid: rank for rank, pid in enumerate(bm25_top)}
+        union = sorted(dense_rank.keys() | bm25_rank.keys())
+        union_vectors = self.passage_vectors(np.asarray(union, dtype=np.int64))
         k = self.settings.rrf_k
         candidates = []
-        for pid in dense_rank.keys() | bm25_rank.keys():
-            if allowed is not None and not allowed[pid]:
-                continue
-            bm25_norm = float(bm25_all[pid]) / best_bm25 if best_bm25 > 0 else 0.0
-            dense = float(self.passage_vectors[pid] @ query_vector)
+        for pid, vector in zip(union, union_vectors, strict=True):
+            dense = float(vector @ query_vector)
+            bm25 = bm25_of.get(pid, 0.0)
+            bm25_norm = bm25 / best_bm25 if best_bm25 > 0 else 0.0
             if fusion == "rrf":
                 fused = sum(1.0 / (k + 1 + ranks[pid]) for ranks in (dense_rank, bm25_rank) if pid in ranks)
             elif fusion == "weighted":
@@ -123,64 +139,10 @@ class HybridRetriever:
             elif fusion == "dense":
                 fused = dense
             else:
-                fused = float(bm25_all[pid])
-            candidates.append(Candidate(pid, dense, float(max(bm25_all[pid], 0.0)), max(bm25_norm, 0.0), fused))
+                fused = bm25
+            candidates.append(Candidate(pid, dense, max(bm25, 0.0), max(bm25_norm, 0.0), fused))
         candidates.sort(key=lambda c: (-c.fused, c.passage_id))
         return candidates
-
-
-def _with_antecedent(passage: Passage, tokens: list[list[str]]) -> list[list[str]]:
-    """Each sentence's tokens, plus the previous sentence's when it opens with a pronoun.
-
-    "They collaborate with various partners ..." is about what the sentence before names
-    (DHS); borrowing that sentence's words lets a question about DHS find it.
-    """
-    result = []
-    for number, (start, end) in enumerate(passage.sentences):
-        own = tokens[number]
-        text = passage.text[start - passage.start : end - passage.start]
-        if number > 0 and opens_with_reference(text):
-            own = own + [t for t in tokens[number - 1] if t not in own]
-        result.append(own)
-    return result
-
-
-@dataclass(frozen=True)
-class AcronymForms:
-    """The two token forms of each acronym a corpus defines, found from a sentence's own tokens
-    (one dictionary lookup per token, so the cost does not grow with the number of acronyms)."""
-
-    by_short: dict[str, tuple[str, ...]]
-    by_long_start: dict[str, list[tuple[str, tuple[str, ...]]]]
-
-    @classmethod
-    def from_definitions(cls, acronyms: dict[str, str]) -> AcronymForms:
-        """From ``{acronym: long form}`` (``retrieval.acronyms.learn_acronyms``)."""
-        by_short: dict[str, tuple[str, ...]] = {}
-        by_long_start: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for acronym, long_form in acronyms.items():
-            short, long = tokenize(acronym), tuple(tokenize(long_form))
-            if len(short) == 1 and long:
-                by_short[short[0]] = long
-                by_long_start.setdefault(long[0], []).append((short[0], long))
-        return cls(by_short, by_long_start)
-
-    def add_to(self, tokens: list[str]) -> list[str]:
-        """``tokens`` plus the other form of each defined acronym they hold.
-
-        "DHS focuses on detection ..." answers "what does the Department of Homeland Security
-        focus on?": the sentence is scored as if it also said the long form (and the reverse).
-        """
-        present = set(tokens)
-        extra: list[str] = []
-        for token in present:
-            for other in self.by_short.get(token, ()):
-                if other not in present and other not in extra:
-                    extra.append(other)
-            for short, long in self.by_long_start.get(token, ()):
-                if short not in present and short not in extra and present.issuperset(long):
-                    extra.append(short)
-        return tokens + extra if extra else tokens
 
 
 def _top(scores: np.ndarray, depth: int) -> list[int]:

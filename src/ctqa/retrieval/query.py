@@ -291,6 +291,13 @@ class QueryRewriter:
                 self._by_prefix.setdefault(word[:FORM_PREFIX], []).append(word)
         self.acronyms = acronyms
         self._long_forms = {fold(long): acronym for acronym, long in acronyms.items()}
+        # Lookups from a question's tokens to the acronyms they write, so that expand_acronyms
+        # costs a few dictionary lookups per token instead of a pass over every acronym.
+        self._acronym_order = {acronym: number for number, acronym in enumerate(acronyms)}
+        self._acronyms_by_fold: dict[str, list[str]] = {}
+        for acronym in acronyms:
+            if len(acronym) >= 3:
+                self._acronyms_by_fold.setdefault(fold(acronym), []).append(acronym)
         self._folded_acronyms = sorted({fold(acronym) for acronym in acronyms})
 
     def correct_word(self, word: str) -> str | None:
@@ -389,11 +396,13 @@ class QueryRewriter:
         found = []
         folded_text = fold(text)
         tokens = set(re.findall(r"[A-Za-z][A-Za-z0-9&\-]*", text))
-        for acronym, long_form in self.acronyms.items():
-            written = acronym in tokens or acronym + "s" in tokens
-            if not written and len(acronym) >= 3:
-                written = fold(acronym) in {fold(t) for t in tokens}
-            if written and fold(long_form) not in folded_text:
+        # An acronym is written as itself, with a plural "s", or (3+ letters) in any case.
+        written = {t for t in tokens if t in self.acronyms}
+        written |= {t[:-1] for t in tokens if t.endswith("s") and t[:-1] in self.acronyms}
+        written |= {a for t in tokens for a in self._acronyms_by_fold.get(fold(t), ())}
+        for acronym in sorted(written, key=self._acronym_order.__getitem__):
+            long_form = self.acronyms[acronym]
+            if fold(long_form) not in folded_text:
                 found.append(long_form)
         for long_folded, acronym in self._long_forms.items():
             if long_folded in folded_text and acronym not in tokens:
