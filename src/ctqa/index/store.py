@@ -34,7 +34,8 @@ import faiss
 import numpy as np
 
 from ctqa import __version__
-from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
+from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
+from ctqa.embedding import manifest_model
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from ctqa.types import Block, Document, Passage, Section
 
@@ -138,11 +139,14 @@ def save_index(
     sentence_vectors: np.ndarray,
     chunking: ChunkSettings,
     skipped: dict[str, tuple[str, str]],
+    model: dict[str, Any] | None = None,
 ) -> Manifest:
     """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
 
     ``skipped`` maps doc id -> (reason, sha256) of unreadable files, so they are reported again
-    but do not make the index look stale. Callers hold the index lock.
+    but do not make the index look stale. ``model`` is the manifest's model entry (name,
+    dimension, embedding backend and precision; default: those of ``EmbeddingSettings()``).
+    Callers hold the index lock.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
@@ -169,7 +173,7 @@ def save_index(
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         ctqa_version=__version__,
-        model={"name": MODEL_NAME, "dimension": MODEL_DIMENSION},
+        model=model if model is not None else manifest_model(EmbeddingSettings()),
         chunking=asdict(chunking),
         chunking_fingerprint=chunking.fingerprint(),
         files={d.doc_id: d.sha256 for d in documents},

@@ -1,0 +1,47 @@
+"""The torch backend: sentence-transformers on torch, the reference the ONNX vectors are tested against."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ctqa.config import MODEL_DIMENSION, MODEL_MAX_TOKENS
+from ctqa.embedding import BATCH_SIZE, Embedder, model_path
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+class TorchEmbedder(Embedder):
+    """all-MiniLM-L6-v2 through ``SentenceTransformer(model_path(), device="cpu")``, fp32."""
+
+    backend = "torch"
+    precision = "fp32"
+
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model: SentenceTransformer = SentenceTransformer(model_path(), device="cpu")
+        self._model.max_seq_length = MODEL_MAX_TOKENS
+        self._lock = threading.Lock()
+        dimension = self._model.get_embedding_dimension()
+        if dimension != MODEL_DIMENSION:
+            raise RuntimeError(f"packaged model has dimension {dimension}, expected {MODEL_DIMENSION}")
+
+    def encode(self, texts: list[str], *, batch_size: int = BATCH_SIZE, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer.tokenize(text))
