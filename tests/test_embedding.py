@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import ctqa
+from conftest import ARTICLE_PATH, BuiltArticle
 from ctqa.config import MODEL_DIMENSION, EmbeddingSettings, Settings, with_embedding
 from ctqa.embedding import export as export_module
 from ctqa.embedding import make_embedder, manifest_model, model_change
@@ -22,7 +25,6 @@ from ctqa.embedding.onnx_backend import mean_pool_normalise
 from ctqa.errors import IndexStaleError
 from ctqa.index.builder import staleness_reasons
 from ctqa.index.store import read_manifest
-from conftest import ARTICLE_PATH
 
 # -- settings -------------------------------------------------------------------------------
 
@@ -200,3 +202,16 @@ def test_onnx_vectors_agree_with_torch() -> None:
     np.testing.assert_allclose(fp32.encode(texts[-2:-1])[0], fp32.encode(texts)[-2], atol=1e-5)
     assert [fp32.count_tokens(t) for t in texts] == [reference.count_tokens(t) for t in texts]
     assert fp32.count_tokens(texts[-3]) > 256
+
+
+@pytest.mark.slow
+def test_answering_with_onnx_never_imports_torch(article_index: BuiltArticle) -> None:
+    """A fresh process answers from the built index through ONNX Runtime alone."""
+    script = (
+        "import sys, ctqa\n"
+        f"qa = ctqa.DocumentQA({str(article_index.corpus_dir)!r}, {str(article_index.index_dir)!r}, auto_build=False)\n"
+        "answer = qa.ask('How many task forces does the Department of Justice have?')\n"
+        "print(answer.abstained, sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
+    assert result.stdout.split("\n")[-2] == "False []"

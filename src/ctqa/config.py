@@ -136,7 +136,11 @@ def with_embedding(settings: Settings, *, backend: Backend | None = None, precis
 
     Raises ``ValueError`` naming the option and the allowed values for an unknown one.
     """
-    changes = {name: value for name, value in (("backend", backend), ("precision", precision)) if value is not None}
-    if not changes:
+    if backend is None and precision is None:
         return settings
-    return replace(settings, embedding=replace(settings.embedding, **changes))
+    embedding = replace(
+        settings.embedding,
+        backend=backend or settings.embedding.backend,
+        precision=precision or settings.embedding.precision,
+    )
+    return replace(settings, embedding=embedding)

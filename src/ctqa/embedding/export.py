@@ -114,7 +114,10 @@ def verified_bytes(model: Path) -> bytes | None:
 def _write_record(model: Path, data: bytes, source: dict[str, Any]) -> None:
     record = {"sha256": sha256_bytes(data), "bytes": len(data), **source}
     text = json.dumps(record, indent=2) + "\n"
-    _atomic_write(_record_file(model), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    _atomic_write(_record_file(model), write)
 
 
 def export_fp32(model_dir: Path, target: Path) -> None:
