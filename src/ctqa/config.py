@@ -101,8 +101,16 @@ class EmbeddingSettings:
     backend: Backend = "onnx"
     # "int8": dynamically quantized weights (onnx only); "fp32": the model's own weights.
     precision: Precision = "fp32"
-    # ONNX Runtime intra-op threads for one question (at most QUERY_TEXTS texts) and for batches.
-    query_threads: int = 1
+    # ONNX Runtime intra-op threads for one question (at most QUERY_TEXTS texts) and for batches
+    # (scripts/embedding_speed.py on this 2-core machine, which other jobs kept at load average
+    # 15-20 throughout: no idle figure could be taken). Batch texts/s, 1 vs 2 threads: fp32 13.9
+    # vs 12.1 and int8 32.0 vs 25.7 at load 15 (128 texts); fp32 2.9 vs 3.3 and int8 4.9 vs 6.7
+    # at load 19.5 (300 texts). One question, p50 ms: fp32 22.6 vs 15.6 and int8 11.3 vs 13.0 at
+    # load 15; fp32 50.1 vs 37.9 and int8 37.6 vs 3.8 at load 19.5. With idle threads sleeping
+    # (no spinning, onnx_backend._session) 2 threads never lost badly under load, unlike torch's
+    # default 2 threads (611 ms vs 86 ms for one question); on an idle 2-core machine the second
+    # core is expected to help batches most. Re-measure with the script on an idle machine.
+    query_threads: int = 2
     batch_threads: int = 2
     # Folder of the exported ONNX files; None: $CTQA_MODEL_CACHE, else ~/.cache/ctqa/models.
     cache_dir: Path | None = None
