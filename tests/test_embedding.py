@@ -215,3 +215,16 @@ def test_answering_with_onnx_never_imports_torch(article_index: BuiltArticle) ->
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
     assert result.stdout.split("\n")[-2] == "False []"
+
+
+@pytest.mark.parametrize("command", ["index", "ask"])
+def test_cli_refuses_an_unknown_precision_with_the_allowed_values(tmp_path: Path, command: str) -> None:
+    from typer.testing import CliRunner
+
+    from ctqa.cli import app
+
+    args = [command, *(["What is it?"] if command == "ask" else []), "--corpus", str(tmp_path), "--precision", "int4"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "precision must be one of fp32, int8, not 'int4'" in result.output
+    assert not (tmp_path / ".ctqa-index").exists()  # refused before anything is written
