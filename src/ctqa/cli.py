@@ -33,6 +33,7 @@ from typing import Annotated, NoReturn  # noqa: E402
 
 import typer  # noqa: E402
 
+from ctqa.config import BACKENDS, PRECISIONS, EmbeddingSettings, Settings, with_embedding  # noqa: E402
 from ctqa.errors import CtqaError  # noqa: E402
 from ctqa.index.builder import BuildReport  # noqa: E402
 from ctqa.ingest.loader import supported_suffixes  # noqa: E402
@@ -85,6 +86,27 @@ IndexOption = Annotated[
     Path | None,
     typer.Option("--index", help="Folder of the index. Default: the project's index/.", file_okay=False),
 ]
+BackendOption = Annotated[
+    str | None,
+    typer.Option("--backend", help=f"Embedding runtime: {' | '.join(BACKENDS)} (default {EmbeddingSettings().backend})."),
+]
+PrecisionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--precision",
+        help=f"Embedding precision: {' | '.join(PRECISIONS)} (int8: onnx only; default "
+        f"{EmbeddingSettings().precision}). A change rebuilds the index.",
+    ),
+]
+
+
+def embedding_settings(backend: str | None, precision: str | None, base: Settings | None = None) -> Settings:
+    """``base`` (default ``Settings()``) with the --backend / --precision given; a value not
+    allowed exits with code 2 and the allowed ones."""
+    try:
+        return with_embedding(base or Settings(), backend=backend, precision=precision)  # type: ignore[arg-type]
+    except ValueError as error:
+        _fail(str(error), EXIT_USAGE)
 
 
 def seconds_since_start() -> float:
@@ -131,13 +153,16 @@ def index_command(
             "documents into --corpus (default: ./<source name>-corpus), then index them.",
         ),
     ] = "files",
+    backend: BackendOption = None,
+    precision: PrecisionOption = None,
 ) -> None:
     """Build or update the index of the corpus (only new and changed documents are embedded)."""
+    settings = embedding_settings(backend, precision)
     if dataset_format != "files":
         corpus = _write_dataset(dataset_format, source, corpus)
     elif source is not None:
         _fail("SOURCE is only read with --format squad or --format beir; see `ctqa index --help`", EXIT_USAGE)
-    qa = DocumentQA(corpus, index)
+    qa = DocumentQA(corpus, index, settings=settings)
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
     with _ctqa_errors():
         report = qa.build(show_progress=True, only_if_stale=True)
@@ -277,11 +302,13 @@ def ask_command(
     index: IndexOption = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Citations to show.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    backend: BackendOption = None,
+    precision: PrecisionOption = None,
 ) -> None:
     """Answer QUESTION from the documents, with citations (the index is built first if needed)."""
     if not question.strip():
         _fail('the question is empty; ask e.g. ctqa ask "What does WMD stand for?"', EXIT_USAGE)
-    qa = DocumentQA(corpus, index)
+    qa = DocumentQA(corpus, index, settings=embedding_settings(backend, precision))
     with _ctqa_errors():
         qa.ensure_ready(show_progress=True)  # a first build shows its progress (on stderr)
         try:
@@ -369,7 +396,7 @@ _register_eval_command()
 def configure_logging(verbose: int = 0) -> None:
     """Warnings and errors on stderr in a short format; ``verbose`` 1 adds ctqa's INFO lines,
     2 ctqa's DEBUG lines and the libraries' INFO lines. Progress bars of the model loader are
-    switched off (``embedding.quiet_model_loading``); only a build's own bars are shown."""
+    switched off (``embedding.torch_backend.quiet_model_loading``); only a build's own bars are shown."""
     ctqa_logger = logging.getLogger("ctqa")
     if not ctqa_logger.handlers:
         handler = logging.StreamHandler(sys.stderr)

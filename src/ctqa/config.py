@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # all-MiniLM-L6-v2 truncates its input at 256 word pieces; chunks must fit inside it.
@@ -92,8 +93,73 @@ class AnswerSettings:
     source_floor: float = 0.05
 
 
+Backend = Literal["onnx", "torch"]
+Precision = Literal["fp32", "int8"]
+BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
+PRECISIONS: tuple[Precision, ...] = ("fp32", "int8")
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    """Which runtime embeds texts, at which precision, on how many threads (docs/embedding.md).
+
+    ``backend`` and ``precision`` are recorded in the index manifest: vectors of another backend
+    or precision make the index stale. The thread counts are not (they change speed only).
+    """
+
+    # "onnx": ONNX Runtime on an export of the packaged model, no torch on the query path;
+    # "torch": sentence-transformers on torch (the reference the ONNX vectors are tested against).
+    backend: Backend = "onnx"
+    # "int8": dynamically quantized weights (onnx only); "fp32": the model's own weights.
+    precision: Precision = "fp32"
+    # ONNX Runtime intra-op threads for one question (at most QUERY_TEXTS texts) and for batches
+    # (scripts/embedding_speed.py on this 2-core machine, which other jobs kept at load average
+    # 15-20 throughout: no idle figure could be taken). Batch texts/s, 1 vs 2 threads: fp32 13.9
+    # vs 12.1 and int8 32.0 vs 25.7 at load 15 (128 texts); fp32 2.9 vs 3.3 and int8 4.9 vs 6.7
+    # at load 19.5 (300 texts). One question, p50 ms: fp32 22.6 vs 15.6 and int8 11.3 vs 13.0 at
+    # load 15; fp32 50.1 vs 37.9 and int8 37.6 vs 3.8 at load 19.5. With idle threads sleeping
+    # (no spinning, onnx_backend._session) 2 threads never lost badly under load, unlike torch's
+    # default 2 threads (611 ms vs 86 ms for one question); on an idle 2-core machine the second
+    # core is expected to help batches most. Re-measure with the script on an idle machine.
+    query_threads: int = 2
+    batch_threads: int = 2
+    # Folder of the exported ONNX files; None: $CTQA_MODEL_CACHE, else ~/.cache/ctqa/models.
+    cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"embedding backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.backend == "torch" and self.precision != "fp32":
+            raise ValueError(f"precision {self.precision} needs backend onnx (torch runs fp32 only)")
+        for name in ("query_threads", "batch_threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+
+
+# A call to ``encode`` with at most this many texts is a question: it runs on the query threads.
+QUERY_TEXTS = 4
+
+
 @dataclass(frozen=True)
 class Settings:
     chunk: ChunkSettings = ChunkSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+
+
+def with_embedding(settings: Settings, *, backend: Backend | None = None, precision: Precision | None = None) -> Settings:
+    """``settings`` with the embedding backend and/or precision replaced (None keeps each).
+
+    Raises ``ValueError`` naming the option and the allowed values for an unknown one.
+    """
+    if backend is None and precision is None:
+        return settings
+    embedding = replace(
+        settings.embedding,
+        backend=backend or settings.embedding.backend,
+        precision=precision or settings.embedding.precision,
+    )
+    return replace(settings, embedding=embedding)

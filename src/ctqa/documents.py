@@ -163,7 +163,7 @@ def _claim_name(source: Path, corpus_dir: Path, name: str) -> Path:
 def _restore_index(qa: DocumentQA) -> None:
     """After a failed change: make sure the index matches the corpus again (rebuild if not)."""
     try:
-        if staleness_reasons(qa.index_dir, qa.corpus_dir, qa.settings.chunk):
+        if staleness_reasons(qa.index_dir, qa.corpus_dir, qa.settings.chunk, qa.settings.embedding):
             qa.build()
     except Exception as error:  # the original failure is the one reported to the user
         logger.warning("the index could not be checked or restored (%s); it is rebuilt when next used", error)

@@ -30,7 +30,7 @@ from ctqa.answering.extract import (
     score_sentences,
 )
 from ctqa.answering.ranker import SentenceRanker, default_ranker
-from ctqa.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Settings
+from ctqa.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Backend, Precision, Settings, with_embedding
 from ctqa.embedding import Embedder, shared_embedder
 from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, IndexStaleError, IndexWriteError
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons
@@ -69,8 +69,12 @@ class DocumentQA:
         index_dir: folder of the built index (default: the project's ``index/`` for the
             project's corpus, else a hidden ``.ctqa-index/`` inside ``corpus_dir``, so another
             corpus never overwrites the project's index).
-        settings: chunking, retrieval and answer settings (default ``Settings()``).
-        embedder: the embedding model; by default one shared per process.
+        settings: chunking, embedding, retrieval and answer settings (default ``Settings()``).
+        embedder: the embedding model; by default one shared per process for
+            ``settings.embedding``. One given here must run that backend and precision: they
+            are what the manifest records.
+        backend, precision: shortcuts that replace ``settings.embedding.backend`` /
+            ``.precision`` ("onnx" | "torch", "fp32" | "int8"; docs/embedding.md).
         auto_build: build or rebuild the index when it is missing, stale or corrupt; when
             false, those raise ``IndexMissingError`` / ``IndexStaleError`` / ``IndexCorruptError``.
         fusion: how dense and BM25 candidates are fused. "weighted" (default): 0.5 × cosine +
@@ -88,10 +92,12 @@ class DocumentQA:
         ranker: SentenceRanker | None = None,
         auto_build: bool = True,
         fusion: Fusion = "weighted",
+        backend: Backend | None = None,
+        precision: Precision | None = None,
     ) -> None:
         self.corpus_dir = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS_DIR
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.corpus_dir)
-        self.settings = settings or Settings()
+        self.settings = with_embedding(settings or Settings(), backend=backend, precision=precision)
         self._embedder = embedder
         self.ranker = ranker or default_ranker()
         self.auto_build = auto_build
@@ -106,7 +112,7 @@ class DocumentQA:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = shared_embedder()
+            self._embedder = shared_embedder(self.settings.embedding)
         return self._embedder
 
     # -- index lifecycle -------------------------------------------------------------------
@@ -134,7 +140,8 @@ class DocumentQA:
                 self.last_build = report
                 return report
             report = build_index(
-                self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress
+                self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk,
+                embedding=self.settings.embedding, show_progress=show_progress,
             )
             self.last_build = report
             self._loaded = None
@@ -172,7 +179,8 @@ class DocumentQA:
             self.messages.append(message)
             try:
                 report = build_index(
-                    self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress
+                    self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk,
+                    embedding=self.settings.embedding, show_progress=show_progress,
                 )
             except IndexWriteError as error:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
@@ -188,7 +196,7 @@ class DocumentQA:
         is removed once the manifest has switched): a load that fails while the manifest changed
         under it is tried again on the new build, up to ``retries`` times.
         """
-        reasons = staleness_reasons(self.index_dir, self.corpus_dir, self.settings.chunk)
+        reasons = staleness_reasons(self.index_dir, self.corpus_dir, self.settings.chunk, self.settings.embedding)
         if reasons:
             raise IndexStaleError("index is stale: " + "; ".join(reasons))
         build_dir = read_manifest(self.index_dir).build_dir

@@ -5,6 +5,7 @@
     ctqa eval --format squad FILE [--limit N]  # a SQuAD v1.1/v2.0 JSON file
     ctqa eval --format beir DIR [--split test] # a BEIR folder: nDCG@10, recall@10/@100, MRR@10
     ctqa eval --json report.json               # also write every question's result
+    ctqa eval --backend onnx --precision int8  # any of these with another embedding (docs/embedding.md)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ctqa.answering.ranker import RANKERS
+from ctqa.cli import BackendOption, PrecisionOption, embedding_settings
 from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
@@ -80,6 +82,7 @@ def _article_eval(
     fusion: Fusion,
     ranker: str,
     json_path: Path | None,
+    settings: Settings,
 ) -> None:
     questions = load_questions(questions_file)
     work = Path(tempfile.mkdtemp(prefix="ctqa-eval-"))
@@ -91,7 +94,6 @@ def _article_eval(
                 path.write_text(strip_faq(path.read_text(encoding="utf-8")), encoding="utf-8")
             corpus, index_dir = held, work / "index"
             questions = [q for q in questions if q.category == "faq"]
-        settings = Settings()
         qa = DocumentQA(corpus, index_dir, settings=settings, fusion=fusion, ranker=RANKERS[ranker]())
         qa.ensure_ready(show_progress=True)
         report = evaluate(qa, questions)
@@ -150,10 +152,13 @@ def _article_eval(
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _squad_eval(squad_file: Path, work: Path, limit: int | None, fusion: Fusion, ranker: str, json_path: Path | None) -> None:
+def _squad_eval(
+    squad_file: Path, work: Path, limit: int | None, fusion: Fusion, ranker: str, json_path: Path | None,
+    settings: Settings,
+) -> None:
     squad = write_squad_corpus(squad_file, work / "corpus")
     questions = squad.questions[:: max(1, len(squad.questions) // limit)] if limit else squad.questions
-    open_settings = Settings(answer=AnswerSettings(abstain_threshold=0.0))
+    open_settings = replace(settings, answer=AnswerSettings(abstain_threshold=0.0))
     qa = DocumentQA(work / "corpus", work / "index", settings=open_settings, fusion=fusion, ranker=RANKERS[ranker]())
     qa.ensure_ready(show_progress=True)
     summary = evaluate_squad(qa, questions, threshold=AnswerSettings().abstain_threshold)
@@ -163,11 +168,12 @@ def _squad_eval(squad_file: Path, work: Path, limit: int | None, fusion: Fusion,
 
 
 def _beir_eval(
-    dataset_dir: Path, work: Path, index_dir: Path | None, split: str, limit: int | None, json_path: Path | None
+    dataset_dir: Path, work: Path, index_dir: Path | None, split: str, limit: int | None, json_path: Path | None,
+    settings: Settings,
 ) -> None:
     dataset = load_beir(dataset_dir, split=split)
     count = write_beir_corpus(dataset_dir, work / "corpus")
-    qa = DocumentQA(work / "corpus", index_dir or work / "index", settings=beir_settings())
+    qa = DocumentQA(work / "corpus", index_dir or work / "index", settings=beir_settings(settings))
     qa.ensure_ready(show_progress=True)
     scores = evaluate_beir(qa, dataset, limit=limit)
     columns = {
@@ -194,28 +200,31 @@ def eval_command(
     fusion: Annotated[str, typer.Option(help="weighted | rrf | dense | bm25")] = "weighted",
     ranker: Annotated[str, typer.Option(help="hand | squad")] = "hand",
     json_out: Annotated[Path | None, typer.Option("--json", help="write the full report here")] = None,
+    backend: BackendOption = None,
+    precision: PrecisionOption = None,
 ) -> None:
     """Score ctqa (and dense / BM25 baselines) on a question set and print the tables."""
     if fusion not in ("weighted", "rrf", "dense", "bm25") or ranker not in RANKERS:
         raise typer.BadParameter("fusion must be weighted|rrf|dense|bm25 and ranker hand|squad")
+    settings = embedding_settings(backend, precision)
     if format == "squad":
         if squad_file is None:
             raise typer.BadParameter("--format squad needs the SQuAD JSON file as argument")
-        _squad_eval(squad_file, PROJECT_ROOT / ".cache" / f"squad-{squad_file.stem}", limit, fusion, ranker, json_out)  # type: ignore[arg-type]
+        _squad_eval(squad_file, PROJECT_ROOT / ".cache" / f"squad-{squad_file.stem}", limit, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
         return
     if format == "beir":
         if squad_file is None or not squad_file.is_dir():
             raise typer.BadParameter("--format beir needs the BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
         work = PROJECT_ROOT / ".cache" / f"beir-{squad_file.resolve().name}"
         try:
-            _beir_eval(squad_file, work, index, split, limit, json_out)
+            _beir_eval(squad_file, work, index, split, limit, json_out, settings)
         except BeirFormatError as error:
             raise typer.BadParameter(str(error)) from error
         return
     if format != "jsonl":
         raise typer.BadParameter("--format must be jsonl, squad or beir")
     index_dir = index or Path(tempfile.mkdtemp(prefix="ctqa-eval-index-"))
-    _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out)  # type: ignore[arg-type]
+    _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,8 @@
 """Build the index from a corpus folder, incrementally, and tell whether an index is stale.
 
 A build reads the corpus, reuses the passages and vectors of every document whose file hash is
-unchanged since the last build (same model and chunking settings), embeds only new and changed
+unchanged since the last build (same model, embedding backend and precision, and chunking
+settings), embeds only new and changed
 documents, and writes a new build atomically under a file lock, so two builds at once cannot
 interleave their writes.
 """
@@ -14,14 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from ctqa.chunking import chunk_documents
-from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
-from ctqa.embedding import Embedder
+from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
+from ctqa.embedding import Embedder, manifest_model, model_change
 from ctqa.errors import CorpusError, IndexError_, IndexWriteError
 from ctqa.index.store import LOCK, IndexData, check_index_folder, load_index, read_manifest, save_index
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
@@ -63,15 +65,19 @@ def passage_embedding_text(passage: Passage) -> str:
     return f"{passage.context_header()}\n{passage.text}"
 
 
-def staleness_reasons(index_dir: Path, corpus_dir: Path, chunking: ChunkSettings) -> list[str]:
+def staleness_reasons(
+    index_dir: Path, corpus_dir: Path, chunking: ChunkSettings, embedding: EmbeddingSettings | None = None
+) -> list[str]:
     """Why the index in ``index_dir`` does not match ``corpus_dir`` and the settings ([] if fresh).
 
-    Raises ``IndexMissingError`` / ``IndexCorruptError`` when there is no readable manifest.
+    ``embedding`` defaults to ``EmbeddingSettings()``. Raises ``IndexMissingError`` /
+    ``IndexCorruptError`` when there is no readable manifest.
     """
     manifest = read_manifest(index_dir)
     reasons = []
-    if manifest.model != {"name": MODEL_NAME, "dimension": MODEL_DIMENSION}:
-        reasons.append(f"built with model {manifest.model}, ctqa uses {MODEL_NAME} ({MODEL_DIMENSION})")
+    change = model_change(manifest.model, manifest_model(embedding or EmbeddingSettings()))
+    if change:
+        reasons.append(change)
     if manifest.chunking_fingerprint != chunking.fingerprint():
         reasons.append("chunking settings changed")
     current = {p.relative_to(corpus_dir).as_posix(): _sha256_or_empty(p) for p in corpus_files(corpus_dir)}
@@ -125,14 +131,13 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         lock.release()
 
 
-def _previous_index(index_dir: Path, chunking: ChunkSettings) -> IndexData | None:
-    """The existing index if its vectors can be reused (same model and chunking), else None."""
+def _previous_index(index_dir: Path, chunking: ChunkSettings, model: dict[str, Any]) -> IndexData | None:
+    """The existing index if its vectors can be reused (same model entry and chunking), else None."""
     try:
         previous = load_index(index_dir)
     except IndexError_:
         return None
-    same_model = previous.manifest.model == {"name": MODEL_NAME, "dimension": MODEL_DIMENSION}
-    if not same_model or previous.manifest.chunking_fingerprint != chunking.fingerprint():
+    if model_change(previous.manifest.model, model) or previous.manifest.chunking_fingerprint != chunking.fingerprint():
         return None
     return previous
 
@@ -143,9 +148,13 @@ def build_index(
     embedder: Embedder,
     chunking: ChunkSettings,
     *,
+    embedding: EmbeddingSettings | None = None,
     show_progress: bool = False,
 ) -> BuildReport:
     """Build or update the index of ``corpus_dir`` in ``index_dir``; returns a ``BuildReport``.
+
+    ``embedding`` (default ``EmbeddingSettings()``) names the backend and precision recorded in
+    the manifest: those ``embedder`` runs.
 
     Raises:
         CorpusError: the folder is missing or no file in it could be read.
@@ -161,7 +170,8 @@ def build_index(
         if not loaded.documents:
             detail = "; ".join(str(e) for e in loaded.skipped) or f"no {', '.join(supported_suffixes())} files"
             raise CorpusError(f"no readable document in {corpus_dir} ({detail})")
-        previous = _previous_index(index_dir, chunking)
+        model = manifest_model(embedding or EmbeddingSettings())
+        previous = _previous_index(index_dir, chunking, model)
         old_files = previous.manifest.files if previous else {}
         old_passages = _passage_ids_by_document(previous) if previous else {}
         old_vectors = _all_passage_vectors(previous) if previous else None
@@ -210,6 +220,7 @@ def build_index(
                 sentence_vectors=sentence_vectors,
                 chunking=chunking,
                 skipped=skipped,
+                model=model,
             )
         except OSError as error:  # read-only folder, disk full: the previous build stays in use
             raise IndexWriteError(write_problem(index_dir, error)) from error

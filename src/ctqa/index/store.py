@@ -39,7 +39,8 @@ import faiss
 import numpy as np
 
 from ctqa import __version__
-from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings
+from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
+from ctqa.embedding import manifest_model
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from ctqa.retrieval.derived import DerivedState, TokenTable, derive_state
 from ctqa.retrieval.sparse import BM25State
@@ -152,12 +153,15 @@ def save_index(
     chunking: ChunkSettings,
     skipped: dict[str, tuple[str, str]],
     derived: DerivedState | None = None,
+    model: dict[str, Any] | None = None,
 ) -> Manifest:
     """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
 
     ``skipped`` maps doc id -> (reason, sha256) of unreadable files, so they are reported again
     but do not make the index look stale. ``derived`` is computed from ``documents`` and
-    ``passages`` (``derive_state``) when not given. Callers hold the index lock.
+    ``passages`` (``derive_state``) when not given. ``model`` is the manifest's model entry (name,
+    dimension, embedding backend and precision; default: those of ``EmbeddingSettings()``).
+    Callers hold the index lock.
     """
     if derived is None:
         derived = derive_state(documents, passages)
@@ -187,7 +191,7 @@ def save_index(
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         ctqa_version=__version__,
-        model={"name": MODEL_NAME, "dimension": MODEL_DIMENSION},
+        model=model if model is not None else manifest_model(EmbeddingSettings()),
         chunking=asdict(chunking),
         chunking_fingerprint=chunking.fingerprint(),
         files={d.doc_id: d.sha256 for d in documents},
