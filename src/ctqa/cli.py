@@ -62,6 +62,61 @@ IndexOption = Annotated[
     typer.Option("--index", help="Folder of the index. Default: the project's index/.", file_okay=False),
 ]
 
+StoreOption = Annotated[
+    str,
+    typer.Option("--store", help="Where vectors and BM25 are searched: faiss (in process) or milvus (docs/scaling.md)."),
+]
+MilvusUriOption = Annotated[
+    str | None,
+    typer.Option(
+        "--milvus-uri",
+        help="With --store milvus: a Milvus Lite file (default INDEX/milvus.db) or http://host:19530.",
+        show_default=False,
+    ),
+]
+MilvusTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--milvus-token", help="With --store milvus: user:password or API key of the server.", envvar="CTQA_MILVUS_TOKEN"
+    ),
+]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        help="Build on Ray: --ray alone starts a local cluster for the build, --ray ADDRESS "
+        "(host:port, ray://host:port or auto) joins a running one.",
+        show_default=False,
+    ),
+]
+RayWorkersOption = Annotated[
+    int | None,
+    typer.Option("--ray-workers", min=1, help="With --ray: actors holding a model (default: the cores)."),
+]
+# `--ray` given without an address means this one (see _optional_ray_address).
+RAY_LOCAL = "local"
+
+
+def _document_qa(
+    corpus: Path | None,
+    index: Path | None,
+    store: str,
+    milvus_uri: str | None,
+    milvus_token: str | None,
+    ray: str | None = None,
+    ray_workers: int | None = None,
+) -> DocumentQA:
+    """``DocumentQA`` from the command's options; a bad --store is a usage error."""
+    from ctqa.config import STORE_KINDS
+
+    if store not in STORE_KINDS:
+        _fail(f"--store must be {' or '.join(STORE_KINDS)}, not {store!r}", EXIT_USAGE)
+    if store != "milvus" and (milvus_uri or milvus_token):
+        _fail("--milvus-uri and --milvus-token are read with --store milvus only", EXIT_USAGE)
+    return DocumentQA(
+        corpus, index, store=store, milvus_uri=milvus_uri, milvus_token=milvus_token, ray=ray, ray_workers=ray_workers  # type: ignore[arg-type]
+    )
+
 
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
@@ -95,17 +150,25 @@ def index_command(
             "documents into --corpus (default: ./<source name>-corpus), then index them.",
         ),
     ] = "files",
+    store: StoreOption = "faiss",
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
+    ray: RayOption = None,
+    ray_workers: RayWorkersOption = None,
 ) -> None:
     """Build or update the index of the corpus (only new and changed documents are embedded)."""
     if dataset_format != "files":
         corpus = _write_dataset(dataset_format, source, corpus)
     elif source is not None:
         _fail("SOURCE is only read with --format squad or --format beir; see `ctqa index --help`", EXIT_USAGE)
-    qa = DocumentQA(corpus, index)
-    typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
+    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, ray, ray_workers)
+    where = "" if ray is None else f" on Ray ({'a local cluster' if ray == RAY_LOCAL else ray})"
+    typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir}{where} …")
     with _ctqa_errors():
         report = qa.build(show_progress=True)
     print_build_report(report)
+    for message in qa.messages:
+        typer.echo(message)
 
 
 def _write_dataset(dataset_format: str, source: Path | None, corpus: Path | None) -> Path:
@@ -233,11 +296,14 @@ def ask_command(
     index: IndexOption = None,
     top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Citations to show.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    store: StoreOption = "faiss",
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
 ) -> None:
     """Answer QUESTION from the documents, with citations (the index is built first if needed)."""
     if not question.strip():
         _fail('the question is empty; ask e.g. ctqa ask "What does WMD stand for?"', EXIT_USAGE)
-    qa = DocumentQA(corpus, index)
+    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token)
     with _ctqa_errors():
         qa.ensure_ready(show_progress=True)  # a first build shows its progress (on stderr)
         try:
@@ -268,11 +334,14 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port of the chat page.")] = 7860,
     corpus: CorpusOption = None,
     index: IndexOption = None,
+    store: StoreOption = "faiss",
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
 ) -> None:
     """Start the chat page in the browser (the index is built first if missing or stale)."""
     from ctqa import chat  # Gradio takes seconds to import; only this command needs it.
 
-    qa = DocumentQA(corpus, index)
+    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token)
     typer.echo(f"Checking the index of {qa.corpus_dir} in {qa.index_dir} …")
     with _ctqa_errors():
         qa.ensure_ready(show_progress=True)
@@ -325,10 +394,22 @@ def configure_logging() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _optional_ray_address(argv: list[str]) -> list[str]:
+    """``--ray`` may stand alone (a local cluster): give it the value "local" when the next
+    word is missing or another option, so the option parser always sees a value."""
+    result = []
+    for number, word in enumerate(argv):
+        result.append(word)
+        if word == "--ray" and (number + 1 == len(argv) or argv[number + 1].startswith("-")):
+            result.append(RAY_LOCAL)
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ctqa`` console script (and of ``app.py``)."""
     configure_logging()
-    app(args=list(argv) if argv is not None else None, prog_name="ctqa")
+    args = _optional_ray_address(list(argv) if argv is not None else sys.argv[1:])
+    app(args=args, prog_name="ctqa")
 
 
 if __name__ == "__main__":

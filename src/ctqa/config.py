@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # all-MiniLM-L6-v2 truncates its input at 256 word pieces; chunks must fit inside it.
@@ -81,8 +82,27 @@ class AnswerSettings:
     max_question_chars: int = 1000
 
 
+StoreKind = Literal["faiss", "milvus"]
+STORE_KINDS: tuple[StoreKind, ...] = ("faiss", "milvus")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where passage vectors and BM25 live (docs/scaling.md). "faiss": FAISS + bm25s in the
+    index folder, in process (the default, no server). "milvus": two Milvus collections."""
+
+    kind: StoreKind = "faiss"
+    # A file path is Milvus Lite; "" means INDEX_DIR/milvus.db. http(s)://host:19530 is a server.
+    milvus_uri: str = ""
+    # "user:password" or an API key for a server that needs one; never written to disk.
+    milvus_token: str = ""
+    # Collections are <milvus_collection>_passages and <milvus_collection>_sentences.
+    milvus_collection: str = "ctqa"
+
+
 @dataclass(frozen=True)
 class Settings:
     chunk: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    store: StoreSettings = StoreSettings()
