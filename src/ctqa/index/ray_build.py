@@ -52,6 +52,8 @@ LOCAL_CLUSTER = "local"
 # Documents per actor call: enough texts per model call to fill its batches of 32, few enough
 # that progress moves and one failed call repeats little work.
 DOCUMENTS_PER_BATCH = 16
+# Input blocks per actor (see run_on_ray).
+BLOCKS_PER_ACTOR = 4
 # Restarts of a dead actor, and retries of the batch it held, before the build fails.
 RAY_RETRIES = 3
 # Seconds to wait for a cluster's address to accept a connection.
@@ -187,12 +189,15 @@ def run_on_ray(
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = show_progress
         cpus = int(ray.cluster_resources().get("CPU", workers))
-        threads = max(1, cpus // workers)
-        dataset = ray.data.from_items(items).map_batches(
+        actors = min(workers, len(items))  # a model loaded for no document is time lost
+        threads = max(1, cpus // actors)
+        # Several blocks per actor, so every actor gets work and progress moves block by block.
+        blocks = min(len(items), actors * BLOCKS_PER_ACTOR)
+        dataset = ray.data.from_items(items, override_num_blocks=blocks).map_batches(
             DocumentWorker,
             fn_constructor_kwargs={"chunking": asdict(chunking), "threads": threads},
             batch_size=DOCUMENTS_PER_BATCH,
-            compute=ray.data.ActorPoolStrategy(size=workers),
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=1,
             runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads), "TOKENIZERS_PARALLELISM": "false"}},
             max_restarts=RAY_RETRIES,
