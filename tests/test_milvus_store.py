@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.conftest import ARTICLE_NAME, BuiltArticle
 from typer.testing import CliRunner
 
 import ctqa
+from conftest import ARTICLE_NAME, BuiltArticle
 from ctqa.cli import app
 from ctqa.errors import IndexCorruptError, IndexMissingError
 from ctqa.index.milvus_store import STATE_FILE, MilvusTarget, connect
+from test_cli import BEES, write_tiny_corpus
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
@@ -35,8 +36,33 @@ def test_unreachable_milvus_server_is_one_error_naming_it(article_copy: Callable
          "--store", "milvus", "--milvus-uri", "http://127.0.0.1:1"],
     )
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: cannot reach Milvus at http://127.0.0.1:1")
+    assert result.stderr.startswith("Error: cannot reach Milvus at http://127.0.0.1:1 (")
+    assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+    assert not (built.index_dir / "milvus.json").exists()
+
+
+def test_index_to_an_unreachable_server_fails_before_embedding(tmp_path: Path) -> None:
+    corpus_dir = tmp_path / "corpus"
+    write_tiny_corpus(corpus_dir)
+    result = CliRunner().invoke(
+        app,
+        ["index", "--corpus", str(corpus_dir), "--index", str(tmp_path / "index"),
+         "--store", "milvus", "--milvus-uri", "http://127.0.0.1:1"],
+    )
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot reach Milvus at http://127.0.0.1:1 (")
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "index" / "manifest.json").exists()
+
+
+def test_milvus_options_need_the_milvus_store(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["ask", "why?", "--index", str(tmp_path), "--milvus-uri", "x.db"])
+    assert result.exit_code == 2
+    assert "--milvus-uri and --milvus-token are read with --store milvus only" in result.stderr
+    result = CliRunner().invoke(app, ["ask", "why?", "--index", str(tmp_path), "--store", "qdrant"])
+    assert result.exit_code == 2
+    assert "--store must be faiss or milvus, not 'qdrant'" in result.stderr
 
 
 def test_lite_file_in_a_missing_folder_is_named(tmp_path: Path) -> None:
@@ -88,13 +114,13 @@ def test_a_missing_or_foreign_collection_is_reported_then_rebuilt(article_copy: 
 @pytest.mark.slow
 def test_a_removed_document_leaves_milvus(article_copy: Callable[[], BuiltArticle]) -> None:
     built = article_copy()
-    (built.corpus_dir / "extra.md").write_text("# Lighthouses\n\nThe Pharos of Alexandria was built around 280 BC.\n", encoding="utf-8")
+    (built.corpus_dir / "extra.txt").write_text(BEES, encoding="utf-8")
     qa = milvus_qa(built)
-    assert "280 BC" in qa.ask("When was the Pharos of Alexandria built?").text
-    (built.corpus_dir / "extra.md").unlink()
+    assert "2,000 eggs" in qa.ask("How many eggs does the queen lay per day?").text
+    (built.corpus_dir / "extra.txt").unlink()
     qa.build()
     assert any("1 documents deleted, 0 inserted" in m for m in qa.messages)
     target = MilvusTarget(str(built.index_dir / "milvus.db"))
     client = connect(target)
-    assert client.query(target.passages, filter='doc_id == "extra.md"', output_fields=["key"]) == []
+    assert client.query(target.passages, filter='doc_id == "extra.txt"', output_fields=["key"]) == []
     client.close()

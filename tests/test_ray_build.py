@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import CORPUS_DIR
-from tests.test_cli import write_tiny_corpus
 from typer.testing import CliRunner
 
 import ctqa
+from conftest import CORPUS_DIR
 from ctqa.cli import _optional_ray_address, app
 from ctqa.index.store import load_index
+from test_cli import write_tiny_corpus
 
 pytest.importorskip("ray.data")
 

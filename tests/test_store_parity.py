@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import CORPUS_DIR, PROJECT_ROOT
 
 import ctqa
+from conftest import CORPUS_DIR, PROJECT_ROOT
 from ctqa.evaluation.squad import write_squad_corpus
 
 pytest.importorskip("pymilvus")

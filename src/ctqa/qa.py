@@ -181,6 +181,7 @@ class DocumentQA:
 
     def _build_now(self, show_progress: bool) -> BuildReport:
         """Build here or on Ray (``self.ray``), then bring the store up to the new build."""
+        self.store.check_reachable(self.index_dir)
         if self.ray is None:
             report = build_index(
                 self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress

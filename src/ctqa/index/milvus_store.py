@@ -42,6 +42,8 @@ from ctqa.errors import CtqaError, IndexCorruptError, IndexMissingError, IndexSt
 from ctqa.index.store import (
     FORMAT_VERSION,
     IndexData,
+    Manifest,
+    _check_consistency,
     _document_from_dict,
     _read_artifact,
     atomic_write_bytes,
@@ -49,12 +51,15 @@ from ctqa.index.store import (
     sentence_offsets,
 )
 from ctqa.retrieval.text import tokenize
-from ctqa.types import Passage
+from ctqa.types import Document, Passage
 
 if TYPE_CHECKING:
     from pymilvus import MilvusClient
 
 logger = logging.getLogger(__name__)
+# Milvus Lite serves gRPC inside this process and logs every call pymilvus makes that it does not
+# implement (AllocTimestamp, which pymilvus falls back from) as an ERROR with a traceback.
+logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
 STATE_FILE = "milvus.json"
 DEFAULT_LITE_FILE = "milvus.db"
@@ -162,6 +167,13 @@ def _check_reachable(target: MilvusTarget) -> None:
             f"cannot reach Milvus at {target.uri} ({error.strerror or error}); start the server "
             "(docs/scaling.md) or pass another --milvus-uri"
         ) from error
+
+
+def check_server(target: MilvusTarget) -> None:
+    """For a server URI, ``StoreUnreachableError`` unless it accepts connections (a Lite file
+    is checked when it is opened: its folder may be the index folder a build creates)."""
+    if target.is_server:
+        _check_reachable(target)
 
 
 def connect(target: MilvusTarget) -> MilvusClient:
@@ -540,6 +552,28 @@ def load_milvus_index(index_dir: Path, target: MilvusTarget) -> tuple[IndexData,
             another model, layout or dimension, or short of rows.
         StoreUnreachableError: Milvus cannot be reached.
     """
+    client = connect(target)  # an unreachable server is told before anything is rebuilt
+    try:
+        passages, documents, manifest = _read_text(index_dir, target, client)
+    except BaseException:
+        client.close()
+        raise
+    store = MilvusPassages(client, target)
+    offsets = sentence_offsets(passages)
+    index = IndexData(
+        manifest=manifest,
+        documents={d.doc_id: d for d in documents},
+        passages=passages,
+        passage_index=EmptyPassageIndex(MODEL_DIMENSION),  # type: ignore[arg-type]
+        sentence_vectors=MilvusSentenceVectors(store, passages, offsets),  # type: ignore[arg-type]
+        sentence_offsets=offsets,
+    )
+    _check_consistency(index_dir, manifest, index)
+    return index, store
+
+
+def _read_text(index_dir: Path, target: MilvusTarget, client: MilvusClient) -> tuple[list[Passage], list[Document], Manifest]:
+    """The build's passages and documents, once the Milvus copy is checked to be of this build."""
     manifest = read_manifest(index_dir)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexCorruptError(f"index format {manifest.format_version} is not {FORMAT_VERSION}", "run `ctqa index`")
@@ -562,26 +596,13 @@ def load_milvus_index(index_dir: Path, target: MilvusTarget) -> tuple[IndexData,
         raise
     except Exception as error:
         raise IndexCorruptError(f"index in {index_dir} cannot be read ({error})", "run `ctqa index`") from error
-    client = connect(target)
     problem = _layout_problem(client, target)
     if not problem:
         for name in (target.passages, target.sentences):
             client.load_collection(name)  # a no-op when loaded; servers release on restart
         counts = (_count(client, target.passages), _count(client, target.sentences))
-        offsets = sentence_offsets(passages)
-        if counts != (len(passages), int(offsets[-1])):
+        if counts != (len(passages), int(sentence_offsets(passages)[-1])):
             problem = f"{target.passages} in {target.uri} holds {counts[0]} passages, the index has {len(passages)}"
     if problem:
-        client.close()
         raise IndexCorruptError(problem, advice)
-    store = MilvusPassages(client, target)
-    offsets = sentence_offsets(passages)
-    index = IndexData(
-        manifest=manifest,
-        documents={d.doc_id: d for d in documents},
-        passages=passages,
-        passage_index=EmptyPassageIndex(MODEL_DIMENSION),  # type: ignore[arg-type]
-        sentence_vectors=MilvusSentenceVectors(store, passages, offsets),  # type: ignore[arg-type]
-        sentence_offsets=offsets,
-    )
-    return index, store
+    return passages, documents, manifest

@@ -29,6 +29,11 @@ class PassageStore(Protocol):
         """The store's name in ``STORE_KINDS``."""
         ...
 
+    def check_reachable(self, index_dir: Path) -> None:
+        """Raise ``StoreUnreachableError`` when the store's server does not answer (before a
+        build spends its time embedding)."""
+        ...
+
     def after_build(self, index_dir: Path, *, show_progress: bool = False) -> str:
         """Bring the store up to the build just written; returns a line for the user ("" if none)."""
         ...
@@ -47,6 +52,9 @@ class FaissStore:
     """Vectors in FAISS, BM25 in bm25s, both in this process."""
 
     name: str = "faiss"
+
+    def check_reachable(self, index_dir: Path) -> None:
+        return None
 
     def after_build(self, index_dir: Path, *, show_progress: bool = False) -> str:
         return ""
@@ -69,6 +77,11 @@ class MilvusStore:
         from ctqa.index.milvus_store import MilvusTarget
 
         return MilvusTarget.for_index(index_dir, self.settings)
+
+    def check_reachable(self, index_dir: Path) -> None:
+        from ctqa.index.milvus_store import check_server
+
+        check_server(self._target(index_dir))
 
     def after_build(self, index_dir: Path, *, show_progress: bool = False) -> str:
         from ctqa.index.milvus_store import sync_index
