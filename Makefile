@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup run test test-browser eval bench
+.PHONY: setup run test test-browser eval bench bench-scale
 
 setup: $(STAMP)
 
@@ -41,3 +41,7 @@ eval: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# Ray builds (1 vs 2 local workers) and Milvus Lite vs FAISS query latency (docs/scaling.md).
+bench-scale: setup
+	$(BIN)/python bench/scale.py

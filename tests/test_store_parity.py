@@ -1,5 +1,5 @@
 """Top-1 parity of the two stores: the article's question set and a quarter of the SQuAD file
-(4 of its 16 articles), indexed into FAISS and into Milvus Lite, must give the same first
+(4 of its 16 articles; every third question), indexed into FAISS and into Milvus Lite, must give the same first
 answer sentence on at least 95% of questions. The questions that differ are printed with both
 answers (their retrieval differs only by BM25 details and Milvus's candidate pool)."""
 
@@ -23,6 +23,9 @@ SQUAD_CANDIDATES = (
 )
 SQUAD_QUARTER = ["Normans", "Computational complexity theory", "Huguenot", "Steam engine"]
 MIN_PARITY = 0.95
+# Every third SQuAD question (about 500): the whole quarter (1,494 questions, docs/scaling.md,
+# "Parity") takes minutes more for the same verdict.
+SQUAD_STEP = 3
 
 
 def parity(corpus_dir: Path, root: Path, questions: list[str]) -> tuple[float, list[str]]:
@@ -59,7 +62,7 @@ def test_squad_quarter_top1_parity(tmp_path: Path) -> None:
         pytest.skip("the shared SQuAD file is not on this machine")
     squad = write_squad_corpus(source, tmp_path / "corpus", articles=SQUAD_QUARTER)
     assert len(squad.articles) == 4
-    questions = [q.question for q in squad.questions]
+    questions = [q.question for q in squad.questions][::SQUAD_STEP]
     share, differences = parity(tmp_path / "corpus", tmp_path, questions)
     print(f"squad quarter: {share:.1%} of {len(questions)} the same", *differences, sep="\n  ")
     assert share >= MIN_PARITY, differences[:20]
