@@ -120,6 +120,70 @@ def seconds_since_start() -> float:
     except (OSError, ValueError, IndexError):
         return time.perf_counter() - STARTED
 
+StoreOption = Annotated[
+    str,
+    typer.Option("--store", help="Where vectors and BM25 are searched: faiss (in process) or milvus (docs/scaling.md)."),
+]
+MilvusUriOption = Annotated[
+    str | None,
+    typer.Option(
+        "--milvus-uri",
+        help="With --store milvus: a Milvus Lite file (default INDEX/milvus.db) or http://host:19530.",
+        show_default=False,
+    ),
+]
+MilvusTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--milvus-token", help="With --store milvus: user:password or API key of the server.", envvar="CTQA_MILVUS_TOKEN"
+    ),
+]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        help="Build on Ray: --ray alone starts a local cluster for the build, --ray ADDRESS "
+        "(host:port, ray://host:port or auto) joins a running one.",
+        show_default=False,
+    ),
+]
+RayWorkersOption = Annotated[
+    int | None,
+    typer.Option("--ray-workers", min=1, help="With --ray: actors holding a model (default: the cores)."),
+]
+# `--ray` given without an address means this one (see _optional_ray_address).
+RAY_LOCAL = "local"
+
+
+def _document_qa(
+    corpus: Path | None,
+    index: Path | None,
+    store: str,
+    milvus_uri: str | None,
+    milvus_token: str | None,
+    ray: str | None = None,
+    ray_workers: int | None = None,
+    *,
+    settings: Settings | None = None,
+) -> DocumentQA:
+    """``DocumentQA`` from the command's options; a bad --store is a usage error."""
+    from ctqa.config import STORE_KINDS
+
+    if store not in STORE_KINDS:
+        _fail(f"--store must be {' or '.join(STORE_KINDS)}, not {store!r}", EXIT_USAGE)
+    if store != "milvus" and (milvus_uri or milvus_token):
+        _fail("--milvus-uri and --milvus-token are read with --store milvus only", EXIT_USAGE)
+    return DocumentQA(
+        corpus,
+        index,
+        settings=settings,
+        store=store,  # type: ignore[arg-type]
+        milvus_uri=milvus_uri,
+        milvus_token=milvus_token,
+        ray=ray,
+        ray_workers=ray_workers,
+    )
+
 
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
@@ -155,6 +219,11 @@ def index_command(
     ] = "files",
     backend: BackendOption = None,
     precision: PrecisionOption = None,
+    store: StoreOption = "faiss",
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
+    ray: RayOption = None,
+    ray_workers: RayWorkersOption = None,
 ) -> None:
     """Build or update the index of the corpus (only new and changed documents are embedded)."""
     settings = embedding_settings(backend, precision)
@@ -162,11 +231,14 @@ def index_command(
         corpus = _write_dataset(dataset_format, source, corpus)
     elif source is not None:
         _fail("SOURCE is only read with --format squad or --format beir; see `ctqa index --help`", EXIT_USAGE)
-    qa = DocumentQA(corpus, index, settings=settings)
-    typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
+    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, ray, ray_workers, settings=settings)
+    where = "" if ray is None else f" on Ray ({'a local cluster' if ray == RAY_LOCAL else ray})"
+    typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir}{where} …")
     with _ctqa_errors():
         report = qa.build(show_progress=True, only_if_stale=True)
     print_build_report(report, seconds_since_start())
+    for message in qa.messages:
+        typer.echo(message)
 
 
 def _write_dataset(dataset_format: str, source: Path | None, corpus: Path | None) -> Path:
@@ -304,11 +376,14 @@ def ask_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     backend: BackendOption = None,
     precision: PrecisionOption = None,
+    store: StoreOption = "faiss",
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
 ) -> None:
     """Answer QUESTION from the documents, with citations (the index is built first if needed)."""
     if not question.strip():
         _fail('the question is empty; ask e.g. ctqa ask "What does WMD stand for?"', EXIT_USAGE)
-    qa = DocumentQA(corpus, index, settings=embedding_settings(backend, precision))
+    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, settings=embedding_settings(backend, precision))
     with _ctqa_errors():
         qa.ensure_ready(show_progress=True)  # a first build shows its progress (on stderr)
         try:
@@ -339,6 +414,9 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port of the chat page.")] = 7860,
     corpus: CorpusOption = None,
     index: IndexOption = None,
+    store: StoreOption = "faiss",
+    milvus_uri: MilvusUriOption = None,
+    milvus_token: MilvusTokenOption = None,
 ) -> None:
     """Serve the chat page on http://HOST:PORT (open it in a browser yourself).
 
@@ -347,7 +425,7 @@ def serve_command(
     """
     from ctqa import chat  # Gradio takes seconds to import; only this command needs it.
 
-    qa = DocumentQA(corpus, index)
+    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token)
     if not is_loopback(host):
         typer.secho(
             f"Warning: binding {host} makes the chat page (and the documents it quotes) reachable "
@@ -428,10 +506,22 @@ def options(
     configure_logging(verbose)
 
 
+def _optional_ray_address(argv: list[str]) -> list[str]:
+    """``--ray`` may stand alone (a local cluster): give it the value "local" when the next
+    word is missing or another option, so the option parser always sees a value."""
+    result = []
+    for number, word in enumerate(argv):
+        result.append(word)
+        if word == "--ray" and (number + 1 == len(argv) or argv[number + 1].startswith("-")):
+            result.append(RAY_LOCAL)
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``ctqa`` console script (and of ``app.py``)."""
     configure_logging()  # before parsing, so a usage error is reported in the same format
-    app(args=list(argv) if argv is not None else None, prog_name="ctqa")
+    args = _optional_ray_address(list(argv) if argv is not None else sys.argv[1:])
+    app(args=args, prog_name="ctqa")
 
 
 if __name__ == "__main__":

@@ -142,12 +142,31 @@ class EmbeddingSettings:
 QUERY_TEXTS = 4
 
 
+StoreKind = Literal["faiss", "milvus"]
+STORE_KINDS: tuple[StoreKind, ...] = ("faiss", "milvus")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where passage vectors and BM25 live (docs/scaling.md). "faiss": FAISS + bm25s in the
+    index folder, in process (the default, no server). "milvus": two Milvus collections."""
+
+    kind: StoreKind = "faiss"
+    # A file path is Milvus Lite; "" means INDEX_DIR/milvus.db. http(s)://host:19530 is a server.
+    milvus_uri: str = ""
+    # "user:password" or an API key for a server that needs one; never written to disk.
+    milvus_token: str = ""
+    # Collections are <milvus_collection>_passages and <milvus_collection>_sentences.
+    milvus_collection: str = "ctqa"
+
+
 @dataclass(frozen=True)
 class Settings:
     chunk: ChunkSettings = ChunkSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    store: StoreSettings = StoreSettings()
 
 
 def with_embedding(settings: Settings, *, backend: Backend | None = None, precision: Precision | None = None) -> Settings:

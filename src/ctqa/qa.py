@@ -13,7 +13,7 @@ import operator
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +30,21 @@ from ctqa.answering.extract import (
     score_sentences,
 )
 from ctqa.answering.ranker import SentenceRanker, default_ranker
-from ctqa.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Backend, Precision, Settings, with_embedding
+from ctqa.config import (
+    DEFAULT_CORPUS_DIR,
+    DEFAULT_INDEX_DIR,
+    Backend,
+    Precision,
+    Settings,
+    StoreKind,
+    StoreSettings,
+    with_embedding,
+)
 from ctqa.embedding import Embedder, shared_embedder
 from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, IndexStaleError, IndexWriteError
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons
-from ctqa.index.store import IndexData, load_index, read_manifest
+from ctqa.index.store import IndexData, read_manifest
+from ctqa.index.stores import passage_store
 from ctqa.ingest.watch import CorpusWatcher, Signature
 from ctqa.retrieval.hybrid import Fusion, HybridRetriever
 from ctqa.retrieval.query import AskedName, clean_question
@@ -80,6 +90,13 @@ class DocumentQA:
         fusion: how dense and BM25 candidates are fused. "weighted" (default): 0.5 × cosine +
             0.5 × BM25/best BM25; measured better than "rrf" on both eval sets (docs/design.md, "Choices measured"):
             RRF buries a passage that only one retriever ranks first.
+        store: where vectors and BM25 are searched: "faiss" (default, in process) or "milvus"
+            (docs/scaling.md); overrides ``settings.store.kind``.
+        milvus_uri: Milvus Lite file or ``http(s)://host:19530`` server (default
+            ``INDEX_DIR/milvus.db``); ``milvus_token`` for a server that needs one.
+        ray: build on Ray: "local" starts a local cluster for each build, "auto" or
+            ``host:port`` joins a running one; ``None`` (default) builds in this process.
+        ray_workers: model-holding Ray actors (default: the cores of a local cluster, else 2).
     """
 
     def __init__(
@@ -94,10 +111,18 @@ class DocumentQA:
         fusion: Fusion = "weighted",
         backend: Backend | None = None,
         precision: Precision | None = None,
+        store: StoreKind | None = None,
+        milvus_uri: str | None = None,
+        milvus_token: str | None = None,
+        ray: str | None = None,
+        ray_workers: int | None = None,
     ) -> None:
         self.corpus_dir = Path(corpus_dir) if corpus_dir else DEFAULT_CORPUS_DIR
         self.index_dir = Path(index_dir) if index_dir else default_index_dir(self.corpus_dir)
         self.settings = with_embedding(settings or Settings(), backend=backend, precision=precision)
+        self.settings = replace(self.settings, store=_store_settings(self.settings, store, milvus_uri, milvus_token))
+        self.store = passage_store(self.settings.store)
+        self.ray, self.ray_workers = ray, ray_workers
         self._embedder = embedder
         self.ranker = ranker or default_ranker()
         self.auto_build = auto_build
@@ -139,10 +164,7 @@ class DocumentQA:
                 )
                 self.last_build = report
                 return report
-            report = build_index(
-                self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk,
-                embedding=self.settings.embedding, show_progress=show_progress,
-            )
+            report = self._build_now(show_progress)
             self.last_build = report
             self._loaded = None
             return report
@@ -178,16 +200,42 @@ class DocumentQA:
             logger.log(logging.INFO if isinstance(problem, IndexMissingError) else logging.WARNING, message)
             self.messages.append(message)
             try:
-                report = build_index(
-                    self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk,
-                    embedding=self.settings.embedding, show_progress=show_progress,
-                )
+                report = self._build_now(show_progress)
             except IndexWriteError as error:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
             self.last_build = report
             self.messages.append(f"index rebuilt: {report.summary()}")
-            index = load_index(self.index_dir)
-        return _Loaded(HybridRetriever(index, self.embedder, self.settings.retrieval), signature)
+            index = self.store.load(self.index_dir)
+        return _Loaded(self.store.retriever(index, self.embedder, self.settings.retrieval), signature)
+
+    def _build_now(self, show_progress: bool) -> BuildReport:
+        """Build here or on Ray (``self.ray``), then bring the store up to the new build."""
+        self.store.check_reachable(self.index_dir)
+        if self.ray is None:
+            report = build_index(
+                self.corpus_dir,
+                self.index_dir,
+                self.embedder,
+                self.settings.chunk,
+                embedding=self.settings.embedding,
+                show_progress=show_progress,
+            )
+        else:
+            from ctqa.index.ray_build import build_index_ray
+
+            report = build_index_ray(
+                self.corpus_dir,
+                self.index_dir,
+                self.settings.chunk,
+                address=self.ray,
+                workers=self.ray_workers,
+                embedding=self.settings.embedding,
+                show_progress=show_progress,
+            )
+        message = self.store.after_build(self.index_dir, show_progress=show_progress)
+        if message:
+            self.messages.append(message)
+        return report
 
     def _load_if_fresh(self, *, retries: int = 2) -> IndexData:
         """The index, when it matches the corpus and settings; else the ``IndexError_`` saying why.
@@ -201,7 +249,7 @@ class DocumentQA:
             raise IndexStaleError("index is stale: " + "; ".join(reasons))
         build_dir = read_manifest(self.index_dir).build_dir
         try:
-            return load_index(self.index_dir)
+            return self.store.load(self.index_dir)
         except IndexCorruptError:
             if retries <= 0 or read_manifest(self.index_dir).build_dir == build_dir:
                 raise
@@ -318,6 +366,19 @@ class DocumentQA:
         if unknown:
             raise ValueError(f"unknown document id(s): {', '.join(sorted(unknown))}")
         return retriever.passages_of(wanted)
+
+
+def _store_settings(
+    settings: Settings, kind: StoreKind | None, milvus_uri: str | None, milvus_token: str | None
+) -> StoreSettings:
+    """``settings.store`` with the arguments given to ``DocumentQA`` put over it."""
+    store = settings.store
+    return replace(
+        store,
+        kind=kind or store.kind,
+        milvus_uri=store.milvus_uri if milvus_uri is None else str(milvus_uri),
+        milvus_token=store.milvus_token if milvus_token is None else milvus_token,
+    )
 
 
 def _checked_history(history: object, max_chars: int) -> list[dict[str, str]] | None:
