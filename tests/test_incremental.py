@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ctqa
+from conftest import retarget
 from ctqa.chunking import chunk_documents
 from ctqa.cli import app
 from ctqa.config import ChunkSettings
@@ -58,6 +59,7 @@ def copy_built(built_formats: Built, tmp_path: Path) -> Callable[[], Built]:
         root = tmp_path / f"copy{next(counter)}"
         shutil.copytree(built_formats.corpus_dir, root / "corpus")
         shutil.copytree(built_formats.index_dir, root / "index", ignore=shutil.ignore_patterns(".lock"))
+        retarget(root / "index", root / "corpus")
         qa = ctqa.DocumentQA(root / "corpus", root / "index", embedder=built_formats.qa.embedder)
         return Built(root / "corpus", root / "index", qa)
 

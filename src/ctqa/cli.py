@@ -23,11 +23,13 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Iterator, Sequence  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, NoReturn  # noqa: E402
 
 import typer  # noqa: E402
 
+from ctqa.config import CorpusSettings, Settings  # noqa: E402
 from ctqa.errors import CtqaError  # noqa: E402
 from ctqa.index.builder import BuildReport  # noqa: E402
 from ctqa.ingest.loader import supported_suffixes  # noqa: E402
@@ -63,6 +65,28 @@ IndexOption = Annotated[
 ]
 
 
+FollowLinksOption = Annotated[
+    bool,
+    typer.Option(
+        "--follow-outside-links",
+        help="Also read files and folders whose symlinks point outside the corpus folder.",
+    ),
+]
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+
+
+def _corpus_settings(
+    follow_outside_links: bool, max_file_mb: float | None = None, max_passages: int | None = None
+) -> Settings:
+    """``Settings()`` with the command line's corpus limits and boundary."""
+    corpus = CorpusSettings(follow_outside_links=follow_outside_links)
+    if max_file_mb is not None:
+        corpus = replace(corpus, max_file_bytes=int(max_file_mb * 1_000_000))
+    if max_passages is not None:
+        corpus = replace(corpus, max_passages_per_file=max_passages)
+    return Settings(corpus=corpus)
+
+
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
@@ -95,16 +119,28 @@ def index_command(
             "documents into --corpus (default: ./<source name>-corpus), then index them.",
         ),
     ] = "files",
+    follow_outside_links: FollowLinksOption = False,
+    max_file_mb: Annotated[
+        float | None,
+        typer.Option("--max-file-mb", help="Largest file read, in MB (default 50).", min=0.001),
+    ] = None,
+    max_passages: Annotated[
+        int | None,
+        typer.Option("--max-passages", help="Most passages one file may give (default 10,000).", min=1),
+    ] = None,
 ) -> None:
     """Build or update the index of the corpus (only new and changed documents are embedded)."""
     if dataset_format != "files":
         corpus = _write_dataset(dataset_format, source, corpus)
     elif source is not None:
         _fail("SOURCE is only read with --format squad or --format beir; see `ctqa index --help`", EXIT_USAGE)
-    qa = DocumentQA(corpus, index)
+    qa = DocumentQA(corpus, index, settings=_corpus_settings(follow_outside_links, max_file_mb, max_passages))
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir} …")
     with _ctqa_errors():
-        report = qa.build(show_progress=True)
+        try:
+            report = qa.build(show_progress=True)
+        except KeyboardInterrupt:
+            _fail(f"interrupted; the previous index in {qa.index_dir} is unchanged", EXIT_INTERRUPTED)
     print_build_report(report)
 
 
@@ -155,6 +191,7 @@ def add_command(
     ],
     corpus: CorpusOption = None,
     index: IndexOption = None,
+    follow_outside_links: FollowLinksOption = False,
 ) -> None:
     """Copy files into the corpus folder and index them; a taken name gets a number (notes-2.md)."""
     # Names are made safe (no folders, plain characters) and nothing is overwritten. A file of
@@ -162,7 +199,7 @@ def add_command(
     # still added; the exit code is then 1.
     from ctqa.documents import add_documents  # the chat page's uploads use the same checks
 
-    qa = DocumentQA(corpus, index)
+    qa = DocumentQA(corpus, index, settings=_corpus_settings(follow_outside_links))
     refused: dict[str, str] = {}
     uploads: list[tuple[Path, str]] = []
     with _ctqa_errors():

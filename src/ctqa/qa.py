@@ -113,7 +113,12 @@ class DocumentQA:
         """Build or update the index now (incremental: unchanged documents are not re-embedded)."""
         with self._lock:
             report = build_index(
-                self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress
+                self.corpus_dir,
+                self.index_dir,
+                self.embedder,
+                self.settings.chunk,
+                show_progress=show_progress,
+                corpus=self.settings.corpus,
             )
             self.last_build = report
             self._loaded = None
@@ -121,7 +126,7 @@ class DocumentQA:
 
     def _signature(self) -> tuple[tuple[str, int, int], ...]:
         signature = []
-        for path in corpus_files(self.corpus_dir):
+        for path in corpus_files(self.corpus_dir, follow_outside_links=self.settings.corpus.follow_outside_links):
             try:
                 stat = path.stat()
             except FileNotFoundError:  # removed since it was listed: absent from the signature
@@ -158,7 +163,12 @@ class DocumentQA:
             self.messages.append(message)
             try:
                 report = build_index(
-                    self.corpus_dir, self.index_dir, self.embedder, self.settings.chunk, show_progress=show_progress
+                    self.corpus_dir,
+                    self.index_dir,
+                    self.embedder,
+                    self.settings.chunk,
+                    show_progress=show_progress,
+                    corpus=self.settings.corpus,
                 )
             except IndexWriteError as error:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
@@ -174,7 +184,7 @@ class DocumentQA:
         is removed once the manifest has switched): a load that fails while the manifest changed
         under it is tried again on the new build, up to ``retries`` times.
         """
-        reasons = staleness_reasons(self.index_dir, self.corpus_dir, self.settings.chunk)
+        reasons = staleness_reasons(self.index_dir, self.corpus_dir, self.settings.chunk, self.settings.corpus)
         if reasons:
             raise IndexStaleError("index is stale: " + "; ".join(reasons))
         build_dir = read_manifest(self.index_dir).build_dir

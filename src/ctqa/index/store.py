@@ -76,6 +76,9 @@ class Manifest:
     artifacts: dict[str, str]  # artifact file name -> sha256
     counts: dict[str, int]
     created_unix: float = field(default_factory=time.time)
+    # The corpus folder the index was built from (resolved); "" in indexes written before it was
+    # recorded. An index read for another folder is stale (``builder.staleness_reasons``).
+    corpus_dir: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,6 +141,7 @@ def save_index(
     sentence_vectors: np.ndarray,
     chunking: ChunkSettings,
     skipped: dict[str, tuple[str, str]],
+    corpus_dir: Path | None = None,
 ) -> Manifest:
     """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
 
@@ -176,6 +180,7 @@ def save_index(
         skipped={doc_id: reason for doc_id, (reason, _) in skipped.items()},
         skipped_sha256={doc_id: sha for doc_id, (_, sha) in skipped.items()},
         build_dir=build.name,
+        corpus_dir=str(corpus_dir.resolve()) if corpus_dir is not None else "",
         artifacts={name: _sha256(data) for name, data in artifacts.items()},
         counts={
             "documents": len(documents),
