@@ -4,6 +4,9 @@ interrupted builds, and an index copied from another corpus folder."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +18,9 @@ from conftest import ARTICLE_NAME, BuiltArticle
 from ctqa.cli import app
 from ctqa.config import CorpusSettings, Settings
 from ctqa.documents import add_documents
-from ctqa.index.store import read_manifest
+from ctqa.errors import IndexBusyError
+from ctqa.index import builder
+from ctqa.index.store import LOCK, read_manifest
 from ctqa.ingest.loader import OUTSIDE_CORPUS, corpus_files, list_corpus, load_corpus
 
 SECRET = "The secret outside password is PINEAPPLE-4471.\n"
@@ -187,3 +192,56 @@ def test_an_index_copied_from_another_corpus_folder_is_stale(article_copy: Calla
     answer = rebuilt.ask("How many Anti-Terrorism Task Forces did the US create?")
     assert answer.citations and all(c.path.startswith(str(moved)) for c in answer.citations)
     assert rebuilt.last_build is not None and rebuilt.last_build.embedded == 0  # vectors reused by file hash
+
+
+# -- a reader and another process's build ------------------------------------------------------
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from filelock import FileLock
+lock = FileLock(sys.argv[1]); lock.acquire()
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+if len(sys.argv) > 3:
+    Path(sys.argv[3]).unlink()  # what that build ends with: the index matches the corpus again
+lock.release()
+"""
+
+
+def hold_build_lock(index_dir: Path, seconds: float, *then_remove: Path) -> subprocess.Popen[str]:
+    """Another process holding ``index_dir``'s build lock for ``seconds``, as a build does."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(index_dir / LOCK), str(seconds), *map(str, then_remove)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "locked"
+    return process
+
+
+@pytest.mark.slow
+def test_a_reader_waits_for_another_process_build_instead_of_building(article_copy: Callable[[], BuiltArticle]) -> None:
+    copy = article_copy()
+    added = copy.corpus_dir / "harbour.txt"
+    added.write_text(NOTE, encoding="utf-8")  # the index is stale while the other build runs
+    other = hold_build_lock(copy.index_dir, 2.0, added)
+    started = time.monotonic()
+    answer = copy.qa.ask("How many Anti-Terrorism Task Forces did the US create?")
+    assert time.monotonic() - started >= 1.5 and other.wait(10) == 0
+    assert answer.citations and copy.qa.last_build is None  # read the other build's index, built nothing
+    assert any("waited for another process's build" in message for message in copy.qa.messages)
+
+
+@pytest.mark.slow
+def test_a_reader_waits_a_bounded_time_then_says_so(
+    article_copy: Callable[[], BuiltArticle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = article_copy()
+    (copy.corpus_dir / "harbour.txt").write_text(NOTE, encoding="utf-8")
+    monkeypatch.setattr(builder, "BUILD_WAIT_SECONDS", 0.5)
+    other = hold_build_lock(copy.index_dir, 4.0)
+    with pytest.raises(IndexBusyError, match=r"another process has been building the index in .* for over 0 s"):
+        copy.qa.ask("How many Anti-Terrorism Task Forces did the US create?")
+    assert copy.qa.last_build is None
+    other.wait(10)

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, MODEL_NAME, ChunkSettings, CorpusSettings
 from ctqa.embedding import Embedder
-from ctqa.errors import CorpusError, IndexError_, IndexWriteError
+from ctqa.errors import CorpusError, IndexBusyError, IndexError_, IndexWriteError
 from ctqa.index.store import LOCK, IndexData, check_index_folder, load_index, read_manifest, save_index
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
 from ctqa.types import Document, Passage
@@ -130,6 +130,43 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+# How long a reader waits for another process's build before giving up with ``IndexBusyError``:
+# an incremental build of one added document takes seconds, a first build of a large corpus
+# can take many minutes, and a question should not hang that long.
+BUILD_WAIT_SECONDS = 120.0
+
+
+def wait_for_running_build(index_dir: Path, timeout: float | None = None) -> bool:
+    """Wait until no other build holds ``index_dir``'s lock; True when one did (the index may
+    have changed since it was read), False when none was running. ``timeout`` defaults to
+    ``BUILD_WAIT_SECONDS``.
+
+    Raises:
+        IndexBusyError: the other build still runs after ``timeout`` seconds.
+    """
+    timeout = BUILD_WAIT_SECONDS if timeout is None else timeout
+    lock = FileLock(str(index_dir / LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        pass
+    except OSError:  # no lock file can be made here: no build can be running either
+        return False
+    else:
+        lock.release()
+        return False
+    logger.info("another process is building the index in %s; waiting up to %.0f s", index_dir, timeout)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise IndexBusyError(
+            f"another process has been building the index in {index_dir} for over {timeout:.0f} s",
+            "ask again when that build has finished",
+        ) from None
+    lock.release()
+    return True
 
 
 def _previous_index(index_dir: Path, chunking: ChunkSettings) -> IndexData | None:

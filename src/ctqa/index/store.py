@@ -311,12 +311,18 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
     that the indexed documents do not hold at the cited offsets."""
     dimension = manifest.model.get("dimension")
     vectors = index.sentence_vectors
-    if index.passage_index.d != dimension or vectors.ndim != 2 or vectors.shape[1] != dimension:
-        raise IndexCorruptError(
-            f"index in {index_dir} holds {index.passage_index.d}-dimensional vectors but its manifest "
-            f"says {dimension} (files from another model?)",
-            "run `ctqa index` to rebuild",
-        )
+    widths = {
+        "passages.faiss": index.passage_index.d,
+        "sentences.npy": vectors.shape[1] if vectors.ndim == 2 else None,
+    }
+    for name, width in widths.items():
+        if width != dimension:
+            shown = f"{width}-dimensional vectors" if width is not None else f"an array of shape {vectors.shape}"
+            raise IndexCorruptError(
+                f"{name} in {index_dir} holds {shown} but the manifest says {dimension} "
+                "(files from another model?)",
+                "run `ctqa index` to rebuild",
+            )
     for number, passage in enumerate(index.passages):
         document = index.documents.get(passage.doc_id)
         inside = all(passage.start <= start <= end <= passage.end for start, end in passage.sentences)
