@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 import ctqa
 from ctqa.index.builder import BuildReport
 from ctqa.index.store import MANIFEST
+from ctqa.types import Passage
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = PROJECT_ROOT / "corpus"
@@ -54,6 +55,11 @@ def retarget(index_dir: Path, corpus_dir: Path) -> None:
     manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
     manifest["corpus_dir"] = str(corpus_dir.resolve())
     (index_dir / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def without_paths(passages: list[Passage]) -> list[Passage]:
+    """``passages`` with ``path`` blanked: a build of a copied corpus cites the copy's files."""
+    return [replace(passage, path="") for passage in passages]
 
 
 @pytest.fixture(scope="session")

@@ -119,17 +119,21 @@ class DocumentQA:
     def build(self, *, show_progress: bool = False) -> BuildReport:
         """Build or update the index now (incremental: unchanged documents are not re-embedded)."""
         with self._lock:
-            report = build_index(
-                self.corpus_dir,
-                self.index_dir,
-                self.embedder,
-                self.settings.chunk,
-                show_progress=show_progress,
-                corpus=self.settings.corpus,
-            )
-            self.last_build = report
+            report = self._build_index(show_progress)
             self._loaded = None
             return report
+
+    def _build_index(self, show_progress: bool) -> BuildReport:
+        """``build_index`` with this object's folders and settings; kept as ``last_build``."""
+        self.last_build = build_index(
+            self.corpus_dir,
+            self.index_dir,
+            self.embedder,
+            self.settings.chunk,
+            show_progress=show_progress,
+            corpus=self.settings.corpus,
+        )
+        return self.last_build
 
     def _signature(self) -> tuple[tuple[str, int, int], ...]:
         signature = []
@@ -173,17 +177,9 @@ class DocumentQA:
             logger.warning(message)
             self.messages.append(message)
             try:
-                report = build_index(
-                    self.corpus_dir,
-                    self.index_dir,
-                    self.embedder,
-                    self.settings.chunk,
-                    show_progress=show_progress,
-                    corpus=self.settings.corpus,
-                )
+                report = self._build_index(show_progress)
             except IndexWriteError as error:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
-            self.last_build = report
             self.messages.append(f"index rebuilt: {report.summary()}")
             index = load_index(self.index_dir)
         return _Loaded(HybridRetriever(index, self.embedder, self.settings.retrieval), signature)
