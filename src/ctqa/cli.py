@@ -246,6 +246,8 @@ def _print_citations(citations: Sequence[Citation]) -> None:
         page = f", page {citation.page}" if citation.page is not None else ""
         typer.echo(f"[{number}] {where} ({citation.doc_id}{page}, characters {citation.start}–{citation.end})")
         typer.echo(f'    "{_styled_passage(citation)}"')
+        if citation.also_in:
+            typer.echo(f"    (the same text is also in {', '.join(citation.also_in)})")
 
 
 def print_answer(answer: Answer) -> None:
