@@ -245,3 +245,16 @@ def test_a_reader_waits_a_bounded_time_then_says_so(
         copy.qa.ask("How many Anti-Terrorism Task Forces did the US create?")
     assert copy.qa.last_build is None
     other.wait(10)
+
+
+def test_ctqa_index_interrupted_says_the_previous_index_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(self: ctqa.DocumentQA, *, show_progress: bool = False) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ctqa.DocumentQA, "build", interrupted)
+    (tmp_path / "corpus").mkdir()
+    result = CliRunner().invoke(app, ["index", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 130
+    assert f"interrupted; the previous index in {tmp_path / 'ix'} is unchanged" in result.output
