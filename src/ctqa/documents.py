@@ -325,7 +325,7 @@ def list_documents(qa: DocumentQA) -> list[DocumentInfo]:
     counts = Counter(passage.doc_id for passage in index.passages)
     skipped = index.manifest.skipped
     infos = []
-    for path in corpus_files(qa.corpus_dir):
+    for path in corpus_files(qa.corpus_dir, follow_outside_links=qa.settings.corpus.follow_outside_links):
         doc_id = path.relative_to(qa.corpus_dir).as_posix()
         document = index.documents.get(doc_id)
         infos.append(
