@@ -8,15 +8,18 @@ and the article is embedded once; tests that need to change the corpus or the in
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 import ctqa
 from ctqa.index.builder import BuildReport
+from ctqa.index.store import MANIFEST
+from ctqa.types import Passage
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = PROJECT_ROOT / "corpus"
@@ -46,6 +49,19 @@ class BuiltArticle:
     report: BuildReport
 
 
+def retarget(index_dir: Path, corpus_dir: Path) -> None:
+    """Make a copied index the index of the copied ``corpus_dir``: an index records the corpus
+    folder it was built for, and one copied from another folder is stale."""
+    manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    manifest["corpus_dir"] = str(corpus_dir.resolve())
+    (index_dir / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def without_paths(passages: list[Passage]) -> list[Passage]:
+    """``passages`` with ``path`` blanked: a build of a copied corpus cites the copy's files."""
+    return [replace(passage, path="") for passage in passages]
+
+
 @pytest.fixture(scope="session")
 def article_index(tmp_path_factory: pytest.TempPathFactory) -> BuiltArticle:
     """The real article, copied to a temporary corpus and indexed once per session."""
@@ -73,6 +89,7 @@ def article_copy(article_index: BuiltArticle, tmp_path: Path) -> Callable[[], Bu
         index_dir = root / "index"
         shutil.copytree(article_index.corpus_dir, corpus_dir)
         shutil.copytree(article_index.index_dir, index_dir, ignore=shutil.ignore_patterns(".lock"))
+        retarget(index_dir, corpus_dir)
         qa = ctqa.DocumentQA(corpus_dir, index_dir, embedder=article_index.qa.embedder)
         return BuiltArticle(corpus_dir, index_dir, qa, article_index.report)
 

@@ -156,9 +156,20 @@ def test_vectors_of_another_dimension_than_the_manifest_says_are_corrupt(
     sentences = rng.standard_normal((len(index.sentence_vectors), 768)).astype(np.float32)
     rewrite_artifact(copy.index_dir, "sentences.npy", store._npy_bytes(sentences))
 
-    with pytest.raises(IndexCorruptError, match="768-dimensional vectors but its manifest says 384"):
+    with pytest.raises(IndexCorruptError, match="passages.faiss in .* holds 768-dimensional vectors but the manifest says 384"):
         strict(copy).ask(QUESTION)
     assert_rebuilt_and_answers(copy, "768-dimensional")
+
+
+def test_sentence_vectors_of_another_width_name_both_numbers(article_copy: Callable[[], BuiltArticle]) -> None:
+    """Only the sentence vectors are of another width: the message names that file and both
+    widths (not the passage index's 384 twice)."""
+    copy = article_copy()
+    index = load_index(copy.index_dir)
+    sentences = np.zeros((len(index.sentence_vectors), 512), dtype=np.float32)
+    rewrite_artifact(copy.index_dir, "sentences.npy", store._npy_bytes(sentences))
+    with pytest.raises(IndexCorruptError, match="sentences.npy in .* holds 512-dimensional vectors but the manifest says 384"):
+        strict(copy).ask(QUESTION)
 
 
 def test_manifest_of_another_model_is_rebuilt(article_copy: Callable[[], BuiltArticle]) -> None:

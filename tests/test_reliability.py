@@ -178,6 +178,13 @@ def test_sql_looking_question_leaves_the_index_alone(article_index: BuiltArticle
         ({"history": [None]}, "history must be a list"),
         ({"history": [["user", "What is NATO?"]]}, "history must be a list"),
         ({"documents": ["no-such-file.txt"]}, "unknown document"),
+        ({"documents": [None]}, "documents must hold doc ids as text; item 0 is None"),
+        ({"documents": 5}, "documents must be a doc id \\(text\\) or a list of doc ids, not int 5"),
+        ({"documents": [["x"]]}, "documents must hold doc ids as text; item 0 is list \\['x'\\]"),
+        ({"history": [{"role": "robot", "content": "What is NATO?"}]}, "history\\[0\\]\\['role'\\] must be 'user' or"),
+        ({"history": [{"content": "What is NATO?"}]}, "history\\[0\\]\\['role'\\] must be 'user' or 'assistant', not None"),
+        ({"history": [{"role": "user", "content": None}]}, "history\\[0\\]\\['content'\\] must be text, not None"),
+        ({"history": [{"role": "user", "content": "x"}, {"role": "assistant", "content": 5}]}, "history\\[1\\]"),
     ],
 )
 def test_bad_arguments_are_value_errors(article_index: BuiltArticle, kwargs: dict, message: str) -> None:
@@ -189,12 +196,8 @@ def test_bad_arguments_are_value_errors(article_index: BuiltArticle, kwargs: dic
 def test_odd_history_is_tolerated(article_index: BuiltArticle, documents) -> None:
     histories = [
         [],
-        [{"role": "user"}],
-        [{"content": "What is NATO?"}],
-        [{"role": "user", "content": None}],
         [{"role": "user", "content": "\ud800 COE-DAT \udfff"}, {"role": "assistant", "content": "\ud800"}],
         [{"role": "user", "content": "NATO " * 50_000}],
-        [{"role": "robot", "content": "What is NATO?"}],
     ]
     for history in histories:
         assert_answer_invariants(article_index.qa.ask("where is it?", history=history), documents)

@@ -311,6 +311,8 @@ def render_source(number: int, citation: Citation, *, declined: bool = False) ->
         f"{escape_text(citation.doc_id)} · characters {int(citation.start)}–{int(citation.end)}"
         f" · {_source_role(number, citation, declined)}"
     )
+    if citation.also_in:  # the same text word for word in other files (answering/duplicates.py)
+        location += f" · also in {escape_text(', '.join(citation.also_in))}"
     return (
         '<div class="ctqa-source">'
         f'<p class="ctqa-source-head">{"".join(head)}</p>'

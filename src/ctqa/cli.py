@@ -28,12 +28,13 @@ import logging  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Iterator, Sequence  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, NoReturn  # noqa: E402
 
 import typer  # noqa: E402
 
-from ctqa.config import BACKENDS, PRECISIONS, EmbeddingSettings, Settings, with_embedding  # noqa: E402
+from ctqa.config import BACKENDS, PRECISIONS, CorpusSettings, EmbeddingSettings, Settings, with_embedding  # noqa: E402
 from ctqa.errors import CtqaError  # noqa: E402
 from ctqa.index.builder import BuildReport  # noqa: E402
 from ctqa.ingest.loader import supported_suffixes  # noqa: E402
@@ -185,6 +186,32 @@ def _document_qa(
     )
 
 
+FollowLinksOption = Annotated[
+    bool,
+    typer.Option(
+        "--follow-outside-links",
+        help="Also read files and folders whose symlinks point outside the corpus folder.",
+    ),
+]
+EXIT_INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+
+
+def _corpus_settings(
+    follow_outside_links: bool,
+    max_file_mb: float | None = None,
+    max_passages: int | None = None,
+    *,
+    base: Settings | None = None,
+) -> Settings:
+    """``base`` (default ``Settings()``) with the command line's corpus limits and boundary."""
+    corpus = CorpusSettings(follow_outside_links=follow_outside_links)
+    if max_file_mb is not None:
+        corpus = replace(corpus, max_file_bytes=int(max_file_mb * 1_000_000))
+    if max_passages is not None:
+        corpus = replace(corpus, max_passages_per_file=max_passages)
+    return replace(base or Settings(), corpus=corpus)
+
+
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
     raise typer.Exit(code)
@@ -224,6 +251,15 @@ def index_command(
     milvus_token: MilvusTokenOption = None,
     ray: RayOption = None,
     ray_workers: RayWorkersOption = None,
+    follow_outside_links: FollowLinksOption = False,
+    max_file_mb: Annotated[
+        float | None,
+        typer.Option("--max-file-mb", help="Largest file read, in MB (default 50).", min=0.001),
+    ] = None,
+    max_passages: Annotated[
+        int | None,
+        typer.Option("--max-passages", help="Most passages one file may give (default 10,000).", min=1),
+    ] = None,
 ) -> None:
     """Build or update the index of the corpus (only new and changed documents are embedded)."""
     settings = embedding_settings(backend, precision)
@@ -231,11 +267,15 @@ def index_command(
         corpus = _write_dataset(dataset_format, source, corpus)
     elif source is not None:
         _fail("SOURCE is only read with --format squad or --format beir; see `ctqa index --help`", EXIT_USAGE)
+    settings = _corpus_settings(follow_outside_links, max_file_mb, max_passages, base=settings)
     qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, ray, ray_workers, settings=settings)
     where = "" if ray is None else f" on Ray ({'a local cluster' if ray == RAY_LOCAL else ray})"
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir}{where} …")
     with _ctqa_errors():
-        report = qa.build(show_progress=True, only_if_stale=True)
+        try:
+            report = qa.build(show_progress=True, only_if_stale=True)
+        except KeyboardInterrupt:
+            _fail(f"interrupted; the previous index in {qa.index_dir} is unchanged", EXIT_INTERRUPTED)
     print_build_report(report, seconds_since_start())
     for message in qa.messages:
         typer.echo(message)
@@ -296,6 +336,7 @@ def add_command(
     ],
     corpus: CorpusOption = None,
     index: IndexOption = None,
+    follow_outside_links: FollowLinksOption = False,
 ) -> None:
     """Copy files into the corpus folder and index them; a taken name gets a number (notes-2.md)."""
     # Names are made safe (no folders, plain characters) and nothing is overwritten. A file of
@@ -303,7 +344,7 @@ def add_command(
     # still added; the exit code is then 1.
     from ctqa.documents import add_documents  # the chat page's uploads use the same checks
 
-    qa = DocumentQA(corpus, index)
+    qa = DocumentQA(corpus, index, settings=_corpus_settings(follow_outside_links))
     refused: dict[str, str] = {}
     uploads: list[tuple[Path, str]] = []
     with _ctqa_errors():
@@ -350,6 +391,8 @@ def _print_citations(citations: Sequence[Citation]) -> None:
         page = f", page {citation.page}" if citation.page is not None else ""
         typer.echo(f"[{number}] {where} ({citation.doc_id}{page}, characters {citation.start}–{citation.end})")
         typer.echo(f'    "{_styled_passage(citation)}"')
+        if citation.also_in:
+            typer.echo(f"    (the same text is also in {', '.join(citation.also_in)})")
 
 
 def print_answer(answer: Answer) -> None:

@@ -161,6 +161,28 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class CorpusSettings:
+    """Which files of the corpus folder are read, and the per-file limits of a build.
+
+    A file over a limit is skipped and reported by name with the limit and the setting to raise
+    (never a build that seems to hang). Not part of the manifest: a skipped file is read again
+    on the next build after the limit is raised, since its hash is recorded as skipped.
+    """
+
+    # Largest corpus file read, in bytes. Splitting costs about 7 s per MB of text (docs/
+    # reliability.md), and embedding far more, so 50 MB is an hours-long build, the most a
+    # folder of documents should hold in one file. Raise with `ctqa index --max-file-mb N`.
+    max_file_bytes: int = 50_000_000
+    # Most passages one file may give (about 1,000 characters each: 10,000 is a 10 MB text,
+    # about 100,000 sentences to embed). Raise with `ctqa index --max-passages N`.
+    max_passages_per_file: int = 10_000
+    # Read files and folders whose symlinks resolve outside the corpus folder. Off: such a link
+    # is reported ("points outside the corpus; not indexed") and skipped, so nothing outside the
+    # folder the user chose is ever read or cited. `ctqa index --follow-outside-links`.
+    follow_outside_links: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     chunk: ChunkSettings = ChunkSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
@@ -182,3 +204,4 @@ def with_embedding(settings: Settings, *, backend: Backend | None = None, precis
         precision=precision or settings.embedding.precision,
     )
     return replace(settings, embedding=embedding)
+    corpus: CorpusSettings = CorpusSettings()

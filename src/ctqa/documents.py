@@ -163,7 +163,9 @@ def _claim_name(source: Path, corpus_dir: Path, name: str) -> Path:
 def _restore_index(qa: DocumentQA) -> None:
     """After a failed change: make sure the index matches the corpus again (rebuild if not)."""
     try:
-        if staleness_reasons(qa.index_dir, qa.corpus_dir, qa.settings.chunk, qa.settings.embedding):
+        if staleness_reasons(
+            qa.index_dir, qa.corpus_dir, qa.settings.chunk, qa.settings.embedding, qa.settings.corpus
+        ):
             qa.build()
     except Exception as error:  # the original failure is the one reported to the user
         logger.warning("the index could not be checked or restored (%s); it is rebuilt when next used", error)
@@ -207,6 +209,9 @@ def add_documents(
                 shown_name = Path(str(original_name)).name or str(original_name)
                 progress(0.3 * number / max(len(uploads), 1), f"Checking {shown_name}")
                 try:
+                    outside = _outside_link(Path(source), qa.settings.corpus.follow_outside_links)
+                    if outside:
+                        raise UploadError(outside)
                     added_paths.append(
                         _admit(Path(source), original_name, corpus_dir, staging, max_bytes, max_text_chars)
                     )
@@ -230,6 +235,20 @@ def add_documents(
         progress(1.0, "Done")
         logger.info("added %s: %s", ", ".join(report.added), report.build.summary())
         return report
+
+
+def _outside_link(source: Path, follow_outside_links: bool) -> str:
+    """Why ``source`` is refused as a symlink (the corpus boundary), or "" when it may be read.
+
+    The file added is always a copy, never a link; a symlink given as the file to add is the
+    same case as one placed in the corpus, so the same setting decides.
+    """
+    if follow_outside_links or not source.is_symlink():
+        return ""
+    return (
+        "it is a symlink pointing outside the corpus; not added (add the file itself, or allow "
+        "links with CorpusSettings.follow_outside_links / `--follow-outside-links`)"
+    )
 
 
 def _admit(
@@ -308,7 +327,7 @@ def list_documents(qa: DocumentQA) -> list[DocumentInfo]:
     counts = Counter(passage.doc_id for passage in index.passages)
     skipped = index.manifest.skipped
     infos = []
-    for path in corpus_files(qa.corpus_dir):
+    for path in corpus_files(qa.corpus_dir, follow_outside_links=qa.settings.corpus.follow_outside_links):
         doc_id = path.relative_to(qa.corpus_dir).as_posix()
         document = index.documents.get(doc_id)
         infos.append(

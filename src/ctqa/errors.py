@@ -45,6 +45,11 @@ class IndexCorruptError(IndexError_):
     """An index file is truncated, unreadable or fails its checksum. Fix: run `ctqa index`."""
 
 
+class IndexBusyError(IndexError_):
+    """Another process has been building the index for longer than a reader waits for it
+    (``index.builder.BUILD_WAIT_SECONDS``). Fix: ask again when that build has finished."""
+
+
 class IndexWriteError(IndexError_):
     """The index folder cannot be written (read-only, not a folder, disk full), so the index
     cannot be built or updated. Fix: make the folder writable or pass another one (`--index DIR`)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ctqa.answering.duplicates import merge_duplicates
 from ctqa.answering.extract import (
     NOT_FOUND,
     answer_span,
@@ -42,13 +43,14 @@ from ctqa.config import (
 )
 from ctqa.embedding import Embedder, shared_embedder
 from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, IndexStaleError, IndexWriteError
-from ctqa.index.builder import BuildReport, build_index, staleness_reasons
+from ctqa.index.builder import BuildReport, build_index, staleness_reasons, wait_for_running_build
 from ctqa.index.store import IndexData, read_manifest
 from ctqa.index.stores import passage_store
 from ctqa.ingest.watch import CorpusWatcher, Signature
 from ctqa.retrieval.hybrid import Fusion, HybridRetriever
 from ctqa.retrieval.query import AskedName, clean_question
 from ctqa.types import Answer, Citation
+from ctqa.validation import checked_documents, checked_history
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +134,11 @@ class DocumentQA:
         self._lock = threading.RLock()
         self._loaded: _Loaded | None = None
         self._checked_at = 0.0
-        self._watcher = CorpusWatcher(self.corpus_dir, min_interval=CORPUS_CHECK_INTERVAL)
+        self._watcher = CorpusWatcher(
+            self.corpus_dir,
+            min_interval=CORPUS_CHECK_INTERVAL,
+            follow_outside_links=self.settings.corpus.follow_outside_links,
+        )
 
     @property
     def embedder(self) -> Embedder:
@@ -168,7 +174,6 @@ class DocumentQA:
             self.last_build = report
             self._loaded = None
             return report
-
     def ensure_ready(self, *, show_progress: bool = False) -> HybridRetriever:
         """The retriever over a fresh index, (re)building first when needed and allowed."""
         with self._lock:
@@ -194,6 +199,10 @@ class DocumentQA:
         except IndexError_ as problem:
             if not self.auto_build:
                 raise
+            index_or_problem = self._after_running_build(problem)
+            if isinstance(index_or_problem, IndexData):
+                return _Loaded(self.store.retriever(index_or_problem, self.embedder, self.settings.retrieval), signature)
+            problem = index_or_problem
             # the error's advice ("run `ctqa index`") is what happens next: only its reason is told
             message = f"{problem.reason} — rebuilding the index in {self.index_dir}"
             # A first build is what a missing index is for (INFO); a stale or broken one is news.
@@ -203,7 +212,6 @@ class DocumentQA:
                 report = self._build_now(show_progress)
             except IndexWriteError as error:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
-            self.last_build = report
             self.messages.append(f"index rebuilt: {report.summary()}")
             index = self.store.load(self.index_dir)
         return _Loaded(self.store.retriever(index, self.embedder, self.settings.retrieval), signature)
@@ -219,6 +227,7 @@ class DocumentQA:
                 self.settings.chunk,
                 embedding=self.settings.embedding,
                 show_progress=show_progress,
+                corpus=self.settings.corpus,
             )
         else:
             from ctqa.index.ray_build import build_index_ray
@@ -232,10 +241,22 @@ class DocumentQA:
                 embedding=self.settings.embedding,
                 show_progress=show_progress,
             )
+        self.last_build = report
         message = self.store.after_build(self.index_dir, show_progress=show_progress)
         if message:
             self.messages.append(message)
         return report
+
+    def _after_running_build(self, problem: IndexError_) -> IndexData | IndexError_:
+        """When another process is building the index, wait for it (bounded) and read its
+        result instead of building the same again; else (or if still stale) the problem."""
+        if not wait_for_running_build(self.index_dir):
+            return problem
+        self.messages.append(f"waited for another process's build of the index in {self.index_dir}")
+        try:
+            return self._load_if_fresh()
+        except IndexError_ as still:
+            return still
 
     def _load_if_fresh(self, *, retries: int = 2) -> IndexData:
         """The index, when it matches the corpus and settings; else the ``IndexError_`` saying why.
@@ -244,7 +265,9 @@ class DocumentQA:
         is removed once the manifest has switched): a load that fails while the manifest changed
         under it is tried again on the new build, up to ``retries`` times.
         """
-        reasons = staleness_reasons(self.index_dir, self.corpus_dir, self.settings.chunk, self.settings.embedding)
+        reasons = staleness_reasons(
+            self.index_dir, self.corpus_dir, self.settings.chunk, self.settings.embedding, self.settings.corpus
+        )
         if reasons:
             raise IndexStaleError("index is stale: " + "; ".join(reasons))
         build_dir = read_manifest(self.index_dir).build_dir
@@ -283,7 +306,8 @@ class DocumentQA:
 
         Raises:
             ValueError: the question is empty or whitespace, ``top_k`` is not a whole number from
-                1 to 20, ``history`` is not a list of messages, or a document id is unknown.
+                1 to 20, ``history`` is not a list of user/assistant messages with text contents,
+                or ``documents`` is not a doc id or a list of known doc ids.
         """
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.answer.max_question_chars)
@@ -293,7 +317,7 @@ class DocumentQA:
             raise ValueError(f"top_k must be a whole number between 1 and 20, not {top_k!r}") from None
         if not 1 <= top_k <= 20:
             raise ValueError(f"top_k must be between 1 and 20, not {top_k}")
-        history = _checked_history(history, self.settings.answer.max_question_chars)
+        history = checked_history(history, self.settings.answer.max_question_chars)
         retriever = self.ensure_ready()
         plan = retriever.rewriter.plan(text, history)
         allowed = self._document_passages(retriever, documents)
@@ -315,13 +339,14 @@ class DocumentQA:
             scored, passages, retriever.sentence_tokens, answer_settings.same_fact_ratio
         )
         confidence = scored[0].probability if scored else 0.0
-        ranked = passage_order(scored, candidates)[:top_k]
+        ranked = passage_order(scored, candidates)  # cut to top_k after merge_duplicates
         lacks_type = bool(scored) and answer_settings.require_answer_type and lacks_asked_type(scored[0])
         unmentioned = missing_names(retriever, plan, scored[0]) if scored and answer_settings.require_asked_names else []
         if unmentioned and confidence >= answer_settings.abstain_threshold:
             notes = [*notes, names_note(unmentioned)]
         if not scored or confidence < answer_settings.abstain_threshold or lacks_type or unmentioned:
             closest = [citation_for(passages[pid], score, supports=False) for pid, score in ranked]
+            closest = merge_duplicates(closest)[:top_k]
             return Answer(
                 question=text,
                 text=NOT_FOUND,
@@ -339,9 +364,10 @@ class DocumentQA:
         answer_text = best.text[spans[0][0] - best.start : spans[-1][1] - best.start]
         citations: list[Citation] = [citation_for(best, confidence, tuple(spans))]
         for pid, score in ranked:
-            if pid != scored[0].passage_id and len(citations) < top_k:
+            if pid != scored[0].passage_id:
                 supports = score >= answer_settings.abstain_threshold
                 citations.append(citation_for(passages[pid], score, supports=supports))
+        citations = merge_duplicates(citations)[:top_k]
         if plan.describe():
             described = plan.describe()
             notes = [*notes, f"Searched with {described}" + ("" if described.endswith(("?", "!", ".")) else ".")]
@@ -359,9 +385,9 @@ class DocumentQA:
         )
 
     def _document_passages(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
-        if documents is None:
+        wanted = checked_documents(documents)
+        if wanted is None:
             return None
-        wanted = {documents} if isinstance(documents, str) else set(documents)
         unknown = wanted - set(retriever.index.documents)
         if unknown:
             raise ValueError(f"unknown document id(s): {', '.join(sorted(unknown))}")
@@ -379,28 +405,6 @@ def _store_settings(
         milvus_uri=store.milvus_uri if milvus_uri is None else str(milvus_uri),
         milvus_token=store.milvus_token if milvus_token is None else milvus_token,
     )
-
-
-def _checked_history(history: object, max_chars: int) -> list[dict[str, str]] | None:
-    """``history`` as a list of messages safe to read: lone surrogates (which the tokenizer cannot
-    encode) become "?", and user turns are cut to ``max_chars`` like questions.
-
-    Raises:
-        ValueError: ``history`` is not a list of ``{"role": ..., "content": ...}`` dicts.
-    """
-    if history is None:
-        return None
-    if not isinstance(history, list | tuple) or not all(isinstance(m, dict) for m in history):
-        raise ValueError('history must be a list of {"role": "user"|"assistant", "content": text} messages')
-    checked = []
-    for message in history:
-        content = message.get("content")
-        if isinstance(content, str):
-            content = content.encode("utf-8", "replace").decode("utf-8")
-            if message.get("role") == "user":
-                content = content[:max_chars]
-        checked.append({**message, "content": content})
-    return checked
 
 
 _default: DocumentQA | None = None

@@ -131,6 +131,8 @@ class Citation:
     page: int | None = None
     answer_spans: tuple[tuple[int, int], ...] = ()
     supports_answer: bool = True
+    # other files holding the same passage text word for word (answering/duplicates.py)
+    also_in: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -139,6 +141,7 @@ class Citation:
     def from_dict(cls, data: dict[str, Any]) -> Citation:
         data = dict(data)
         data["answer_spans"] = tuple(tuple(pair) for pair in data.get("answer_spans", ()))
+        data["also_in"] = tuple(data.get("also_in", ()))
         return cls(**data)
 
 

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,12 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from ctqa.chunking import chunk_documents
-from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
+from ctqa.config import MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings
 from ctqa.embedding import Embedder, manifest_model, model_change
-from ctqa.errors import CorpusError, IndexError_, IndexWriteError
+from ctqa.errors import CorpusError, IndexBusyError, IndexError_, IndexWriteError
 from ctqa.index.store import LOCK, IndexData, check_index_folder, load_index, read_manifest, save_index
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
-from ctqa.types import Passage
+from ctqa.types import Document, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +66,30 @@ def passage_embedding_text(passage: Passage) -> str:
 
 
 def staleness_reasons(
-    index_dir: Path, corpus_dir: Path, chunking: ChunkSettings, embedding: EmbeddingSettings | None = None
+    index_dir: Path,
+    corpus_dir: Path,
+    chunking: ChunkSettings,
+    embedding: EmbeddingSettings | None = None,
+    corpus: CorpusSettings | None = None,
 ) -> list[str]:
     """Why the index in ``index_dir`` does not match ``corpus_dir`` and the settings ([] if fresh).
 
     ``embedding`` defaults to ``EmbeddingSettings()``. Raises ``IndexMissingError`` /
     ``IndexCorruptError`` when there is no readable manifest.
     """
+    corpus = corpus or CorpusSettings()
     manifest = read_manifest(index_dir)
     reasons = []
+    if manifest.corpus_dir and Path(manifest.corpus_dir) != corpus_dir.resolve():
+        # an index copied from elsewhere: its documents' paths name the other folder
+        reasons.append(f"built for the corpus folder {manifest.corpus_dir}, not {corpus_dir.resolve()}")
     change = model_change(manifest.model, manifest_model(embedding or EmbeddingSettings()))
     if change:
         reasons.append(change)
     if manifest.chunking_fingerprint != chunking.fingerprint():
         reasons.append("chunking settings changed")
-    current = {p.relative_to(corpus_dir).as_posix(): _sha256_or_empty(p) for p in corpus_files(corpus_dir)}
+    listed = corpus_files(corpus_dir, follow_outside_links=corpus.follow_outside_links)
+    current = {p.relative_to(corpus_dir).as_posix(): _sha256_or_empty(p) for p in listed}
     known = {**manifest.files, **manifest.skipped_sha256}
     for doc_id in sorted(set(current) - set(known)):
         reasons.append(f"new file {doc_id}")
@@ -131,6 +140,43 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         lock.release()
 
 
+# How long a reader waits for another process's build before giving up with ``IndexBusyError``:
+# an incremental build of one added document takes seconds, a first build of a large corpus
+# can take many minutes, and a question should not hang that long.
+BUILD_WAIT_SECONDS = 120.0
+
+
+def wait_for_running_build(index_dir: Path, timeout: float | None = None) -> bool:
+    """Wait until no other build holds ``index_dir``'s lock; True when one did (the index may
+    have changed since it was read), False when none was running. ``timeout`` defaults to
+    ``BUILD_WAIT_SECONDS``.
+
+    Raises:
+        IndexBusyError: the other build still runs after ``timeout`` seconds.
+    """
+    timeout = BUILD_WAIT_SECONDS if timeout is None else timeout
+    lock = FileLock(str(index_dir / LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        pass
+    except OSError:  # no lock file can be made here: no build can be running either
+        return False
+    else:
+        lock.release()
+        return False
+    logger.info("another process is building the index in %s; waiting up to %.0f s", index_dir, timeout)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise IndexBusyError(
+            f"another process has been building the index in {index_dir} for over {timeout:.0f} s",
+            "ask again when that build has finished",
+        ) from None
+    lock.release()
+    return True
+
+
 def _previous_index(index_dir: Path, chunking: ChunkSettings, model: dict[str, Any]) -> IndexData | None:
     """The existing index if its vectors can be reused (same model entry and chunking), else None."""
     try:
@@ -150,11 +196,15 @@ def build_index(
     *,
     embedding: EmbeddingSettings | None = None,
     show_progress: bool = False,
+    corpus: CorpusSettings | None = None,
 ) -> BuildReport:
     """Build or update the index of ``corpus_dir`` in ``index_dir``; returns a ``BuildReport``.
 
     ``embedding`` (default ``EmbeddingSettings()``) names the backend and precision recorded in
-    the manifest: those ``embedder`` runs.
+    the manifest: those ``embedder`` runs. ``corpus`` holds the per-file limits and the corpus
+    boundary (default ``CorpusSettings()``): a file over a limit or a link outside the corpus is
+    skipped and named in ``report.skipped``. An interrupted build (Ctrl-C) writes nothing: the
+    previous index stays in use.
 
     Raises:
         CorpusError: the folder is missing or no file in it could be read.
@@ -166,7 +216,8 @@ def build_index(
     started = time.perf_counter()
     check_index_folder(index_dir, corpus_dir)
     with index_lock(index_dir):
-        loaded = load_corpus(corpus_dir, show_progress=show_progress)
+        corpus = corpus or CorpusSettings()
+        loaded = load_corpus(corpus_dir, show_progress=show_progress, settings=corpus)
         if not loaded.documents:
             detail = "; ".join(str(e) for e in loaded.skipped) or f"no {', '.join(supported_suffixes())} files"
             raise CorpusError(f"no readable document in {corpus_dir} ({detail})")
@@ -175,52 +226,74 @@ def build_index(
         old_files = previous.manifest.files if previous else {}
         old_passages = _passage_ids_by_document(previous) if previous else {}
         old_vectors = _all_passage_vectors(previous) if previous else None
-        report = BuildReport(skipped={e.path: e.reason for e in loaded.skipped})
+        report = BuildReport(skipped={e.path: e.reason for e in [*loaded.outside, *loaded.skipped]})
+        over_limit: dict[str, tuple[str, str]] = {}
+
+        def reusable(document: Document) -> bool:
+            return old_vectors is not None and old_files.get(document.doc_id) == document.sha256
 
         passages: list[Passage] = []
         passage_rows: list[np.ndarray] = []
         sentence_rows: list[np.ndarray] = []
         to_embed = []
-        for document in tqdm(loaded.documents, desc="Splitting passages", unit="doc", disable=not show_progress):
+        # progress in characters, not documents: one long file then shows an honest estimate
+        splitting = tqdm(
+            total=sum(len(d.text) for d in loaded.documents if not reusable(d)),
+            desc="Splitting passages",
+            unit="char",
+            unit_scale=True,
+            disable=not show_progress,
+        )
+        for document in loaded.documents:
             old_sha = old_files.get(document.doc_id)
-            if previous is not None and old_vectors is not None and old_sha == document.sha256:
+            if previous is not None and old_vectors is not None and reusable(document):
                 report.unchanged.append(document.doc_id)
                 ids = old_passages.get(document.doc_id, [])
-                passages.extend(previous.passages[i] for i in ids)
+                # the same file read from another folder (a moved corpus): cite where it is now
+                passages.extend(replace(previous.passages[i], path=document.path) for i in ids)
                 passage_rows.append(old_vectors[ids])
                 sentence_rows.extend(
                     previous.sentence_vectors[previous.sentence_offsets[i] : previous.sentence_offsets[i + 1]]
                     for i in ids
                 )
                 continue
+            new_passages = chunk_documents([document], chunking, embedder.count_tokens, advance=splitting.update)
+            if len(new_passages) > corpus.max_passages_per_file:
+                reason = too_many_passages(len(new_passages), corpus.max_passages_per_file)
+                logger.warning("skipped %s: %s", document.doc_id, reason)
+                report.skipped[document.doc_id] = reason
+                over_limit[document.doc_id] = (reason, document.sha256)
+                continue
             (report.changed if old_sha else report.added).append(document.doc_id)
-            new_passages = chunk_documents([document], chunking, embedder.count_tokens)
             to_embed.append((len(passages), new_passages))
             passages.extend(new_passages)
             passage_rows.append(np.zeros((len(new_passages), MODEL_DIMENSION), dtype=np.float32))
             sentence_rows.append(
                 np.zeros((sum(len(p.sentences) for p in new_passages), MODEL_DIMENSION), np.float32)
             )
-        report.removed = sorted(set(old_files) - {d.doc_id for d in loaded.documents})
+        splitting.close()
+        documents = [d for d in loaded.documents if d.doc_id not in over_limit]
+        report.removed = sorted(set(old_files) - {d.doc_id for d in documents})
 
         passage_vectors = np.concatenate(passage_rows) if passage_rows else np.zeros((0, MODEL_DIMENSION))
         sentence_vectors = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, MODEL_DIMENSION))
         _embed_new(embedder, passages, to_embed, passage_vectors, sentence_vectors, report, show_progress)
 
-        skipped = {}
+        skipped = dict(over_limit)
         for error in loaded.skipped:
             path = corpus_dir / error.path
             skipped[error.path] = (error.reason, _sha256_or_empty(path))
         try:
             save_index(
                 index_dir,
-                documents=loaded.documents,
+                documents=documents,
                 passages=passages,
                 passage_vectors=passage_vectors,
                 sentence_vectors=sentence_vectors,
                 chunking=chunking,
                 skipped=skipped,
                 model=model,
+                corpus_dir=corpus_dir,
             )
         except OSError as error:  # read-only folder, disk full: the previous build stays in use
             raise IndexWriteError(write_problem(index_dir, error)) from error
@@ -228,6 +301,14 @@ def build_index(
     report.seconds = time.perf_counter() - started
     logger.info("index built: %s", report.summary())
     return report
+
+
+def too_many_passages(count: int, limit: int) -> str:
+    """The reason a file that gives ``count`` passages over ``limit`` is skipped."""
+    return (
+        f"gives {count:,} passages, over the limit of {limit:,} per file; split it or raise "
+        "CorpusSettings.max_passages_per_file (`ctqa index --max-passages N`)"
+    )
 
 
 def _passage_ids_by_document(previous: IndexData) -> dict[str, list[int]]:

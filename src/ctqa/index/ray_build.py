@@ -318,6 +318,7 @@ def build_index_ray(
                 chunking=chunking,
                 skipped=skipped,
                 model=manifest_model(embedding),
+                corpus_dir=corpus_dir,
             )
         except OSError as error:
             raise IndexWriteError(write_problem(index_dir, error)) from error

@@ -87,6 +87,9 @@ class Manifest:
     artifacts: dict[str, str]  # artifact file name -> sha256
     counts: dict[str, int]
     created_unix: float = field(default_factory=time.time)
+    # The corpus folder the index was built from (resolved); "" in indexes written before it was
+    # recorded. An index read for another folder is stale (``builder.staleness_reasons``).
+    corpus_dir: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,6 +157,7 @@ def save_index(
     skipped: dict[str, tuple[str, str]],
     derived: DerivedState | None = None,
     model: dict[str, Any] | None = None,
+    corpus_dir: Path | None = None,
 ) -> Manifest:
     """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
 
@@ -198,6 +202,7 @@ def save_index(
         skipped={doc_id: reason for doc_id, (reason, _) in skipped.items()},
         skipped_sha256={doc_id: sha for doc_id, (_, sha) in skipped.items()},
         build_dir=build.name,
+        corpus_dir=str(corpus_dir.resolve()) if corpus_dir is not None else "",
         artifacts={name: _sha256(data) for name, data in artifacts.items()},
         counts={
             "documents": len(documents),
@@ -372,12 +377,18 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
     that the indexed documents do not hold at the cited offsets."""
     dimension = manifest.model.get("dimension")
     vectors = index.sentence_vectors
-    if index.passage_index.d != dimension or vectors.ndim != 2 or vectors.shape[1] != dimension:
-        raise IndexCorruptError(
-            f"index in {index_dir} holds {index.passage_index.d}-dimensional vectors but its manifest "
-            f"says {dimension} (files from another model?)",
-            "run `ctqa index` to rebuild",
-        )
+    widths = {
+        "passages.faiss": index.passage_index.d,
+        "sentences.npy": vectors.shape[1] if vectors.ndim == 2 else None,
+    }
+    for name, width in widths.items():
+        if width != dimension:
+            shown = f"{width}-dimensional vectors" if width is not None else f"an array of shape {vectors.shape}"
+            raise IndexCorruptError(
+                f"{name} in {index_dir} holds {shown} but the manifest says {dimension} "
+                "(files from another model?)",
+                "run `ctqa index` to rebuild",
+            )
     for number, passage in enumerate(index.passages):
         document = index.documents.get(passage.doc_id)
         inside = all(passage.start <= start <= end <= passage.end for start, end in passage.sentences)

@@ -14,21 +14,30 @@ suffix                    format      reader
 ``.docx``                 docx        python-docx, heading styles kept (``docx.py``)
 ========================  ==========  ========================================================
 
-A file that cannot be read (damaged PDF, non-UTF-8 text, empty file, ...) is reported as a
-``DocumentReadError`` naming the file and the reason, and skipped, never stopping the rest of
-the corpus.
+A file that cannot be read (damaged PDF, non-UTF-8 text, empty file, ...) or is larger than
+``CorpusSettings.max_file_bytes`` is reported as a ``DocumentReadError`` naming the file and
+the reason, and skipped, never stopping the rest of the corpus.
+
+**The corpus boundary.** Only what lies inside the corpus folder is read: a file or folder
+symlink that resolves outside it is reported ("points outside the corpus; not indexed") and
+skipped unless ``CorpusSettings.follow_outside_links`` is set. A folder symlink that resolves
+inside the corpus is not followed (its files are listed under their own path), so no file is
+read twice and a link to a parent folder cannot loop. Doc ids and ``Document.path`` always name
+the file as it appears inside the corpus folder, never the link's target.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ctqa.config import CorpusSettings
 from ctqa.errors import CorpusError, DocumentReadError
 from ctqa.ingest.docx import read_docx
 from ctqa.ingest.html import read_html
@@ -78,35 +87,114 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 
 
+OUTSIDE_CORPUS = (
+    "points outside the corpus; not indexed (set CorpusSettings.follow_outside_links, "
+    "`ctqa index --follow-outside-links`, to read it)"
+)
+
+
 @dataclass
 class LoadReport:
-    """What ``load_corpus`` read: the documents, and the files it skipped with the reason."""
+    """What ``load_corpus`` read: the documents, and the files it skipped with the reason.
+
+    ``outside`` lists the symlinks that point outside the corpus (reported, never read); they
+    are not corpus files, so they take no part in the index's staleness check.
+    """
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[DocumentReadError] = field(default_factory=list)
+    outside: list[DocumentReadError] = field(default_factory=list)
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Supported files under ``corpus_dir`` (recursively), sorted, hidden files excluded."""
+@dataclass(frozen=True)
+class CorpusListing:
+    """The files of a corpus folder: those to read, and the links that point outside it."""
+
+    files: tuple[Path, ...]
+    outside: tuple[str, ...]  # relative POSIX paths of refused links (files or folders)
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when ``path``, with every symlink resolved, is ``root`` or lies under it."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop resolves nowhere
+        return False
+
+
+def list_corpus(corpus_dir: Path, *, follow_outside_links: bool = False) -> CorpusListing:
+    """Supported files under ``corpus_dir`` (recursively, sorted, hidden names excluded) and the
+    symlinks found there that resolve outside it (see the module docstring).
+
+    Raises:
+        CorpusError: ``corpus_dir`` is not a folder.
+    """
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it and add documents")
-    return sorted(
-        path
-        for path in corpus_dir.rglob("*")
-        if path.is_file()
-        and is_supported(path)
-        and not any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
-    )
+    root = corpus_dir.resolve()
+    files: list[Path] = []
+    outside: list[str] = []
+    visited = {root}
+    for folder, subfolders, names in os.walk(corpus_dir, followlinks=True):
+        here = Path(folder)
+        kept = []
+        for name in sorted(subfolders):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                target_inside = is_inside(path, root)
+                if not target_inside and not follow_outside_links:
+                    outside.append(path.relative_to(corpus_dir).as_posix())
+                    continue
+                resolved = path.resolve()
+                if target_inside or resolved in visited:
+                    continue  # listed under its own path already, or a loop
+                visited.add(resolved)
+            kept.append(name)
+        subfolders[:] = kept
+        for name in names:
+            path = here / name
+            if name.startswith(".") or not is_supported(path) or not path.is_file():
+                continue
+            if path.is_symlink() and not follow_outside_links and not is_inside(path, root):
+                outside.append(path.relative_to(corpus_dir).as_posix())
+                continue
+            files.append(path)
+    return CorpusListing(tuple(sorted(files)), tuple(sorted(outside)))
+
+
+def corpus_files(corpus_dir: Path, *, follow_outside_links: bool = False) -> list[Path]:
+    """The files of ``corpus_dir`` to read (``list_corpus(...).files``)."""
+    return list(list_corpus(corpus_dir, follow_outside_links=follow_outside_links).files)
 
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_document(path: Path, corpus_dir: Path) -> Document:
-    """Read one file into a ``Document``; raises ``DocumentReadError`` naming the file and reason."""
+def too_large(size: int, limit: int) -> str:
+    """The reason a file of ``size`` bytes over ``limit`` is skipped, with how to raise the limit."""
+    return (
+        f"is {size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit per file; split it or raise "
+        "CorpusSettings.max_file_bytes (`ctqa index --max-file-mb N`)"
+    )
+
+
+def load_document(path: Path, corpus_dir: Path, *, max_bytes: int | None = None) -> Document:
+    """Read one file into a ``Document``; raises ``DocumentReadError`` naming the file and reason.
+
+    ``max_bytes`` (default ``CorpusSettings().max_file_bytes``) is the largest file read.
+    """
     doc_id = path.relative_to(corpus_dir).as_posix()
     format_name, reader = READERS[path.suffix.lower()]
+    limit = CorpusSettings().max_file_bytes if max_bytes is None else max_bytes
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise DocumentReadError(doc_id, str(error)) from error
+    if size > limit:
+        raise DocumentReadError(doc_id, too_large(size, limit))
     try:
         data = path.read_bytes()
         structured = reader(data, path.stem.replace("-", " ").replace("_", " "))
@@ -129,21 +217,28 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     )
 
 
-def load_corpus(corpus_dir: Path, *, show_progress: bool = False) -> LoadReport:
+def load_corpus(
+    corpus_dir: Path, *, show_progress: bool = False, settings: CorpusSettings | None = None
+) -> LoadReport:
     """Read every supported file of ``corpus_dir``; unreadable ones are skipped and reported.
 
     Args:
         corpus_dir: the corpus folder.
         show_progress: show a progress bar over the files (on stderr).
+        settings: the file size limit and whether links outside the corpus are read.
 
     Raises:
         CorpusError: ``corpus_dir`` is not a folder.
     """
+    settings = settings or CorpusSettings()
     report = LoadReport()
-    files = corpus_files(corpus_dir)
-    for path in tqdm(files, desc="Reading documents", unit="file", disable=not show_progress):
+    listing = list_corpus(corpus_dir, follow_outside_links=settings.follow_outside_links)
+    for link in listing.outside:
+        logger.warning("skipped %s: %s", link, OUTSIDE_CORPUS)
+        report.outside.append(DocumentReadError(link, OUTSIDE_CORPUS))
+    for path in tqdm(listing.files, desc="Reading documents", unit="file", disable=not show_progress):
         try:
-            report.documents.append(load_document(path, corpus_dir))
+            report.documents.append(load_document(path, corpus_dir, max_bytes=settings.max_file_bytes))
         except DocumentReadError as error:
             logger.warning("skipped %s", error)
             report.skipped.append(error)

@@ -25,10 +25,10 @@ Signature = tuple[tuple[str, int, int], ...]
 FULL_SCAN_SHARE = 0.02
 
 
-def file_signature(corpus_dir: Path) -> Signature:
+def file_signature(corpus_dir: Path, *, follow_outside_links: bool = False) -> Signature:
     """``(path, size, mtime_ns)`` of every corpus file, sorted; files removed while listed are left out."""
     signature = []
-    for path in corpus_files(corpus_dir):
+    for path in corpus_files(corpus_dir, follow_outside_links=follow_outside_links):
         try:
             stat = path.stat()
         except FileNotFoundError:  # removed since it was listed: absent from the signature
@@ -63,12 +63,19 @@ class CorpusWatcher:
         corpus_dir: the corpus folder.
         min_interval: seconds between full scans, at least (the quick check's own interval).
         clock: monotonic seconds (injectable for tests).
+        follow_outside_links: list files behind symlinks that leave the corpus (as the build does).
     """
 
     def __init__(
-        self, corpus_dir: Path, *, min_interval: float = 2.0, clock: Callable[[], float] = time.monotonic
+        self,
+        corpus_dir: Path,
+        *,
+        min_interval: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        follow_outside_links: bool = False,
     ) -> None:
         self.corpus_dir = corpus_dir
+        self.follow_outside_links = follow_outside_links
         self.min_interval = min_interval
         self._clock = clock
         self._folders: list[str] = []
@@ -84,7 +91,7 @@ class CorpusWatcher:
     def scan(self) -> Signature:
         """The exact ``file_signature`` of the corpus; remembers its folders' times for ``may_have_changed``."""
         started = time.perf_counter()
-        signature = file_signature(self.corpus_dir)
+        signature = file_signature(self.corpus_dir, follow_outside_links=self.follow_outside_links)
         self._folders = corpus_folders(self.corpus_dir)
         self._folder_times = _folder_times(self._folders)
         self._scan_seconds = time.perf_counter() - started
