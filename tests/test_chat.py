@@ -12,7 +12,7 @@ import pytest
 
 import ctqa
 from ctqa import chat
-from ctqa.answering.extract import NOT_FOUND
+from ctqa.answering.declining import decline_text
 from ctqa.documents import AddReport, DocumentInfo
 from ctqa.ingest.loader import READERS
 from ctqa.types import Answer, Citation
@@ -180,14 +180,14 @@ def test_sources_show_the_page_when_present_and_mark_unsupporting_passages() -> 
 
 def test_render_declined_answer_says_so_and_marks_closest_passages() -> None:
     closest = citation("Something nearby.", 5, supports_answer=False)
-    answer = Answer(question="q?", text=NOT_FOUND, citations=[], abstained=True, confidence=0.01, closest=[closest])
+    answer = Answer(question="q?", text=decline_text("q?"), citations=[], abstained=True, confidence=0.01, closest=[closest])
     rendered = chat.render_answer(answer)
-    assert NOT_FOUND in rendered and chat.DECLINED_LABEL in rendered
+    assert decline_text("q?") in rendered and chat.DECLINED_LABEL in rendered
     assert chat.DECLINED_HEADING in rendered and "Sources" not in rendered
     assert "Something nearby." in rendered and "does not support an answer" in rendered
     assert "<mark>" not in rendered and "ctqa-ref" not in rendered  # no highlight, no citation marker
     hidden = chat.render_answer(answer, show_closest=False)
-    assert NOT_FOUND in hidden and chat.DECLINED_HEADING not in hidden and "Something nearby." not in hidden
+    assert decline_text("q?") in hidden and chat.DECLINED_HEADING not in hidden and "Something nearby." not in hidden
 
 
 @pytest.mark.parametrize("message", ["", "   ", "\n"])
@@ -362,8 +362,9 @@ def test_follow_up_uses_only_its_own_session(qa: ctqa.DocumentQA) -> None:
 @pytest.mark.slow
 def test_declined_question_in_chat(qa: ctqa.DocumentQA) -> None:
     rendered, history = chat.respond("What is the capital of Australia?", [], qa)
-    assert NOT_FOUND in rendered
-    assert history[-1]["content"] == NOT_FOUND
+    declined = decline_text("What is the capital of Australia?")
+    assert declined in rendered
+    assert history[-1]["content"] == declined
 
 
 def free_port() -> int:

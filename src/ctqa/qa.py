@@ -15,21 +15,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ctqa.answering.extract import (
-    NOT_FOUND,
-    answer_span,
-    citation_for,
-    lacks_asked_type,
-    missing_names,
-    passage_order,
-    prefer_first_mention,
-    prefer_prose,
-    score_sentences,
-)
+from ctqa.answering.compose import closest_passages, compose_extract, passage_order
+from ctqa.answering.corpus_view import CorpusView
+from ctqa.answering.declining import DeclineContext, decide, decline_text
 from ctqa.answering.ranker import SentenceRanker, default_ranker
+from ctqa.answering.reorder import reorder
+from ctqa.answering.scoring import score_sentences
 from ctqa.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Settings
 from ctqa.embedding import Embedder, shared_embedder
 from ctqa.errors import IndexCorruptError, IndexError_, IndexStaleError, IndexWriteError
@@ -37,8 +32,8 @@ from ctqa.index.builder import BuildReport, build_index, staleness_reasons
 from ctqa.index.store import IndexData, load_index, read_manifest
 from ctqa.ingest.loader import corpus_files
 from ctqa.retrieval.hybrid import Fusion, HybridRetriever
-from ctqa.retrieval.query import AskedName, clean_question
-from ctqa.types import Answer, Citation
+from ctqa.retrieval.query import clean_question
+from ctqa.types import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +51,10 @@ def default_index_dir(corpus_dir: Path) -> Path:
 
 @dataclass(frozen=True)
 class _Loaded:
+    """A loaded index: its retriever and the ``CorpusView`` answering reads (built once)."""
+
     retriever: HybridRetriever
+    view: CorpusView
     corpus_signature: tuple[tuple[str, int, int], ...]
 
 
@@ -131,20 +129,23 @@ class DocumentQA:
 
     def ensure_ready(self, *, show_progress: bool = False) -> HybridRetriever:
         """The retriever over a fresh index, (re)building first when needed and allowed."""
+        return self._ready(show_progress=show_progress).retriever
+
+    def _ready(self, *, show_progress: bool = False) -> _Loaded:
         with self._lock:
             now = time.monotonic()
             loaded = self._loaded
             if loaded is not None and now - self._checked_at < CORPUS_CHECK_INTERVAL:
-                return loaded.retriever
+                return loaded
             signature = self._signature()
             self._checked_at = now
             if loaded is not None and loaded.corpus_signature == signature:
-                return loaded.retriever
+                return loaded
             # Forget the old index first: if loading or rebuilding fails, the next question must
             # fail too (and retry), never be answered from an index of text that has changed.
             self._loaded = None
             self._loaded = self._load_fresh(signature, show_progress)
-            return self._loaded.retriever
+            return self._loaded
 
     def _load_fresh(self, signature: tuple[tuple[str, int, int], ...], show_progress: bool) -> _Loaded:
         try:
@@ -165,7 +166,8 @@ class DocumentQA:
             self.last_build = report
             self.messages.append(f"index rebuilt: {report.summary()}")
             index = load_index(self.index_dir)
-        return _Loaded(HybridRetriever(index, self.embedder, self.settings.retrieval), signature)
+        retriever = HybridRetriever(index, self.embedder, self.settings.retrieval)
+        return _Loaded(retriever, CorpusView.of(retriever), signature)
 
     def _load_if_fresh(self, *, retries: int = 2) -> IndexData:
         """The index, when it matches the corpus and settings; else the ``IndexError_`` saying why.
@@ -217,75 +219,53 @@ class DocumentQA:
         """
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.answer.max_question_chars)
-        try:
-            top_k = operator.index(top_k)
-        except TypeError:
-            raise ValueError(f"top_k must be a whole number between 1 and 20, not {top_k!r}") from None
-        if not 1 <= top_k <= 20:
-            raise ValueError(f"top_k must be between 1 and 20, not {top_k}")
+        top_k = _checked_top_k(top_k)
         history = _checked_history(history, self.settings.answer.max_question_chars)
-        retriever = self.ensure_ready()
+        settings = self.settings.answer
+        loaded = self._ready()
+        retriever, view = loaded.retriever, loaded.view
+        # plan → retrieve → score → reorder → decline? → compose
         plan = retriever.rewriter.plan(text, history)
-        allowed = self._document_mask(retriever, documents)
         query_vector = retriever.embed_query(plan)
+        allowed = self._document_mask(retriever, documents)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)
         scored = score_sentences(
-            retriever,
-            plan,
-            query_vector,
-            candidates,
-            self.ranker,
-            self.settings.retrieval.passages_for_answer,
-            self.settings.answer.repeat_penalty,
+            view, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer, settings
         )
-        answer_settings = self.settings.answer
-        passages = retriever.index.passages
-        scored = prefer_prose(scored, passages, answer_settings.prose_over_table_ratio)
-        scored = prefer_first_mention(
-            scored, passages, retriever.sentence_tokens, answer_settings.same_fact_ratio
-        )
-        confidence = scored[0].probability if scored else 0.0
+        scored = reorder(scored, view, settings)
         ranked = passage_order(scored, candidates)[:top_k]
-        lacks_type = bool(scored) and answer_settings.require_answer_type and lacks_asked_type(scored[0])
-        unmentioned = missing_names(retriever, plan, scored[0]) if scored and answer_settings.require_asked_names else []
-        if unmentioned and confidence >= answer_settings.abstain_threshold:
-            notes = [*notes, names_note(unmentioned)]
-        if not scored or confidence < answer_settings.abstain_threshold or lacks_type or unmentioned:
-            closest = [citation_for(passages[pid], score, supports=False) for pid, score in ranked]
+        confidence = round(float(scored[0].probability), 4) if scored else 0.0
+        decline = decide(DeclineContext(plan, scored, view, settings))
+        if decline is not None:
             return Answer(
                 question=text,
-                text=NOT_FOUND,
+                text=decline_text(text),
                 citations=[],
                 abstained=True,
-                confidence=round(float(confidence), 4),
+                confidence=confidence,
                 query=plan.dense_text,
-                closest=closest,
-                notes=notes,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                closest=closest_passages(view, ranked),
+                notes=[*notes, decline.reason] if decline.reason else notes,
+                latency_ms=_elapsed_ms(started),
+                declined_by=decline.rule,
             )
-        best = passages[scored[0].passage_id]
-        first, last = answer_span(scored, best, answer_settings)
-        spans = best.sentences[first : last + 1]
-        answer_text = best.text[spans[0][0] - best.start : spans[-1][1] - best.start]
-        citations: list[Citation] = [citation_for(best, confidence, tuple(spans))]
-        for pid, score in ranked:
-            if pid != scored[0].passage_id and len(citations) < top_k:
-                supports = score >= answer_settings.abstain_threshold
-                citations.append(citation_for(passages[pid], score, supports=supports))
+        composed = compose_extract(plan, scored, ranked, view, settings, top_k)
         if plan.describe():
             described = plan.describe()
             notes = [*notes, f"Searched with {described}" + ("" if described.endswith(("?", "!", ".")) else ".")]
         return Answer(
             question=text,
-            text=answer_text,
-            citations=citations,
+            text=composed.text,
+            citations=composed.citations,
             abstained=False,
-            confidence=round(float(confidence), 4),
+            confidence=confidence,
             query=plan.dense_text,
-            sentences=[best.text[s - best.start : e - best.start] for s, e in spans],
-            best_sentence=scored[0].number - first,
+            sentences=composed.sentences,
+            best_sentence=0,
             notes=notes,
-            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            latency_ms=_elapsed_ms(started),
+            short_answer=composed.short_answer,
+            context=composed.context,
         )
 
     def _document_mask(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
@@ -296,6 +276,21 @@ class DocumentQA:
         if unknown:
             raise ValueError(f"unknown document id(s): {', '.join(sorted(unknown))}")
         return np.array([p.doc_id in wanted for p in retriever.index.passages], dtype=bool)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _checked_top_k(top_k: Any) -> int:
+    """``top_k`` as an int from 1 to 20, else ``ValueError`` naming the argument."""
+    try:
+        value = operator.index(top_k)
+    except TypeError:
+        raise ValueError(f"top_k must be a whole number between 1 and 20, not {top_k!r}") from None
+    if not 1 <= value <= 20:
+        raise ValueError(f"top_k must be between 1 and 20, not {value}")
+    return value
 
 
 def _checked_history(history: object, max_chars: int) -> list[dict[str, str]] | None:
@@ -345,15 +340,3 @@ def ask(
     See ``DocumentQA.ask`` for arguments, return value and errors.
     """
     return default_qa().ask(question, history=history, top_k=top_k, documents=documents)
-
-
-def names_note(unmentioned: list[AskedName]) -> str:
-    """Why ctqa declined a question about names the answer's passage lacks, in the user's words."""
-    never = [name.text for name in unmentioned if not name.in_corpus]
-    elsewhere = [name.text for name in unmentioned if name.in_corpus]
-    if never:
-        return f"The documents never mention {' or '.join(never)}."
-    return (
-        f"The passage that best matches the question does not mention {' or '.join(elsewhere)}, "
-        "so it does not answer it."
-    )

@@ -22,18 +22,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
 import jellyfish
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
+from ctqa.answering.answer_types import BY_NAME, QUESTION_WORDS, QuestionType, question_type
 from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, query_tokens, stem, tokenize, words
-
-QuestionType = Literal[
-    "money", "number", "date", "leader", "person", "country", "place", "reason", "acronym", "yes_no", "other"
-]
 
 PRONOUNS = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
@@ -42,7 +38,6 @@ PRONOUNS = frozenset(
 FORM_PREFIX = 5
 # Names are matched more loosely (demonyms: "Asian", "Western"): this many first letters.
 FAMILY_PREFIX = 4
-QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
 # "What about Canada?": a topic and nothing else, so it asks the earlier question again
 _BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)
@@ -67,53 +62,6 @@ _TAG_RE = re.compile(
     re.I | re.S,
 )
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-_TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
-    # "Did X lead to Y?" (but "Can you list …?" is a request, not a yes/no question)
-    ("yes_no", re.compile(
-        r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b(?!\s+(?:you|i|we)\b)", re.I
-    )),
-    ("acronym", re.compile(r"\b(?:stands? for|full form|abbreviat|acronym|short for)|^what does [A-Z][A-Za-z-]{1,10} mean\b", re.I)),
-    ("money", re.compile(
-        r"\bhow much\b.*\b(?:spend|spent|cost|pay|paid|fund|funded|budget|earn|invest|money|worth|price)"
-        r"|\bwhat(?:'s| is| was| are| were)\b.*\b(?:budget|cost|price|funding|revenue|salary)\b",
-        re.I,
-    )),
-    ("number", re.compile(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b", re.I)),
-    ("date", re.compile(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b", re.I)),
-    # "Who heads X?" wants a person's name, where "who does X work with?" is often answered by
-    # an organisation
-    ("leader", re.compile(
-        r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
-        r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b",
-        re.I,
-    )),
-    ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
-    ("country", re.compile(r"\b(?:which|what) (?:other |two |three |four |five )?(?:country|countries|nations?)\b", re.I)),
-    ("place", re.compile(r"\b(?:where|(?:which|what) (?:city|cities|places?|regions?)|in what place)\b", re.I)),
-    ("reason", re.compile(r"^\W*why\b|\bfor what reason\b|\bhow come\b|\bwhat (?:is|was|are|were) the (?:reasons?|causes?|purpose)\b", re.I)),
-]
-
-
-# "when", "where", "who" also join clauses ("What does the T cell release when it binds?"): as a
-# cue they must be the question's first wh-word.
-_CLAUSE_CUES = frozenset(["when", "where", "who", "whom"])
-_WH_WORD_RE = re.compile(rf"\b(?:{'|'.join(QUESTION_WORDS)})\b", re.I)
-
-
-def question_type(question: str) -> QuestionType:
-    """The expected answer type from cue words ("how many" -> number, "when" -> date, ...)."""
-    first_wh = _WH_WORD_RE.search(question)
-    for name, pattern in _TYPE_PATTERNS:
-        if name == "yes_no" and first_wh is not None:
-            continue  # "Is it known when …?" asks for the date
-        for match in pattern.finditer(question):
-            clause_word = match.group(0).casefold() in _CLAUSE_CUES
-            if clause_word and first_wh is not None and first_wh.start() < match.start():
-                continue
-            return name
-    return "other"
-
 
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     """Normalise white space, control characters and lone surrogates; truncate with a note when too long.
@@ -446,7 +394,7 @@ class QueryRewriter:
             # number too; after "Who does the State Department partner with?" it asks for more
             # than a name, so only a count, date or amount is carried over.
             earlier = question_type(followup_of)
-            answer_type = earlier if earlier in ("number", "date", "money") else answer_type
+            answer_type = earlier if BY_NAME[earlier].inherited else answer_type
         # An expansion is the topic only when the question asks what an acronym means; otherwise
         # it would pull every sentence that defines a common acronym ("NATO") to the top.
         asks_acronym = answer_type == "acronym"

@@ -1,0 +1,164 @@
+"""Score every sentence of the top passages: its probability of answering the question.
+
+Features (``answering.features``) go through the sentence ranker; in a conversation the
+probabilities are then adjusted so a follow-up gets something new (``_adjust_for_conversation``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctqa.answering.corpus_view import CorpusView
+from ctqa.answering.features import sentence_features
+from ctqa.answering.ranker import SentenceRanker
+from ctqa.config import AnswerSettings
+from ctqa.retrieval.hybrid import Candidate
+from ctqa.retrieval.query import ELLIPSIS_RE, QueryPlan
+from ctqa.retrieval.text import fold, tokenize
+
+_ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """Sentence ``number`` of passage ``passage_id`` with its probability of answering."""
+
+    passage_id: int
+    number: int
+    probability: float
+    features: np.ndarray
+
+
+def score_sentences(
+    view: CorpusView,
+    plan: QueryPlan,
+    query_vector: np.ndarray,
+    candidates: list[Candidate],
+    ranker: SentenceRanker,
+    n_passages: int,
+    settings: AnswerSettings,
+) -> list[ScoredSentence]:
+    """All sentences of the first ``n_passages`` candidates, best first.
+
+    In a follow-up, a sentence the user was already shown (inside an earlier assistant turn)
+    has its probability multiplied by ``settings.repeat_penalty``: "what other ...?" wants news.
+    """
+    query = plan.focus_tokens
+    rarity = {token: _rarity(view, plan, token, settings) for token in set(query)}
+    unknown_mass = sum(rarity[t] for t in set(query) if t not in view.vocabulary)
+    total_rarity = sum(rarity.values())
+    query_unknown = unknown_mass / total_rarity if total_rarity > 0 else 1.0
+    # In a follow-up the user's own words weigh twice the borrowed topic words.
+    own = set(plan.own_tokens)
+    idf = {t: w * (settings.own_word_weight if plan.followup_of and t in own else 1.0) for t, w in rarity.items()}
+    rows: list[np.ndarray] = []
+    keys: list[tuple[int, int]] = []
+    for rank, candidate in enumerate(candidates[:n_passages]):
+        pid = candidate.passage_id
+        passage = view.passages[pid]
+        first = int(view.sentence_offsets[pid])
+        sentence_dense = view.sentence_vectors[first : first + len(passage.sentences)] @ query_vector
+        passage_tokens = set(view.passage_tokens[pid])
+        for number, (start, end) in enumerate(passage.sentences):
+            rows.append(
+                sentence_features(
+                    dense_sentence=float(sentence_dense[number]),
+                    dense_passage=candidate.dense,
+                    bm25_passage=candidate.bm25_norm,
+                    query=query,
+                    sentence_tokens=view.sentence_context_tokens[pid][number],
+                    passage_tokens=passage_tokens,
+                    sentence_text=passage.text[start - passage.start : end - passage.start],
+                    passage_rank=rank,
+                    answer_type=plan.answer_type,
+                    idf=idf,
+                    query_unknown=query_unknown,
+                    question=plan.question,
+                )
+            )
+            keys.append((pid, number))
+    if not rows:
+        return []
+    features = np.vstack(rows)
+    probabilities = ranker.probabilities(features)
+    if plan.already_shown:
+        _adjust_for_conversation(view, plan, keys, probabilities, settings)
+    scored = [
+        ScoredSentence(pid, number, float(p), features[i])
+        for i, ((pid, number), p) in enumerate(zip(keys, probabilities, strict=False))
+    ]
+    scored.sort(key=lambda s: (-s.probability, s.passage_id, s.number))
+    return scored
+
+
+def _rarity(view: CorpusView, plan: QueryPlan, token: str, settings: AnswerSettings) -> float:
+    """The token's BM25 idf; for a token the corpus lacks, the largest idf scaled by how rare
+    its word is in English (wordfreq): "australia" counts nearly fully, "only" not at all."""
+    idf = view.idf(token)
+    if token in view.vocabulary:
+        return idf
+    zipf = plan.english_zipf.get(token, 0.0)
+    generic, specific = settings.generic_zipf, settings.specific_zipf
+    return idf * float(np.clip((generic - zipf) / (generic - specific), 0.0, 1.0))
+
+
+def _adjust_for_conversation(
+    view: CorpusView,
+    plan: QueryPlan,
+    keys: list[tuple[int, int]],
+    probabilities: np.ndarray,
+    settings: AnswerSettings,
+) -> None:
+    """Follow-ups want something new about the same thing (adjusts ``probabilities`` in place).
+
+    A sentence that restates an earlier answer (most of its tokens are in it) has its
+    probability multiplied by ``settings.repeat_penalty`` — mildly, since "in which year was it
+    invented?" may be answered by the sentence already shown, and strongly
+    (``settings.new_thing_penalty``) when the question asks for something else ("what other ...?"); an
+    elliptical follow-up ("what about Canada?") penalises the same way every sentence without
+    its own words; a sentence of the passage the last answer came from that
+    uses the user's own words ("They collaborate with ..." after a question on DHS) has its
+    odds multiplied by ``settings.continuation_boost``.
+    """
+    passages = view.passages
+    own = set(plan.own_tokens)
+    shown_tokens = set(tokenize(" ".join(plan.already_shown)))
+    shown_in: set[int] = set()
+    repeated: set[int] = set()
+    for i, (pid, number) in enumerate(keys):
+        passage = passages[pid]
+        start, end = passage.sentences[number]
+        folded = " ".join(fold(passage.text[start - passage.start : end - passage.start]).split())
+        if any(folded in shown for shown in plan.already_shown):
+            shown_in.add(pid)
+        tokens = set(view.sentence_tokens[pid][number])
+        if tokens and len(tokens & shown_tokens) / len(tokens) >= settings.repeat_share:
+            repeated.add(i)
+    repeat_penalty = settings.repeat_penalty
+    if _ASKS_FOR_MORE_RE.search(plan.question):
+        repeat_penalty = min(repeat_penalty, settings.new_thing_penalty)
+    # "What about Canada?" names the new topic: a sentence without it does not answer.
+    elliptical = bool(ELLIPSIS_RE.match(plan.question)) and bool(own)
+    for i, (pid, number) in enumerate(keys):
+        if elliptical and not own & set(view.sentence_context_tokens[pid][number]):
+            probabilities[i] *= settings.new_thing_penalty
+        if i in repeated:
+            probabilities[i] *= repeat_penalty
+        elif pid in shown_in and own & set(view.sentence_context_tokens[pid][number]):
+            odds = probabilities[i] / max(1e-9, 1.0 - probabilities[i])
+            boosted = odds * settings.continuation_boost
+            probabilities[i] = boosted / (1.0 + boosted)
+
+
+def passage_order(scored: list[ScoredSentence], candidates: list[Candidate]) -> list[tuple[int, float]]:
+    """Passages by their best sentence probability, then the remaining candidates by fusion."""
+    best: dict[int, float] = {}
+    for sentence in scored:
+        best.setdefault(sentence.passage_id, sentence.probability)
+    ordered = sorted(best.items(), key=lambda item: -item[1])
+    seen = set(best)
+    ordered += [(c.passage_id, 0.0) for c in candidates if c.passage_id not in seen]
+    return ordered
