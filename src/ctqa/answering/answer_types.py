@@ -105,6 +105,13 @@ _DATE_SPAN_RE = re.compile(
 # A capitalised run that may hold small joining words, and a comma-joined place ("Ankara, Türkiye").
 _CAPITALISED = r"[A-Z][\w.'’&-]*(?:\s+(?:(?:of|for|the|and|on|de|al|bin|van|von)\s+)*[A-Z][\w.'’&-]*)*"
 _NAME_SPAN_RE = re.compile(rf"(?<![\w])(?:the\s+)?{_CAPITALISED}")
+# A person's full name, hyphenated first names included ("Augustin-Jean Fresnel"); a title is
+# no name ("First Lady", "Prime Minister").
+_TITLE_WORDS = "First|Lady|President|Secretary|Minister|Prime|Vice|General|Director|Chief|King|Queen|Prince|Princess|Pope|Saint|Sir"
+_PERSON_SPAN_RE = re.compile(
+    rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
+    rf"(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+\b"
+)
 _PLACE_SPAN_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>{_CAPITALISED}(?:,\s+[A-Z][\w-]+)?)")
 # "Weapons of Mass Destruction (WMD)": the words before a bracketed acronym
 _DEFINITION_RE = re.compile(r"(?P<name>[A-Za-z][\w'’-]*(?:\s+[\w'’-]+){0,9}?)\s+\((?P<short>[A-Z][A-Za-z&-]{1,11})\)")
@@ -112,11 +119,14 @@ _DEFINITION_RE = re.compile(r"(?P<name>[A-Za-z][\w'’-]*(?:\s+[\w'’-]+){0,9}?
 
 @dataclass(frozen=True)
 class Span:
-    """A verbatim span of a sentence: ``sentence[start:end] == text``."""
+    """A verbatim span of a sentence: ``sentence[start:end] == text``. Of several candidates,
+    those of the lowest ``tier`` are preferred (a person's full name over a lone capitalised
+    word)."""
 
     text: str
     start: int
     end: int
+    tier: int = 0
 
 
 # (sentence, question, the corpus's acronym definitions {acronym: long form}) -> spans
@@ -144,6 +154,15 @@ def _names(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterato
         if span.start == 0 and not span.text.split()[0].isupper():
             continue  # a sentence's first word is capitalised anyway
         yield span
+
+
+def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """People's full names first ("Augustin-Jean Fresnel"), then any other name."""
+    people = list(_matches(_PERSON_SPAN_RE)(sentence, question, acronyms))
+    yield from people
+    for span in _names(sentence, question, acronyms):
+        if not any(p.start <= span.start < p.end for p in people):
+            yield Span(span.text, span.start, span.end, tier=1)
 
 
 def _countries(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
@@ -251,9 +270,9 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
             r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
             r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b"
         ),
-        _PERSON_NAME_RE, _matches(_PERSON_NAME_RE), 1.0,
+        _PERSON_NAME_RE, _people, 1.0,
     ),
-    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _names, 0.2),
+    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2),
     # Not read by the ranker (no ``evidence``): only the short answer looks for the name.
     AnswerType(
         "organisation",

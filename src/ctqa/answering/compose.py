@@ -68,7 +68,7 @@ def short_answer(
     if plan.answer_type == "acronym":
         best = spans[0]  # the corpus's own definition comes first, and is made of asked words
     else:
-        best = min(spans, key=lambda span: (_distance(span, anchors), span.start))
+        best = min(spans, key=lambda span: (span.tier, _distance(span, anchors), span.start))
     return ShortAnswer(best.text, offset + best.start, offset + best.end, doc_id, plan.answer_type)
 
 

@@ -97,7 +97,7 @@ def _asked_type_missing(context: DeclineContext) -> str | None:
         return None
     if context.scored[0].features[_TYPE_MATCH] >= 1.0:
         return None
-    return f"The passage closest to the question gives no {_LACKS.get(answer_type, answer_type)}."
+    return f"The passage closest to the question does not give {_LACKS.get(answer_type, answer_type)}."
 
 
 DECLINE_RULES: tuple[DeclineRule, ...] = (

@@ -13,10 +13,11 @@ import numpy as np
 
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import sentence_features
+from ctqa.answering.followups import ELLIPSIS_RE
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate
-from ctqa.retrieval.query import ELLIPSIS_RE, QueryPlan
+from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import fold, tokenize
 
 _ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
