@@ -23,7 +23,7 @@ def plan(answer_type: str = "number", names: tuple[AskedName, ...] = ()) -> Quer
 
 
 def test_rules_are_checked_in_their_named_order() -> None:
-    assert [rule.name for rule in DECLINE_RULES] == ["nothing_found", "low_confidence", "names_missing", "asked_type_missing"]
+    assert [rule.name for rule in DECLINE_RULES] == ["not_a_question", "nothing_found", "low_confidence", "names_missing", "asked_type_missing"]
 
 
 def test_nothing_retrieved_declines() -> None:

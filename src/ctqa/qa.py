@@ -239,7 +239,7 @@ class DocumentQA:
         if decline is not None:
             return Answer(
                 question=text,
-                text=decline_text(text),
+                text=decline_text(text, decline.rule),
                 citations=[],
                 abstained=True,
                 confidence=confidence,
@@ -261,7 +261,7 @@ class DocumentQA:
             confidence=confidence,
             query=plan.dense_text,
             sentences=composed.sentences,
-            best_sentence=0,
+            best_sentence=composed.best_sentence,
             notes=notes,
             latency_ms=_elapsed_ms(started),
             short_answer=composed.short_answer,

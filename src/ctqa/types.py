@@ -160,9 +160,9 @@ class Answer:
     first one holding the answer sentences; when ``abstained`` is true ``citations`` is empty and
     ``closest`` lists the nearest passages (``supports_answer=False``), which do not answer. ``confidence`` is in [0, 1]: the calibrated probability that
     the first answer sentence holds the answer. ``query`` is the retrieval query actually used
-    (after follow-up rewriting, acronym expansion and spelling correction). ``sentences[0]`` is the
-    sentence that holds the answer (``best_sentence`` indexes it: always 0), the others follow it
-    in the passage. ``context`` is the sentence before it when the answer sentence cannot be read
+    (after follow-up rewriting, acronym expansion and spelling correction). ``sentences`` are the answer
+    sentences (``best_sentence`` indexes the highest-scoring one, the others are near-equal
+    neighbours). ``context`` is the sentence before them when the first cannot be read
     alone ("They …", "This …"): shown as context, not part of ``text``. ``short_answer`` is the
     exact fact (a number, date, name, place, acronym expansion or short list) inside the answer
     sentence, ``None`` when the question wants an explanation or no span of its type is found.

@@ -1,11 +1,12 @@
 """Compose an extractive answer from the reordered sentences: the exact fact first.
 
-* The answer opens with the best sentence (the one that holds the answer); the sentences right
-  after it join when they score at least ``neighbour_ratio`` of it (up to ``max_sentences``).
+* The answer is the best sentence and the neighbours that score at least ``neighbour_ratio`` of
+  it (up to ``max_sentences``); it opens with the first of them.
 * When the best sentence cannot be read alone (it opens with "They", "This", …), the sentence
   before it is returned as ``context``, apart from the answer.
 * The short answer is the span of the asked type (``answer_types.answer_spans``) in the best
-  sentence that sits closest to the question's own words; ``None`` for explanations.
+  sentence (else in its neighbours) that sits closest to the question's own words; ``None``
+  for explanations.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from ctqa.types import Citation, Passage, ShortAnswer
 @dataclass(frozen=True)
 class Composed:
     """An answer's content: ``text`` (the answer sentences, verbatim), the ``sentences``
-    themselves, the ``context`` sentence before them ("" when they read alone), the
+    themselves (``best_sentence`` indexes the best-scoring one), the ``context`` sentence before them ("" when they read alone), the
     ``short_answer`` and the ``citations`` (the first holds the answer sentences)."""
 
     text: str
     sentences: list[str]
+    best_sentence: int
     context: str
     short_answer: ShortAnswer | None
     citations: list[Citation]
@@ -39,16 +41,22 @@ class Composed:
 
 def answer_sentences(scored: list[ScoredSentence], passage: Passage, settings: AnswerSettings) -> tuple[int, int]:
     """First and last sentence numbers (inclusive) of the answer inside the best passage: the
-    best sentence and the following ones that score nearly as well."""
+    best sentence and its neighbours that score at least ``neighbour_ratio`` of it (the ranker
+    cannot tell near-equal neighbours apart, and the earlier one often states the fact)."""
     best = scored[0]
     by_number = {s.number: s.probability for s in scored if s.passage_id == best.passage_id}
     floor = best.probability * settings.neighbour_ratio
-    last = best.number
-    while last - best.number + 1 < settings.max_sentences and by_number.get(last + 1, 0.0) >= floor:
-        if last + 1 >= len(passage.sentences):
+    first = last = best.number
+    while last - first + 1 < settings.max_sentences:
+        after = by_number.get(last + 1, 0.0) if last + 1 < len(passage.sentences) else 0.0
+        before = by_number.get(first - 1, 0.0) if first > 0 else 0.0
+        if max(after, before) < floor:
             break
-        last += 1
-    return best.number, last
+        if after >= before:
+            last += 1
+        else:
+            first -= 1
+    return first, last
 
 
 def short_answer(
@@ -142,10 +150,18 @@ def compose_extract(
         if pid != best.passage_id and len(citations) < top_k:
             supports = score >= settings.abstain_threshold
             citations.append(citation_for(view.passages[pid], score, supports=supports))
+    # the exact fact from the best sentence, else from its neighbours in the answer
+    order = [best.number - first, *[n for n in range(len(sentences)) if n != best.number - first]]
+    short = None
+    for n in order:
+        short = short_answer(plan, sentences[n], spans[n][0], passage.doc_id, view.acronyms)
+        if short is not None:
+            break
     return Composed(
         text=passage.text[local[0][0] : local[-1][1]],
         sentences=sentences,
+        best_sentence=best.number - first,
         context=context,
-        short_answer=short_answer(plan, sentences[0], spans[0][0], passage.doc_id, view.acronyms),
+        short_answer=short,
         citations=citations,
     )

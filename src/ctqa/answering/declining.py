@@ -4,6 +4,7 @@
 that fires declines, and its ``reason`` (with the question's words filled in) is shown to the
 user under the one-sentence decline.
 
+* ``not_a_question`` — "thanks!", "ok": chat that asks nothing;
 * ``nothing_found`` — no passage was retrieved at all;
 * ``low_confidence`` — the best sentence's probability is below ``abstain_threshold``;
 * ``names_missing`` — a name the question uses is not in the best sentence's passage
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from ctqa.answering.answer_types import BY_NAME
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
+from ctqa.answering.followups import is_interjection
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import AskedName, QueryPlan
@@ -63,6 +65,10 @@ class DeclineRule:
     check: Check
 
 
+def _not_a_question(context: DeclineContext) -> str | None:
+    return "" if is_interjection(context.plan.question) else None
+
+
 def _nothing_found(context: DeclineContext) -> str | None:
     return "" if not context.scored else None
 
@@ -101,6 +107,7 @@ def _asked_type_missing(context: DeclineContext) -> str | None:
 
 
 DECLINE_RULES: tuple[DeclineRule, ...] = (
+    DeclineRule("not_a_question", _not_a_question),
     DeclineRule("nothing_found", _nothing_found),
     DeclineRule("low_confidence", _low_confidence),
     DeclineRule("names_missing", _names_missing),
@@ -146,9 +153,14 @@ _COPULA_RE = re.compile(
 )
 
 
-def decline_text(question: str) -> str:
+NOT_A_QUESTION = "That is not a question about the documents; ask me one about them."
+
+
+def decline_text(question: str, rule: str = "") -> str:
     """The one-sentence decline: "The documents do not say what the capital of Australia is."
     A question the rule cannot turn into a clause is quoted instead."""
+    if rule == "not_a_question":
+        return NOT_A_QUESTION
     bare = question.strip().rstrip("?!. ")
     match = _COPULA_RE.match(bare)
     if match and not re.search(r"\b\w+ed\b", match.group("rest")):

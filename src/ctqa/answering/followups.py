@@ -3,8 +3,10 @@ continues.
 
 ``FOLLOWUP_RULES`` is read in order; the first rule that decides wins:
 
+* ``interjection`` — "thanks!", "ok": no question at all; it stands alone (and is declined) and
+  does not break the thread;
 * ``ellipsis`` — "what about Canada?", "and for the EU?": a follow-up that keeps the earlier
-  question's shape with the new topic;
+  question's shape with the new topic ("And how many …?" is a question of its own);
 * ``new_topic`` — the question names something the corpus knows and the earlier user turns did
   not ("What is NEXUS?" after a question on COE-DAT): it stands alone;
 * ``pronoun`` — "it", "they", "this", …: a follow-up of the most recent topic;
@@ -31,6 +33,14 @@ PRONOUNS = frozenset(
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
 # "What about Canada?": a topic and nothing else, so it asks the earlier question again
 BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)
+# Chat that asks nothing: thanks, greetings, acknowledgements.
+INTERJECTION_RE = re.compile(
+    r"^\W*(?:(?:many |great )?thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|ok(?:ay)?|cool|great|nice|perfect|"
+    r"awesome|wow|got it|i see|understood|hello|hi|hey|bye|goodbye|good|fine|sure|yes|no|yep|nope)"
+    r"(?:\W+(?:thanks?|ok(?:ay)?|great|cool))*\W*$",
+    re.I,
+)
+_WH_RE = re.compile(r"\b(?:what|which|where|when|who|whom|whose|why|how)\b", re.I)
 # How a declined turn starts (``answering.declining.decline_text``): it answered nothing, so
 # the question it declined is no topic to continue.
 DECLINE_OPENING = "The documents do not say"
@@ -52,8 +62,16 @@ class FollowupRule:
     decide: Callable[[str, str, NamesOf], bool | None]
 
 
+def _interjection(question: str, earlier: str, names_of: NamesOf) -> bool | None:
+    return False if is_interjection(question) else None
+
+
 def _ellipsis(question: str, earlier: str, names_of: NamesOf) -> bool | None:
-    return True if ELLIPSIS_RE.match(question) else None
+    if BARE_ELLIPSIS_RE.match(question):
+        return True
+    if ELLIPSIS_RE.match(question) and not _WH_RE.search(question):
+        return True  # "And Canada?", but not "And how many members does NEXUS have?"
+    return None
 
 
 def _new_topic(question: str, earlier: str, names_of: NamesOf) -> bool | None:
@@ -73,6 +91,7 @@ def _too_short(question: str, earlier: str, names_of: NamesOf) -> bool | None:
 
 
 FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
+    FollowupRule("interjection", _interjection),
     FollowupRule("ellipsis", _ellipsis),
     FollowupRule("new_topic", _new_topic),
     FollowupRule("pronoun", _pronoun),
@@ -82,6 +101,11 @@ FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
 
 def _no_names(text: str) -> Sequence[str]:
     return ()
+
+
+def is_interjection(question: str) -> bool:
+    """Whether ``question`` is chat that asks nothing ("thanks!", "ok", "hi")."""
+    return bool(INTERJECTION_RE.match(question))
 
 
 def leans_on_history(question: str, earlier: str = "", names_of: NamesOf = _no_names) -> bool:
@@ -101,7 +125,7 @@ def _topical_turns(history: Sequence[dict[str, str]]) -> list[str]:
         content = message.get("content")
         if message.get("role") != "user" or not isinstance(content, str):
             continue
-        if not content_words(content) and not PRONOUNS & set(words(content)):
+        if is_interjection(content) or (not content_words(content) and not PRONOUNS & set(words(content))):
             continue
         reply = history[position + 1] if position + 1 < len(history) else {}
         replied = reply.get("content") if reply.get("role") == "assistant" else ""

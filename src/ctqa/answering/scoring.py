@@ -122,44 +122,40 @@ def _adjust_for_conversation(
     elliptical follow-up ("what about Canada?") penalises the same way every sentence without
     its own words; a sentence of the passage the last answer came from that
     uses the user's own words ("They collaborate with ..." after a question on DHS) has its
-    odds multiplied by ``settings.continuation_boost``.
+    odds multiplied by ``settings.continuation_boost``, and so has the sentence right after a
+    shown one that lacks the user's words ("What does this include?" → "This includes …").
+    A shown sentence that holds all the user's own words answers again ("What does it focus
+    on?" after "Their plan … focuses on …"): it is not penalised unless more is asked for.
     """
-    passages = view.passages
     own = set(plan.own_tokens)
     shown_tokens = set(tokenize(" ".join(plan.already_shown)))
-    shown_in: set[int] = set()
-    repeated: set[int] = set()
-    for i, (pid, number) in enumerate(keys):
-        passage = passages[pid]
-        start, end = passage.sentences[number]
-        folded = " ".join(fold(passage.text[start - passage.start : end - passage.start]).split())
-        if any(folded in shown for shown in plan.already_shown):
-            shown_in.add(pid)
-        tokens = set(view.sentence_tokens[pid][number])
-        if tokens and len(tokens & shown_tokens) / len(tokens) >= settings.repeat_share:
-            repeated.add(i)
-    repeat_penalty = settings.repeat_penalty
-    if _ASKS_FOR_MORE_RE.search(plan.question):
-        repeat_penalty = min(repeat_penalty, settings.new_thing_penalty)
+    shown = _shown_sentences(view, plan, keys)
+    shown_in = {pid for pid, _ in shown}
+    asks_more = bool(_ASKS_FOR_MORE_RE.search(plan.question))
+    repeat_penalty = min(settings.repeat_penalty, settings.new_thing_penalty) if asks_more else settings.repeat_penalty
     # "What about Canada?" names the new topic: a sentence without it does not answer.
     elliptical = bool(ELLIPSIS_RE.match(plan.question)) and bool(own)
     for i, (pid, number) in enumerate(keys):
-        if elliptical and not own & set(view.sentence_context_tokens[pid][number]):
+        tokens = set(view.sentence_tokens[pid][number])
+        context = set(view.sentence_context_tokens[pid][number])
+        if elliptical and not own & context:
             probabilities[i] *= settings.new_thing_penalty
-        if i in repeated:
-            probabilities[i] *= repeat_penalty
-        elif pid in shown_in and own & set(view.sentence_context_tokens[pid][number]):
+        if tokens and len(tokens & shown_tokens) / len(tokens) >= settings.repeat_share:
+            if asks_more or not (own and own <= tokens):
+                probabilities[i] *= repeat_penalty
+            continue
+        previous_shown = (pid, number - 1) in shown and not (own and own <= set(view.sentence_tokens[pid][number - 1]))
+        if (pid in shown_in and own & context) or previous_shown:
             odds = probabilities[i] / max(1e-9, 1.0 - probabilities[i])
             boosted = odds * settings.continuation_boost
             probabilities[i] = boosted / (1.0 + boosted)
 
 
-def passage_order(scored: list[ScoredSentence], candidates: list[Candidate]) -> list[tuple[int, float]]:
-    """Passages by their best sentence probability, then the remaining candidates by fusion."""
-    best: dict[int, float] = {}
-    for sentence in scored:
-        best.setdefault(sentence.passage_id, sentence.probability)
-    ordered = sorted(best.items(), key=lambda item: -item[1])
-    seen = set(best)
-    ordered += [(c.passage_id, 0.0) for c in candidates if c.passage_id not in seen]
-    return ordered
+def _shown_sentences(view: CorpusView, plan: QueryPlan, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The scored sentences that an earlier assistant turn showed."""
+    shown = set()
+    for pid, number in keys:
+        folded = " ".join(fold(view.sentence_text(pid, number)).split())
+        if any(folded in answer for answer in plan.already_shown):
+            shown.add((pid, number))
+    return shown

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +24,12 @@ from ctqa.answering.ranker import RANKERS
 from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
+from ctqa.evaluation.conversations import (
+    evaluate_conversations,
+    is_conversation_file,
+    load_conversations,
+    summarize_turns,
+)
 from ctqa.evaluation.dataset import load_questions
 from ctqa.evaluation.runner import EvalReport, evaluate, evaluate_baseline, threshold_sweep
 from ctqa.evaluation.squad import evaluate_squad, write_squad_corpus
@@ -166,6 +172,23 @@ def _article_eval(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _conversation_eval(
+    corpus: Path, conversations_file: Path, index_dir: Path, fusion: Fusion, ranker: str, json_path: Path | None
+) -> None:
+    conversations = load_conversations(conversations_file)
+    qa = DocumentQA(corpus, index_dir, fusion=fusion, ranker=RANKERS[ranker]())
+    qa.ensure_ready(show_progress=True)
+    results = evaluate_conversations(qa, conversations)
+    summary = summarize_turns(results)
+    console.print(_table(f"{conversations_file.name} on {corpus}", {f"ctqa ({fusion}, {ranker})": summary}))
+    for r in results:
+        if not r.right:
+            console.print(f"  {r.conversation} turn {r.number} [{r.kind}] {r.question!r} → {r.answer[:100]!r} (searched: {r.query[:80]!r})")
+    if json_path:
+        payload = {"summary": summary, "turns": [asdict(r) for r in results]}
+        json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def _squad_eval(squad_file: Path, work: Path, limit: int | None, fusion: Fusion, ranker: str, json_path: Path | None) -> None:
     squad = write_squad_corpus(squad_file, work / "corpus")
     questions = squad.questions[:: max(1, len(squad.questions) // limit)] if limit else squad.questions
@@ -231,6 +254,9 @@ def eval_command(
     if format != "jsonl":
         raise typer.BadParameter("--format must be jsonl, squad or beir")
     index_dir = index or Path(tempfile.mkdtemp(prefix="ctqa-eval-index-"))
+    if is_conversation_file(questions):
+        _conversation_eval(corpus, questions, index_dir, fusion, ranker, json_out)  # type: ignore[arg-type]
+        return
     _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out)  # type: ignore[arg-type]
 
 
