@@ -15,7 +15,7 @@ from ctqa import chat
 from ctqa.answering.declining import decline_text
 from ctqa.documents import AddReport, DocumentInfo
 from ctqa.ingest.loader import READERS
-from ctqa.types import Answer, Citation
+from ctqa.types import Answer, Citation, ShortAnswer
 
 HOSTILE = "<script>alert(1)</script> **bold** [click](javascript:alert(2)) `code` $$x$$ <img src=x onerror=alert(3)>"
 
@@ -182,7 +182,7 @@ def test_render_declined_answer_says_so_and_marks_closest_passages() -> None:
     closest = citation("Something nearby.", 5, supports_answer=False)
     answer = Answer(question="q?", text=decline_text("q?"), citations=[], abstained=True, confidence=0.01, closest=[closest])
     rendered = chat.render_answer(answer)
-    assert decline_text("q?") in rendered and chat.DECLINED_LABEL in rendered
+    assert decline_text("q?") in rendered and "<details" in rendered  # closest passages collapsed
     assert chat.DECLINED_HEADING in rendered and "Sources" not in rendered
     assert "Something nearby." in rendered and "does not support an answer" in rendered
     assert "<mark>" not in rendered and "ctqa-ref" not in rendered  # no highlight, no citation marker
@@ -396,3 +396,18 @@ def test_served_page_answers_through_the_ask_api(qa: ctqa.DocumentQA) -> None:
         assert listed["lighthouses.txt"]["title"] == "Lighthouses" and listed["lighthouses.txt"]["passages"] >= 1
     finally:
         demo.close()
+
+
+def test_render_short_answer_first_and_bold_then_marked_in_its_sentence() -> None:
+    sentence = "This includes the creation of 93 Anti-Terrorism Task Forces."
+    short = ShortAnswer("93", 130, 132, "doc.txt", "number")
+    answer = Answer(
+        question="How many task forces?", text=sentence, citations=[citation(sentence, 100, ((100, 100 + len(sentence)),))],
+        abstained=False, confidence=0.9, sentences=[sentence], short_answer=short,
+        context="The program is part of a broader strategy.",
+    )
+    rendered = chat.render_answer(answer)
+    assert rendered.index("<b>93</b>") < rendered.index("ctqa-answer-text")
+    assert "creation of <mark>93</mark> Anti" in rendered
+    assert "Context: The program is part of a broader strategy." in rendered
+    assert rendered.index("ctqa-answer-text") < rendered.index("ctqa-context")
