@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from ctqa.answering.extract import score_sentences
+from ctqa.answering.corpus_view import CorpusView
+from ctqa.answering.scoring import score_sentences
 from ctqa.answering.features import FEATURE_NAMES
 from ctqa.answering.ranker import WEIGHTS_FILE, SentenceRanker, hand_ranker
 from ctqa.config import AnswerSettings, Settings
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def features_and_labels(qa: DocumentQA, questions: list[SquadQuestion]) -> tuple[np.ndarray, np.ndarray]:
     retriever = qa.ensure_ready()
+    view = CorpusView.of(retriever)
     rows, labels = [], []
     n_passages = qa.settings.retrieval.passages_for_answer
     for item in questions:
@@ -40,7 +42,7 @@ def features_and_labels(qa: DocumentQA, questions: list[SquadQuestion]) -> tuple
         plan = retriever.rewriter.plan(item.question)
         vector = retriever.embed_query(plan)
         candidates = retriever.retrieve(plan, vector, fusion=qa.fusion)
-        scored = score_sentences(retriever, plan, vector, candidates, qa.ranker, n_passages)
+        scored = score_sentences(view, plan, vector, candidates, qa.ranker, n_passages, qa.settings.answer)
         for sentence in scored:
             passage = retriever.index.passages[sentence.passage_id]
             start, end = passage.sentences[sentence.number]

@@ -13,11 +13,11 @@ import pytest
 
 import ctqa
 from ctqa import chat
-from ctqa.answering.extract import NOT_FOUND
+from ctqa.answering.declining import decline_text
 from ctqa.config import Settings
 from ctqa.documents import AddReport, DocumentInfo
 from ctqa.ingest.loader import READERS
-from ctqa.types import Answer, Citation
+from ctqa.types import Answer, Citation, ShortAnswer
 
 HOSTILE = "<script>alert(1)</script> **bold** [click](javascript:alert(2)) `code` $$x$$ <img src=x onerror=alert(3)>"
 
@@ -183,14 +183,14 @@ def test_sources_show_the_page_when_present_and_mark_unsupporting_passages() -> 
 
 def test_render_declined_answer_says_so_and_marks_closest_passages() -> None:
     closest = citation("Something nearby.", 5, supports_answer=False)
-    answer = Answer(question="q?", text=NOT_FOUND, citations=[], abstained=True, confidence=0.01, closest=[closest])
+    answer = Answer(question="q?", text=decline_text("q?"), citations=[], abstained=True, confidence=0.01, closest=[closest])
     rendered = chat.render_answer(answer)
-    assert NOT_FOUND in rendered and chat.DECLINED_LABEL in rendered
+    assert decline_text("q?") in rendered and "<details" in rendered  # closest passages collapsed
     assert chat.DECLINED_HEADING in rendered and "Sources" not in rendered
     assert "Something nearby." in rendered and "does not support an answer" in rendered
     assert "<mark>" not in rendered and "ctqa-ref" not in rendered  # no highlight, no citation marker
     hidden = chat.render_answer(answer, show_closest=False)
-    assert NOT_FOUND in hidden and chat.DECLINED_HEADING not in hidden and "Something nearby." not in hidden
+    assert decline_text("q?") in hidden and chat.DECLINED_HEADING not in hidden and "Something nearby." not in hidden
 
 
 @pytest.mark.parametrize("message", ["", "   ", "\n"])
@@ -365,8 +365,9 @@ def test_follow_up_uses_only_its_own_session(qa: ctqa.DocumentQA) -> None:
 @pytest.mark.slow
 def test_declined_question_in_chat(qa: ctqa.DocumentQA) -> None:
     rendered, history = chat.respond("What is the capital of Australia?", [], qa)
-    assert NOT_FOUND in rendered
-    assert history[-1]["content"] == NOT_FOUND
+    declined = decline_text("What is the capital of Australia?")
+    assert declined in rendered
+    assert history[-1]["content"] == declined
 
 
 def free_port() -> int:
@@ -427,7 +428,7 @@ def test_the_first_source_is_kept_whatever_its_score_and_a_full_list_has_no_note
 
 
 def test_a_declined_answer_keeps_its_closest_passages() -> None:
-    declined = Answer(question="q?", text=NOT_FOUND, citations=[], abstained=True, confidence=0.1,
+    declined = Answer(question="q?", text=decline_text("q?"), citations=[], abstained=True, confidence=0.1,
                       closest=[citation("Close but no.")])
     assert chat.above_floor(declined, top_k=3, floor=0.5) is declined
 
@@ -444,3 +445,16 @@ def test_loading_banner_follows_the_loader() -> None:
     assert "cannot be loaded: no readable document in corpus" in chat.render_loading(loader)
     loader.error = ""
     assert chat.render_loading(loader) == "" and chat.render_loading(None) == ""
+def test_render_short_answer_first_and_bold_then_marked_in_its_sentence() -> None:
+    sentence = "This includes the creation of 93 Anti-Terrorism Task Forces."
+    short = ShortAnswer("93", 130, 132, "doc.txt", "number")
+    answer = Answer(
+        question="How many task forces?", text=sentence, citations=[citation(sentence, 100, ((100, 100 + len(sentence)),))],
+        abstained=False, confidence=0.9, sentences=[sentence], short_answer=short,
+        context="The program is part of a broader strategy.",
+    )
+    rendered = chat.render_answer(answer)
+    assert rendered.index("<b>93</b>") < rendered.index("ctqa-answer-text")
+    assert "creation of <mark>93</mark> Anti" in rendered
+    assert "Context: The program is part of a broader strategy." in rendered
+    assert rendered.index("ctqa-answer-text") < rendered.index("ctqa-context")

@@ -88,7 +88,6 @@ LOADING_TEXT = (
 )
 # Seconds between the page's checks of the loading state while the index loads.
 LOADING_POLL_SECONDS = 1.0
-DECLINED_LABEL = "No answer in the documents."
 DECLINED_HEADING = "Closest passages — they do not answer the question"
 SOURCE_ROLES = {
     "answer": "holds the answer",
@@ -332,11 +331,22 @@ def render_citations(heading: str, citations: Sequence[Citation], *, declined: b
 
 
 def render_answer_text(answer: Answer) -> str:
-    """The answer sentences, escaped, each followed by the number of its source (``[1]``)."""
+    """The answer sentences, escaped, each followed by the number of its source (``[1]``); the
+    short answer, where the answer has one, is marked inside its sentence."""
     sentences = answer.sentences or [answer.text]
-    if not answer.citations:
-        return " ".join(escape_text(sentence) for sentence in sentences)
-    return " ".join(escape_text(sentence) + _marker(1) for sentence in sentences)
+    short = answer.short_answer.text if answer.short_answer is not None else ""
+    rendered = []
+    for sentence in sentences:
+        at = sentence.find(short) if short else -1
+        if at >= 0:
+            body = (
+                escape_text(sentence[:at]) + f"<mark>{escape_text(short)}</mark>" + escape_text(sentence[at + len(short) :])
+            )
+            short = ""  # marked once
+        else:
+            body = escape_text(sentence)
+        rendered.append(body + (_marker(1) if answer.citations else ""))
+    return " ".join(rendered)
 
 
 def _rewritten(answer: Answer) -> bool:
@@ -345,31 +355,40 @@ def _rewritten(answer: Answer) -> bool:
 
 
 def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
-    """The assistant message for ``answer``: the answer sentences with markers, then its sources.
+    """The assistant message for ``answer``: the short answer first and bold, the answer
+    sentences with it marked and their source markers, the context sentence apart, then the
+    sources.
 
-    A declined answer says so and, when ``show_closest``, lists the closest passages under a
-    heading saying they do not answer. The result is one HTML block without blank lines (so
-    markdown never applies inside it).
+    A declined answer is one sentence, then the rule's reason, then (when ``show_closest``) the
+    closest passages collapsed under a heading saying they do not answer. The result is one
+    HTML block without blank lines (so markdown never applies inside it).
     """
     if answer.abstained:
         parts = [
             '<div class="ctqa-message ctqa-declined">',
-            f'<p class="ctqa-answer-text"><b>{html.escape(DECLINED_LABEL)}</b> {escape_text(answer.text)}</p>',
+            f'<p class="ctqa-answer-text">{escape_text(answer.text)}</p>',
         ]
+        parts.extend(f'<p class="ctqa-meta ctqa-reason">{escape_text(note)}</p>' for note in answer.notes)
         if _rewritten(answer):
             # A decline carries no "Searched with ..." note; show what was looked for instead,
             # so a follow-up that was misread is visible.
             parts.append(f'<p class="ctqa-meta ctqa-query">Searched for: {escape_text(answer.query)}</p>')
         if show_closest and answer.closest:
-            parts.append(render_citations(DECLINED_HEADING, answer.closest, declined=True))
-    else:
-        parts = [
-            '<div class="ctqa-message ctqa-answered">',
-            f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>',
-            f'<p class="ctqa-meta">Confidence {answer.confidence:.0%}</p>',
-        ]
-        if answer.citations:
-            parts.append(render_citations(SOURCES_HEADING, answer.citations))
+            parts.append(
+                f'<details class="ctqa-closest-details"><summary>{html.escape(DECLINED_HEADING)}</summary>'
+                f"{render_citations(DECLINED_HEADING, answer.closest, declined=True)}</details>"
+            )
+        parts.append("</div>")
+        return "\n".join(parts)
+    parts = ['<div class="ctqa-message ctqa-answered">']
+    if answer.short_answer is not None:
+        parts.append(f'<p class="ctqa-short-answer"><b>{escape_text(answer.short_answer.text)}</b></p>')
+    parts.append(f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>')
+    if answer.context:
+        parts.append(f'<p class="ctqa-meta ctqa-context">Context: {escape_text(answer.context)}</p>')
+    parts.append(f'<p class="ctqa-meta">Confidence {answer.confidence:.0%}</p>')
+    if answer.citations:
+        parts.append(render_citations(SOURCES_HEADING, answer.citations))
     parts.extend(f'<p class="ctqa-meta">{escape_text(note)}</p>' for note in answer.notes)
     parts.append("</div>")
     return "\n".join(parts)

@@ -395,17 +395,38 @@ def _print_citations(citations: Sequence[Citation]) -> None:
             typer.echo(f"    (the same text is also in {', '.join(citation.also_in)})")
 
 
+def _highlighted(text: str, start: int, end: int) -> str:
+    """``text`` with ``text[start:end]`` in bold (plain when the output is not a terminal)."""
+    return text[:start] + typer.style(text[start:end], bold=True, underline=True) + text[end:]
+
+
 def print_answer(answer: Answer) -> None:
-    """The human-readable form of ``answer`` on stdout."""
+    """The human-readable form of ``answer`` on stdout: the short answer first and bold, then
+    the answer sentences with the short answer marked; a decline in one sentence with its
+    reason and, under a heading, the closest passages."""
     if answer.abstained:
-        typer.echo(f"No answer: {answer.text}")
-        if answer.closest:
-            typer.echo("\nClosest passages (not supporting an answer):")
-            _print_citations(answer.closest)
-    else:
         typer.secho(answer.text, bold=True)
-        typer.echo(f"Confidence: {answer.confidence:.2f}\n\nCitations:")
-        _print_citations(answer.citations)
+        for note in answer.notes:
+            typer.echo(note)
+        if answer.closest:
+            typer.echo("\nClosest passages (they do not answer the question):")
+            _print_citations(answer.closest)
+        return
+    text = answer.text
+    if answer.short_answer is not None and answer.citations:
+        typer.secho(answer.short_answer.text, bold=True)
+        sentence_start = answer.citations[0].answer_spans[0][0] if answer.citations[0].answer_spans else None
+        if sentence_start is not None:
+            local = answer.short_answer.start - sentence_start
+            if text[local : local + len(answer.short_answer.text)] == answer.short_answer.text:
+                text = _highlighted(text, local, local + len(answer.short_answer.text))
+        typer.echo(text)
+    else:
+        typer.secho(text, bold=True)
+    if answer.context:
+        typer.echo(f"Context: {answer.context}")
+    typer.echo(f"Confidence: {answer.confidence:.2f}\n\nCitations:")
+    _print_citations(answer.citations)
     for note in answer.notes:
         typer.echo(f"Note: {note}")
 

@@ -68,21 +68,38 @@ class AnswerSettings:
     abstain_threshold: float = 0.3
     # Decline when the question asks for a number, date, amount, person's name, country or reason
     # and the best sentence holds none, or asks yes/no and the best sentence does not state it
-    # (see answering.extract.lacks_asked_type).
+    # (see answering.declining, asked_type_missing).
     require_answer_type: bool = True
     # Decline when a name the question uses ("Canada", "Article 5"'s "Article") is in the corpus
-    # but not in the best sentence's passage (see answering.extract.missing_names). Measured on
+    # but not in the best sentence's passage (see answering.declining, names_missing). Measured on
     # the three article question sets and a 1,520-question SQuAD sample (docs/evaluation.md, "Abstention threshold").
     require_asked_names: bool = True
     # A body sentence stating a table row's value is preferred to the row when it scores at
-    # least this share of the row's probability (see answering.extract.prefer_prose).
+    # least this share of the row's probability (see answering.reorder, prose_over_table_row).
     prose_over_table_ratio: float = 0.5
     # Sentences within this share of the best one's probability that restate its fact are
-    # candidates for "first mention" (see answering.extract.prefer_first_mention).
+    # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95
     # In a follow-up, a sentence restating an earlier answer has its probability multiplied by
-    # this (0.2 when the question asks for "other"/"more"; see answering.extract).
+    # this (new_thing_penalty when the question asks for "other"/"more"; answering.scoring).
+    # Measured on the follow-up questions of eval/article_questions.jsonl.
     repeat_penalty: float = 0.8
+    # "what other …?" / "What about Canada?": a repeat, or a sentence without the new topic, is
+    # multiplied by this (follow-ups of eval/article_questions.jsonl).
+    new_thing_penalty: float = 0.2
+    # A sentence most of whose tokens (this share) were in an earlier answer restates it.
+    repeat_share: float = 0.7
+    # In a follow-up, the user's own words weigh this many times the topic borrowed from the
+    # last turn (follow-ups of eval/article_questions.jsonl).
+    own_word_weight: float = 2.0
+    # A sentence of the last answer's passage that uses the user's own words has its odds
+    # multiplied by this (follow-ups of eval/article_questions.jsonl).
+    continuation_boost: float = 3.0
+    # An unknown question word as common in English as generic_zipf (wordfreq Zipf scale) is a
+    # word of the phrasing ("only"), one as rare as specific_zipf a topic the corpus lacks
+    # ("sourdough"), in proportion between (unanswerable questions of the article sets).
+    generic_zipf: float = 6.0
+    specific_zipf: float = 4.0
     # Questions longer than this many characters are truncated (the model reads 256 tokens).
     max_question_chars: int = 1000
     # The chat page lists a source after the first only when its best sentence's probability is

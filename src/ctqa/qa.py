@@ -15,22 +15,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ctqa.answering.duplicates import merge_duplicates
-from ctqa.answering.extract import (
-    NOT_FOUND,
-    answer_span,
-    citation_for,
-    lacks_asked_type,
-    missing_names,
-    passage_order,
-    prefer_first_mention,
-    prefer_prose,
-    score_sentences,
-)
+from ctqa.answering.compose import closest_passages, compose_extract, passage_order
+from ctqa.answering.corpus_view import CorpusView
+from ctqa.answering.declining import DeclineContext, decide, decline_text
 from ctqa.answering.ranker import SentenceRanker, default_ranker
+from ctqa.answering.reorder import reorder
+from ctqa.answering.scoring import score_sentences
 from ctqa.config import (
     DEFAULT_CORPUS_DIR,
     DEFAULT_INDEX_DIR,
@@ -48,8 +42,8 @@ from ctqa.index.store import IndexData, read_manifest
 from ctqa.index.stores import passage_store
 from ctqa.ingest.watch import CorpusWatcher, Signature
 from ctqa.retrieval.hybrid import Fusion, HybridRetriever
-from ctqa.retrieval.query import AskedName, clean_question
-from ctqa.types import Answer, Citation
+from ctqa.retrieval.query import clean_question
+from ctqa.types import Answer
 from ctqa.validation import checked_documents, checked_history
 
 logger = logging.getLogger(__name__)
@@ -69,7 +63,10 @@ def default_index_dir(corpus_dir: Path) -> Path:
 
 @dataclass(frozen=True)
 class _Loaded:
+    """A loaded index: its retriever and the ``CorpusView`` answering reads (built once)."""
+
     retriever: HybridRetriever
+    view: CorpusView
     corpus_signature: Signature
 
 
@@ -176,22 +173,25 @@ class DocumentQA:
             return report
     def ensure_ready(self, *, show_progress: bool = False) -> HybridRetriever:
         """The retriever over a fresh index, (re)building first when needed and allowed."""
+        return self._ready(show_progress=show_progress).retriever
+
+    def _ready(self, *, show_progress: bool = False) -> _Loaded:
         with self._lock:
             now = time.monotonic()
             loaded = self._loaded
             if loaded is not None and now - self._checked_at < CORPUS_CHECK_INTERVAL:
-                return loaded.retriever
+                return loaded
             self._checked_at = now
             if loaded is not None and not self._watcher.may_have_changed():
-                return loaded.retriever
+                return loaded
             signature = self._watcher.scan()
             if loaded is not None and loaded.corpus_signature == signature:
-                return loaded.retriever
+                return loaded
             # Forget the old index first: if loading or rebuilding fails, the next question must
             # fail too (and retry), never be answered from an index of text that has changed.
             self._loaded = None
             self._loaded = self._load_fresh(signature, show_progress)
-            return self._loaded.retriever
+            return self._loaded
 
     def _load_fresh(self, signature: Signature, show_progress: bool) -> _Loaded:
         try:
@@ -201,7 +201,7 @@ class DocumentQA:
                 raise
             index_or_problem = self._after_running_build(problem)
             if isinstance(index_or_problem, IndexData):
-                return _Loaded(self.store.retriever(index_or_problem, self.embedder, self.settings.retrieval), signature)
+                return self._loaded_view(index_or_problem, signature)
             problem = index_or_problem
             # the error's advice ("run `ctqa index`") is what happens next: only its reason is told
             message = f"{problem.reason} — rebuilding the index in {self.index_dir}"
@@ -214,7 +214,11 @@ class DocumentQA:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
             self.messages.append(f"index rebuilt: {report.summary()}")
             index = self.store.load(self.index_dir)
-        return _Loaded(self.store.retriever(index, self.embedder, self.settings.retrieval), signature)
+        return self._loaded_view(index, signature)
+
+    def _loaded_view(self, index: IndexData, signature: Signature) -> _Loaded:
+        retriever = self.store.retriever(index, self.embedder, self.settings.retrieval)
+        return _Loaded(retriever, CorpusView.of(retriever), signature)
 
     def _build_now(self, show_progress: bool) -> BuildReport:
         """Build here or on Ray (``self.ray``), then bring the store up to the new build."""
@@ -311,77 +315,53 @@ class DocumentQA:
         """
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.answer.max_question_chars)
-        try:
-            top_k = operator.index(top_k)
-        except TypeError:
-            raise ValueError(f"top_k must be a whole number between 1 and 20, not {top_k!r}") from None
-        if not 1 <= top_k <= 20:
-            raise ValueError(f"top_k must be between 1 and 20, not {top_k}")
+        top_k = _checked_top_k(top_k)
         history = checked_history(history, self.settings.answer.max_question_chars)
-        retriever = self.ensure_ready()
+        settings = self.settings.answer
+        loaded = self._ready()
+        retriever, view = loaded.retriever, loaded.view
+        # plan → retrieve → score → reorder → decline? → compose
         plan = retriever.rewriter.plan(text, history)
-        allowed = self._document_passages(retriever, documents)
         query_vector = retriever.embed_query(plan)
+        allowed = self._document_passages(retriever, documents)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)
         scored = score_sentences(
-            retriever,
-            plan,
-            query_vector,
-            candidates,
-            self.ranker,
-            self.settings.retrieval.passages_for_answer,
-            self.settings.answer.repeat_penalty,
+            view, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer, settings
         )
-        answer_settings = self.settings.answer
-        passages = retriever.index.passages
-        scored = prefer_prose(scored, passages, answer_settings.prose_over_table_ratio)
-        scored = prefer_first_mention(
-            scored, passages, retriever.sentence_tokens, answer_settings.same_fact_ratio
-        )
-        confidence = scored[0].probability if scored else 0.0
-        ranked = passage_order(scored, candidates)  # cut to top_k after merge_duplicates
-        lacks_type = bool(scored) and answer_settings.require_answer_type and lacks_asked_type(scored[0])
-        unmentioned = missing_names(retriever, plan, scored[0]) if scored and answer_settings.require_asked_names else []
-        if unmentioned and confidence >= answer_settings.abstain_threshold:
-            notes = [*notes, names_note(unmentioned)]
-        if not scored or confidence < answer_settings.abstain_threshold or lacks_type or unmentioned:
-            closest = [citation_for(passages[pid], score, supports=False) for pid, score in ranked]
-            closest = merge_duplicates(closest)[:top_k]
+        scored = reorder(scored, view, settings)
+        ranked = passage_order(scored, candidates)  # cut to top_k once duplicate texts are merged
+        confidence = round(float(scored[0].probability), 4) if scored else 0.0
+        decline = decide(DeclineContext(plan, scored, view, settings))
+        if decline is not None:
             return Answer(
                 question=text,
-                text=NOT_FOUND,
+                text=decline_text(text, decline.rule),
                 citations=[],
                 abstained=True,
-                confidence=round(float(confidence), 4),
+                confidence=confidence,
                 query=plan.dense_text,
-                closest=closest,
-                notes=notes,
-                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                closest=closest_passages(view, ranked, top_k),
+                notes=[*notes, decline.reason] if decline.reason else notes,
+                latency_ms=_elapsed_ms(started),
+                declined_by=decline.rule,
             )
-        best = passages[scored[0].passage_id]
-        first, last = answer_span(scored, best, answer_settings)
-        spans = best.sentences[first : last + 1]
-        answer_text = best.text[spans[0][0] - best.start : spans[-1][1] - best.start]
-        citations: list[Citation] = [citation_for(best, confidence, tuple(spans))]
-        for pid, score in ranked:
-            if pid != scored[0].passage_id:
-                supports = score >= answer_settings.abstain_threshold
-                citations.append(citation_for(passages[pid], score, supports=supports))
-        citations = merge_duplicates(citations)[:top_k]
+        composed = compose_extract(plan, scored, ranked, view, settings, top_k)
         if plan.describe():
             described = plan.describe()
             notes = [*notes, f"Searched with {described}" + ("" if described.endswith(("?", "!", ".")) else ".")]
         return Answer(
             question=text,
-            text=answer_text,
-            citations=citations,
+            text=composed.text,
+            citations=composed.citations,
             abstained=False,
-            confidence=round(float(confidence), 4),
+            confidence=confidence,
             query=plan.dense_text,
-            sentences=[best.text[s - best.start : e - best.start] for s, e in spans],
-            best_sentence=scored[0].number - first,
+            sentences=composed.sentences,
+            best_sentence=composed.best_sentence,
             notes=notes,
-            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            latency_ms=_elapsed_ms(started),
+            short_answer=composed.short_answer,
+            context=composed.context,
         )
 
     def _document_passages(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
@@ -392,6 +372,21 @@ class DocumentQA:
         if unknown:
             raise ValueError(f"unknown document id(s): {', '.join(sorted(unknown))}")
         return retriever.passages_of(wanted)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _checked_top_k(top_k: Any) -> int:
+    """``top_k`` as an int from 1 to 20, else ``ValueError`` naming the argument."""
+    try:
+        value = operator.index(top_k)
+    except TypeError:
+        raise ValueError(f"top_k must be a whole number between 1 and 20, not {top_k!r}") from None
+    if not 1 <= value <= 20:
+        raise ValueError(f"top_k must be between 1 and 20, not {value}")
+    return value
 
 
 def _store_settings(
@@ -432,15 +427,3 @@ def ask(
     See ``DocumentQA.ask`` for arguments, return value and errors.
     """
     return default_qa().ask(question, history=history, top_k=top_k, documents=documents)
-
-
-def names_note(unmentioned: list[AskedName]) -> str:
-    """Why ctqa declined a question about names the answer's passage lacks, in the user's words."""
-    never = [name.text for name in unmentioned if not name.in_corpus]
-    elsewhere = [name.text for name in unmentioned if name.in_corpus]
-    if never:
-        return f"The documents never mention {' or '.join(never)}."
-    return (
-        f"The passage that best matches the question does not mention {' or '.join(elsewhere)}, "
-        "so it does not answer it."
-    )

@@ -59,16 +59,6 @@ class Document:
 
 
 @dataclass(frozen=True)
-class Sentence:
-    """A sentence of a passage; ``passage_id`` is the index of its passage in the index."""
-
-    passage_id: int
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
 class Passage:
     """A retrievable chunk: whole sentences of one block, never crossing a section.
 
@@ -146,6 +136,25 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The exact fact that answers: a verbatim span of the answer sentence.
+
+    ``document.text[start:end] == text`` (offsets into the cleaned text of ``doc_id``, like a
+    citation's); ``answer_type`` is what the question asked for ("number", "date", "person",
+    "organisation", "place", "country", "money", "leader", "acronym").
+    """
+
+    text: str
+    start: int
+    end: int
+    doc_id: str
+    answer_type: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of ``ask()``.
 
@@ -154,9 +163,15 @@ class Answer:
     first one holding the answer sentences; when ``abstained`` is true ``citations`` is empty and
     ``closest`` lists the nearest passages (``supports_answer=False``), which do not answer. ``confidence`` is in [0, 1]: the calibrated probability that
     the first answer sentence holds the answer. ``query`` is the retrieval query actually used
-    (after follow-up rewriting, acronym expansion and spelling correction). ``best_sentence``
-    indexes the highest-scoring sentence in ``sentences`` (the others are its context). ``notes`` carries
-    messages for the user, e.g. that an over-long question was truncated.
+    (after follow-up rewriting, acronym expansion and spelling correction). ``sentences`` are the answer
+    sentences (``best_sentence`` indexes the highest-scoring one, the others are near-equal
+    neighbours). ``context`` is the sentence before them when the first cannot be read
+    alone ("They …", "This …"): shown as context, not part of ``text``. ``short_answer`` is the
+    exact fact (a number, date, name, place, acronym expansion or short list) inside the answer
+    sentence, ``None`` when the question wants an explanation or no span of its type is found.
+    ``declined_by`` names the declining rule (``answering.declining.DECLINE_RULES``) when
+    ``abstained``. ``notes`` carries messages for the user, e.g. that an over-long question was
+    truncated, or the reason for a decline.
     """
 
     question: str
@@ -170,11 +185,15 @@ class Answer:
     best_sentence: int = 0
     notes: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    short_answer: ShortAnswer | None = None
+    context: str = ""
+    declined_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["citations"] = [citation.to_dict() for citation in self.citations]
         data["closest"] = [citation.to_dict() for citation in self.closest]
+        data["short_answer"] = self.short_answer.to_dict() if self.short_answer else None
         return data
 
     @classmethod
@@ -182,4 +201,6 @@ class Answer:
         data = dict(data)
         data["citations"] = [Citation.from_dict(c) for c in data.get("citations", [])]
         data["closest"] = [Citation.from_dict(c) for c in data.get("closest", [])]
+        short = data.get("short_answer")
+        data["short_answer"] = ShortAnswer(**short) if short else None
         return cls(**data)

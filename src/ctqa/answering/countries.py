@@ -68,6 +68,11 @@ def country_mentions(text: str) -> list[str]:
     return [match.group(0) for match in _country_re().finditer(text)]
 
 
+def country_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each country name in ``text`` (see ``country_mentions``)."""
+    return [match.span() for match in _country_re().finditer(text)]
+
+
 def mentions_country(text: str, besides: str = "") -> bool:
     """Whether ``text`` names a country, or uses a demonym ("Japanese", "French"), that
     ``besides`` (the question) does not."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -26,8 +26,14 @@ from ctqa.cli import BackendOption, PrecisionOption, embedding_settings
 from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
+from ctqa.evaluation.conversations import (
+    evaluate_conversations,
+    is_conversation_file,
+    load_conversations,
+    summarize_turns,
+)
 from ctqa.evaluation.dataset import load_questions
-from ctqa.evaluation.runner import evaluate, evaluate_baseline, threshold_sweep
+from ctqa.evaluation.runner import EvalReport, evaluate, evaluate_baseline, threshold_sweep
 from ctqa.evaluation.squad import evaluate_squad, write_squad_corpus
 from ctqa.ingest.loader import corpus_files
 from ctqa.ingest.structure import _FAQ_HEADING_RE
@@ -74,6 +80,47 @@ def strip_faq(text: str) -> str:
     return "\n".join(kept)
 
 
+def _category_table(report: EvalReport) -> Table:
+    by_category = Table(title="hit@1 by category (answerable) / declined (unanswerable)")
+    by_category.add_column("category")
+    by_category.add_column("n", justify="right")
+    by_category.add_column("score", justify="right")
+    for category in sorted({r.category for r in report.results}):
+        rows = [r for r in report.results if r.category == category]
+        score = sum(r.abstained if not r.answerable else r.hit1 for r in rows) / len(rows)
+        by_category.add_row(category, str(len(rows)), f"{score:.3f}")
+    return by_category
+
+
+def _sweep_table(sweep_rows: list[dict[str, float]]) -> Table:
+    sweep = Table(title="abstention threshold sweep (confidence of the best sentence)")
+    columns = ("threshold", "false-answer rate", "false-abstain rate", "hit@1")
+    for column in columns:
+        sweep.add_column(column, justify="right")
+    for row in sweep_rows:
+        sweep.add_row(*[_fmt(row[c]) for c in columns])
+    return sweep
+
+
+def _print_faq_holdout(report: EvalReport) -> None:
+    for result in report.results:
+        console.print(
+            f"[bold]{result.question}[/bold]\n  token F1 {result.faq_f1:.3f}, ROUGE-L {result.faq_rouge_l:.3f}"
+            f" — evidence ({', '.join(result.sections[:1])}): {result.answer}"
+        )
+    f1s = [r.faq_f1 or 0.0 for r in report.results]
+    rouges = [r.faq_rouge_l or 0.0 for r in report.results]
+    console.print(f"FAQ held out: mean token F1 {sum(f1s) / len(f1s):.4f}, mean ROUGE-L {sum(rouges) / len(rouges):.4f}")
+
+
+def _print_misses(report: EvalReport) -> None:
+    misses = [r for r in report.results if (r.answerable and not r.hit1) or (not r.answerable and not r.abstained)]
+    if misses:
+        console.print(f"[bold]{len(misses)} misses[/bold]")
+        for r in misses:
+            console.print(f"  {r.id} [{r.category}] {r.question!r} → {r.answer[:100]!r} (conf {r.confidence})")
+
+
 def _article_eval(
     corpus: Path,
     questions_file: Path,
@@ -110,37 +157,12 @@ def _article_eval(
             columns["dense 500-char"] = evaluate_baseline(DenseBaseline(chunks, qa.embedder).search, questions, name="dense")
             columns["BM25 500-char"] = evaluate_baseline(BM25Baseline(chunks).search, questions, name="bm25")
         console.print(_table(f"{questions_file.name} on {corpus}", columns))
-        categories = sorted({r.category for r in report.results})
-        by_category = Table(title="hit@1 by category (answerable) / declined (unanswerable)")
-        by_category.add_column("category")
-        by_category.add_column("n", justify="right")
-        by_category.add_column("score", justify="right")
-        for category in categories:
-            rows = [r for r in report.results if r.category == category]
-            score = sum(r.abstained if not r.answerable else r.hit1 for r in rows) / len(rows)
-            by_category.add_row(category, str(len(rows)), f"{score:.3f}")
-        console.print(by_category)
-        sweep = Table(title="abstention threshold sweep (confidence of the best sentence)")
-        for column in ("threshold", "false-answer rate", "false-abstain rate", "hit@1"):
-            sweep.add_column(column, justify="right")
+        console.print(_category_table(report))
         sweep_rows = threshold_sweep(calibration.results, SWEEP)
-        for row in sweep_rows:
-            sweep.add_row(*[_fmt(row[c]) for c in ("threshold", "false-answer rate", "false-abstain rate", "hit@1")])
-        console.print(sweep)
+        console.print(_sweep_table(sweep_rows))
         if holdout_faq:
-            for result in report.results:
-                console.print(
-                    f"[bold]{result.question}[/bold]\n  token F1 {result.faq_f1:.3f}, ROUGE-L {result.faq_rouge_l:.3f}"
-                    f" — evidence ({', '.join(result.sections[:1])}): {result.answer}"
-                )
-            f1s = [r.faq_f1 or 0.0 for r in report.results]
-            rouges = [r.faq_rouge_l or 0.0 for r in report.results]
-            console.print(f"FAQ held out: mean token F1 {sum(f1s) / len(f1s):.4f}, mean ROUGE-L {sum(rouges) / len(rouges):.4f}")
-        misses = [r for r in report.results if (r.answerable and not r.hit1) or (not r.answerable and not r.abstained)]
-        if misses:
-            console.print(f"[bold]{len(misses)} misses[/bold]")
-            for r in misses:
-                console.print(f"  {r.id} [{r.category}] {r.question!r} → {r.answer[:100]!r} (conf {r.confidence})")
+            _print_faq_holdout(report)
+        _print_misses(report)
         if json_path:
             payload = {
                 "report": report.to_dict(),
@@ -150,6 +172,29 @@ def _article_eval(
             json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _conversation_eval(
+    corpus: Path,
+    conversations_file: Path,
+    index_dir: Path,
+    fusion: Fusion,
+    ranker: str,
+    json_path: Path | None,
+    settings: Settings,
+) -> None:
+    conversations = load_conversations(conversations_file)
+    qa = DocumentQA(corpus, index_dir, settings=settings, fusion=fusion, ranker=RANKERS[ranker]())
+    qa.ensure_ready(show_progress=True)
+    results = evaluate_conversations(qa, conversations)
+    summary = summarize_turns(results)
+    console.print(_table(f"{conversations_file.name} on {corpus}", {f"ctqa ({fusion}, {ranker})": summary}))
+    for r in results:
+        if not r.right:
+            console.print(f"  {r.conversation} turn {r.number} [{r.kind}] {r.question!r} → {r.answer[:100]!r} (searched: {r.query[:80]!r})")
+    if json_path:
+        payload = {"summary": summary, "turns": [asdict(r) for r in results]}
+        json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _squad_eval(
@@ -224,6 +269,9 @@ def eval_command(
     if format != "jsonl":
         raise typer.BadParameter("--format must be jsonl, squad or beir")
     index_dir = index or Path(tempfile.mkdtemp(prefix="ctqa-eval-index-"))
+    if is_conversation_file(questions):
+        _conversation_eval(corpus, questions, index_dir, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
+        return
     _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
 
 

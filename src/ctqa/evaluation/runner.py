@@ -5,9 +5,11 @@ Metrics (answerable questions unless said otherwise):
 * **hit@1** — a gold evidence string is inside the answer text (and ctqa did not decline);
 * **hit@3** — a gold evidence string is inside the answer or one of the top-3 citations;
 * **MRR** — 1 / rank of the first citation holding the evidence (0 if none in the top-k);
+* **first-sentence hit** — a gold evidence string is inside the answer's first sentence (the one
+  that holds the answer);
 * **answer-in-text** — the short gold answer span is inside the answer text; **token F1** —
-  SQuAD token F1 between the answer text and the gold span (low by design: answers are
-  sentences, not spans);
+  SQuAD token F1 between the answer text and the gold span; **short-answer EM / token F1** —
+  the same on ``Answer.short_answer`` where given (the answer sentence otherwise);
 * **abstention precision / recall** — over all questions, with "should decline" =
   ``answerable == false``; **false-abstain** — answerable questions declined;
 * **follow-up accuracy** — hit@1 on the ``followup`` questions;
@@ -21,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 
 from ctqa.evaluation.baselines import Search
 from ctqa.evaluation.dataset import EvalQuestion
-from ctqa.evaluation.metrics import contains_any, rouge_l, token_f1
+from ctqa.evaluation.metrics import contains_any, exact_match, rouge_l, token_f1
+from ctqa.evaluation.squad import short_prediction
 from ctqa.qa import DocumentQA
 
 
@@ -34,6 +37,7 @@ class QuestionResult:
     abstained: bool
     confidence: float
     hit1: bool
+    first_sentence_hit: bool
     hit3: bool
     reciprocal_rank: float
     answer_in_text: bool | None
@@ -46,6 +50,10 @@ class QuestionResult:
     query: str
     faq_f1: float | None = None
     faq_rouge_l: float | None = None
+    short_answer: str | None = None
+    short_em: float | None = None
+    short_f1: float | None = None
+    turn: int = 1
 
 
 @dataclass
@@ -77,6 +85,7 @@ def evaluate(qa: DocumentQA, questions: list[EvalQuestion], *, name: str = "ctqa
         hit1 = not answer.abstained and contains_any(answer.text, item.evidence)
         hit3 = hit1 or (not answer.abstained and rank is not None and rank <= 3)
         gold = item.answer
+        short = short_prediction(answer)
         results.append(
             QuestionResult(
                 id=item.id,
@@ -86,6 +95,8 @@ def evaluate(qa: DocumentQA, questions: list[EvalQuestion], *, name: str = "ctqa
                 abstained=answer.abstained,
                 confidence=answer.confidence,
                 hit1=hit1,
+                first_sentence_hit=bool(answer.sentences) and not answer.abstained
+                and contains_any(answer.sentences[0], item.evidence),
                 hit3=hit3,
                 reciprocal_rank=(1.0 / rank) if rank and not answer.abstained else 0.0,
                 answer_in_text=(contains_any(answer.text, [gold]) and not answer.abstained) if gold else None,
@@ -98,6 +109,9 @@ def evaluate(qa: DocumentQA, questions: list[EvalQuestion], *, name: str = "ctqa
                 query=answer.query,
                 faq_f1=token_f1(answer.text, item.faq_answer) if item.faq_answer else None,
                 faq_rouge_l=rouge_l(answer.text, item.faq_answer) if item.faq_answer else None,
+                short_answer=answer.short_answer.text if answer.short_answer else None,
+                short_em=exact_match(short, gold) if gold else None,
+                short_f1=token_f1(short, gold) if gold else None,
             )
         )
     report = EvalReport(name, results)
@@ -121,10 +135,13 @@ def summarize(results: list[QuestionResult]) -> dict[str, float]:
         "questions": len(results),
         "answerable": len(answerable),
         "hit@1": _mean([float(r.hit1) for r in answerable]),
+        "first-sentence hit": _mean([float(r.first_sentence_hit) for r in answerable]),
         "hit@3": _mean([float(r.hit3) for r in answerable]),
         "MRR": _mean([r.reciprocal_rank for r in answerable]),
         "answer-in-text": _mean([float(bool(r.answer_in_text)) for r in spans]),
         "token F1 (vs gold span)": _mean([r.token_f1 or 0.0 for r in spans]),
+        "short-answer EM": _mean([r.short_em or 0.0 for r in spans]),
+        "short-answer token F1": _mean([r.short_f1 or 0.0 for r in spans]),
         "abstention precision": _mean([float(not r.answerable) for r in declined]) if declined else float("nan"),
         "abstention recall": _mean([float(r.abstained) for r in unanswerable]),
         "false-abstain rate": _mean([float(r.abstained) for r in answerable]),

@@ -14,8 +14,9 @@ Scoring (answerable questions unless said otherwise):
 * **answer-sentence hit@1** — a gold answer inside the *best* answer sentence (``Answer.best_sentence``); **answer-text
   hit** — inside the 1–3 answer sentences;
 * **EM / token F1** — SQuAD-normalised (lower case, no punctuation, no articles) exact match and
-  token F1 of the answer text against the best gold answer (low by design for ctqa, whose
-  answers are whole sentences, not spans);
+  token F1 of the answer text (whole sentences) against the best gold answer;
+* **short-answer EM / token F1** — the same on ``Answer.short_answer`` where given, on the answer
+  sentence otherwise; **short answer given** — the share of answerable questions with one;
 * **abstention on unanswerable** — share of ``is_impossible`` questions declined;
   **false-abstain rate** — share of answerable questions declined.
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from ctqa.evaluation.metrics import contains_any, exact_match, token_f1
 from ctqa.qa import DocumentQA
+from ctqa.types import Answer
 
 # Cited passages looked at for paragraph hit@k and MRR.
 TOP_K = 5
@@ -148,6 +150,16 @@ def _percentile(values: list[float], share: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))], 2) if ordered else 0.0
 
 
+def short_prediction(answer: Answer) -> str:
+    """What short-answer EM / F1 score: the short answer when there is one, else the answer
+    sentence ("" for a decline)."""
+    if answer.abstained:
+        return ""
+    if answer.short_answer is not None:
+        return answer.short_answer.text
+    return answer.sentences[answer.best_sentence] if answer.sentences else answer.text
+
+
 def evaluate_squad(
     qa: DocumentQA, questions: list[SquadQuestion], *, threshold: float, top_k: int = TOP_K
 ) -> dict[str, float]:
@@ -157,6 +169,7 @@ def evaluate_squad(
     sentence; abstention is then scored as ``confidence < threshold``, as ``ask`` would decide.
     """
     para1, para5, reciprocal, sent1, text_hit, em, f1, latency = [], [], [], [], [], [], [], []
+    short_em, short_f1, short_given = [], [], []
     declined_impossible, declined_answerable = [], []
     for item in questions:
         answer = qa.ask(item.question, top_k=top_k)
@@ -176,6 +189,10 @@ def evaluate_squad(
         text_hit.append(float(not answer.abstained and contains_any(answer.text, item.answers)))
         em.append(max(exact_match(answer.text, gold) for gold in item.answers) if not answer.abstained else 0.0)
         f1.append(max(token_f1(answer.text, gold) for gold in item.answers) if not answer.abstained else 0.0)
+        short = short_prediction(answer)
+        short_given.append(float(answer.short_answer is not None and not answer.abstained))
+        short_em.append(max(exact_match(short, gold) for gold in item.answers) if short else 0.0)
+        short_f1.append(max(token_f1(short, gold) for gold in item.answers) if short else 0.0)
     return {
         "questions": len(questions),
         "answerable": len(para1),
@@ -186,6 +203,9 @@ def evaluate_squad(
         "answer-text hit": _mean(text_hit),
         "EM": _mean(em),
         "token F1": _mean(f1),
+        "short-answer EM": _mean(short_em),
+        "short-answer token F1": _mean(short_f1),
+        "short answer given": _mean(short_given),
         "false-abstain rate": _mean(declined_answerable),
         "abstention on unanswerable": _mean(declined_impossible),
         "latency p50 ms": _percentile(latency, 0.5),

@@ -72,11 +72,6 @@ READERS: dict[str, tuple[str, Reader]] = {
 }
 
 
-def register_reader(suffix: str, format_name: str, reader: Reader) -> None:
-    """Add a reader for another file suffix (e.g. ``.rst``); ``suffix`` includes the dot."""
-    READERS[suffix.lower()] = (format_name, reader)
-
-
 def supported_suffixes() -> list[str]:
     """The file suffixes a corpus may hold, e.g. ``[".docx", ".htm", ...]``."""
     return sorted(READERS)

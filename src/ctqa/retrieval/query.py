@@ -22,30 +22,26 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
 import jellyfish
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
+from ctqa.answering.answer_types import BY_NAME, QUESTION_WORDS, QuestionType, question_type
+from ctqa.answering.followups import (
+    BARE_ELLIPSIS_RE,
+    earlier_user_text,
+    leans_on_history,
+    previous_answers,
+    previous_topic,
+)
 from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, query_tokens, stem, tokenize, words
 
-QuestionType = Literal[
-    "money", "number", "date", "leader", "person", "country", "place", "reason", "acronym", "yes_no", "other"
-]
-
-PRONOUNS = frozenset(
-    ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
-)
 # Words of one family share at least this many first letters (see QueryRewriter.related_form).
 FORM_PREFIX = 5
 # Names are matched more loosely (demonyms: "Asian", "Western"): this many first letters.
 FAMILY_PREFIX = 4
-QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
-ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
-# "What about Canada?": a topic and nothing else, so it asks the earlier question again
-_BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)
 # A word at least this common in English (Zipf scale: 3 = once per million words) is spelt on
 # purpose even when the corpus lacks it ("took", "cause"), so it is never "corrected".
 COMMON_WORD_ZIPF = 3.0
@@ -68,53 +64,6 @@ _TAG_RE = re.compile(
 )
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
-_TYPE_PATTERNS: list[tuple[QuestionType, re.Pattern[str]]] = [
-    # "Did X lead to Y?" (but "Can you list …?" is a request, not a yes/no question)
-    ("yes_no", re.compile(
-        r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b(?!\s+(?:you|i|we)\b)", re.I
-    )),
-    ("acronym", re.compile(r"\b(?:stands? for|full form|abbreviat|acronym|short for)|^what does [A-Z][A-Za-z-]{1,10} mean\b", re.I)),
-    ("money", re.compile(
-        r"\bhow much\b.*\b(?:spend|spent|cost|pay|paid|fund|funded|budget|earn|invest|money|worth|price)"
-        r"|\bwhat(?:'s| is| was| are| were)\b.*\b(?:budget|cost|price|funding|revenue|salary)\b",
-        re.I,
-    )),
-    ("number", re.compile(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b", re.I)),
-    ("date", re.compile(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b", re.I)),
-    # "Who heads X?" wants a person's name, where "who does X work with?" is often answered by
-    # an organisation
-    ("leader", re.compile(
-        r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
-        r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b",
-        re.I,
-    )),
-    ("person", re.compile(r"\b(?:who|whom|whose|which person|which official)\b", re.I)),
-    ("country", re.compile(r"\b(?:which|what) (?:other |two |three |four |five )?(?:country|countries|nations?)\b", re.I)),
-    ("place", re.compile(r"\b(?:where|(?:which|what) (?:city|cities|places?|regions?)|in what place)\b", re.I)),
-    ("reason", re.compile(r"^\W*why\b|\bfor what reason\b|\bhow come\b|\bwhat (?:is|was|are|were) the (?:reasons?|causes?|purpose)\b", re.I)),
-]
-
-
-# "when", "where", "who" also join clauses ("What does the T cell release when it binds?"): as a
-# cue they must be the question's first wh-word.
-_CLAUSE_CUES = frozenset(["when", "where", "who", "whom"])
-_WH_WORD_RE = re.compile(rf"\b(?:{'|'.join(QUESTION_WORDS)})\b", re.I)
-
-
-def question_type(question: str) -> QuestionType:
-    """The expected answer type from cue words ("how many" -> number, "when" -> date, ...)."""
-    first_wh = _WH_WORD_RE.search(question)
-    for name, pattern in _TYPE_PATTERNS:
-        if name == "yes_no" and first_wh is not None:
-            continue  # "Is it known when …?" asks for the date
-        for match in pattern.finditer(question):
-            clause_word = match.group(0).casefold() in _CLAUSE_CUES
-            if clause_word and first_wh is not None and first_wh.start() < match.start():
-                continue
-            return name
-    return "other"
-
-
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     """Normalise white space, control characters and lone surrogates; truncate with a note when too long.
 
@@ -134,44 +83,6 @@ def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
         text = text[: cut if cut > max_chars // 2 else max_chars]
         notes.append(f"The question was longer than {max_chars} characters and was truncated.")
     return text, notes
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in QUERY_STOPWORDS and w not in PRONOUNS]
-
-
-def leans_on_history(question: str) -> bool:
-    """True when the question cannot stand alone: a pronoun, an ellipsis, or < 2 content words."""
-    folded = words(question)
-    if ELLIPSIS_RE.match(question):
-        return True
-    if any(word in PRONOUNS for word in folded):
-        return True
-    return len(content_words(question)) < 2
-
-
-def previous_topic(history: list[dict[str, str]] | None) -> str:
-    """The text of the last user turn(s) that gives a follow-up its topic ("" if none)."""
-    if not history:
-        return ""
-    user_turns = [m.get("content", "") for m in history if m.get("role") == "user"]
-    user_turns = [t for t in user_turns if isinstance(t, str) and t.strip()]
-    if not user_turns:
-        return ""
-    topic = [user_turns[-1]]
-    # A chain of follow-ups ("and its budget?" after "what is it?") needs the turn before too.
-    if len(user_turns) > 1 and leans_on_history(user_turns[-1]):
-        topic.insert(0, user_turns[-2])
-    return " ".join(topic)
-
-
-def previous_answers(history: list[dict[str, str]] | None) -> tuple[str, ...]:
-    """The folded text of the assistant turns of ``history`` (a follow-up wants something new)."""
-    return tuple(
-        " ".join(fold(m["content"]).split())
-        for m in history or []
-        if m.get("role") == "assistant" and isinstance(m.get("content"), str) and m["content"].strip()
-    )
 
 
 @dataclass(frozen=True)
@@ -382,6 +293,10 @@ class QueryRewriter:
             names.append(AskedName(name, tokens, initials, other_forms, in_corpus))
         return tuple(names)
 
+    def known_names(self, text: str) -> list[str]:
+        """The names of ``text`` that the corpus uses (see ``asked_names``)."""
+        return [name.text for name in self.asked_names(text, {}) if name.in_corpus]
+
     def correct_question_word(self, word: str) -> str | None:
         """A misspelt question word opening a question ("wat", "wich", "hwo") -> the word."""
         if word in QUERY_STOPWORDS or word in self.vocabulary or not word.isalpha():
@@ -421,9 +336,9 @@ class QueryRewriter:
                         found.append(candidate.upper() if candidate == initials else initials.upper() + "s")
         return found
 
-    def plan(self, question: str, history: list[dict[str, str]] | None = None) -> QueryPlan:
-        """Build the ``QueryPlan`` of a cleaned question."""
-        followup_of = previous_topic(history) if history and leans_on_history(question) else ""
+    def corrected(self, question: str) -> tuple[str, dict[str, str], dict[str, str]]:
+        """The question with misspelt words corrected and unknown words replaced by a corpus
+        word of their family, with the corrections and the word forms used."""
         corrections: dict[str, str] = {}
         word_forms: dict[str, str] = {}
         corrected_words = []
@@ -447,15 +362,22 @@ class QueryRewriter:
                 corrected_words.append("-".join(f or p for p, f in zip(parts, fixed_parts, strict=False)))
             else:
                 corrected_words.append(word)
-        own_text = " ".join(corrected_words)
+        return " ".join(corrected_words), corrections, word_forms
+
+    def plan(self, question: str, history: list[dict[str, str]] | None = None) -> QueryPlan:
+        """Build the ``QueryPlan`` of a cleaned question."""
+        followup_of = ""
+        if history and leans_on_history(question, earlier_user_text(history), self.known_names):
+            followup_of = previous_topic(history, self.known_names)
+        own_text, corrections, word_forms = self.corrected(question)
         expansions = self.expand_acronyms(own_text + " " + followup_of)
         answer_type = question_type(own_text)
-        if followup_of and answer_type == "other" and _BARE_ELLIPSIS_RE.match(own_text):
+        if followup_of and answer_type == "other" and BARE_ELLIPSIS_RE.match(own_text):
             # "What about Canada?" after "How many task forces did the US create?" asks for a
             # number too; after "Who does the State Department partner with?" it asks for more
             # than a name, so only a count, date or amount is carried over.
             earlier = question_type(followup_of)
-            answer_type = earlier if earlier in ("number", "date", "money") else answer_type
+            answer_type = earlier if BY_NAME[earlier].inherited else answer_type
         # An expansion is the topic only when the question asks what an acronym means; otherwise
         # it would pull every sentence that defines a common acronym ("NATO") to the top.
         asks_acronym = answer_type == "acronym"

@@ -1,0 +1,374 @@
+"""Answer types as one named table: what a question asks for, and how a sentence answers it.
+
+Each ``AnswerType`` entry holds:
+
+* ``cue`` — the question words that ask for it ("how many" → number); the table is read in
+  order and the first cue that matches wins;
+* ``evidence`` — what the sentence ranker looks for (a sentence "has" the type when it holds a
+  match the question does not already hold); ``None`` for types the ranker does not read;
+* ``span`` — the short-answer detector: the verbatim span that answers ("93", "October 2020",
+  "Ankara, Türkiye"); ``None`` when the question wants an explanation;
+* ``miss_strength`` — the ``type_miss`` feature when the best sentence lacks the type; 1.0
+  makes it **required** (``AnswerSettings.require_answer_type`` declines without it);
+* ``inherited`` — whether a bare follow-up ("What about Canada?") keeps the type.
+
+Rules, not an NER model: numbers, dates, amounts and countries are found reliably, names and
+places less so (a "who" question may be answered by an organisation, a "where" one by "at small
+ports of entry"), so those are not required.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from ctqa.answering.countries import country_mentions, country_spans, mentions_country
+
+QuestionType = Literal[
+    "money", "number", "date", "leader", "person", "organisation", "country", "place", "reason",
+    "acronym", "yes_no", "other",
+]
+
+QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
+
+# "one" is left out: far more often a pronoun or determiner ("One key aspect") than a count.
+NUMBER_WORDS = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens"
+)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_SCALE = r"(?:\s+(?:hundred|thousand|million|billion|trillion)s?|\s?%|\s+percent|\s+per cent)?"
+_QUALIFIER = r"(?:(?:over|about|around|nearly|almost|approximately|roughly|some|more than|less than|fewer than|at least|up to)\s+)?"
+
+# --- evidence patterns (what the sentence ranker reads) --------------------------------------
+_NUMBER_RE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
+_DATE_RE = re.compile(
+    rf"\b(?:{MONTHS})\b|\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b\d{{1,2}}/\d{{1,2}}\b|\bcentur(?:y|ies)\b"
+)
+# A name: two or more capitalised words (not at the sentence start), or an acronym (an
+# organisation answers many "who" questions: "the Department of Justice", "NATO").
+_PERSON_RE = re.compile(
+    r"(?<=[a-z,;:] )[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|the\s+)?(?:[A-Z][a-z]+|[A-Z]\.|al|bin|de|van|von|Al))+"
+    r"|\b[A-Z]{2,}\b"
+)
+# A person's name: a whole run of two or more capitalised words, none of them a word that names an
+# institution ("Domestic Nuclear Detection Office" is no name, nor is any part of it), and not
+# the start of a longer title ("Mobile Education and Training Teams").
+INSTITUTION_WORDS = (
+    "Department|Office|Organi[sz]ation|Council|Agency|Initiative|Program|Programme|Union|Nations|Force|Forces|"
+    "Committee|Centre|Center|Policy|Reports?|Security|Treaty|Alliance|Group|Community|Ministry|Bureau|Service|"
+    "Administration|Commission|Court|Bank|Fund|Dialogue|Agreement|Resolution|Act|Team|Teams|Terrorism"
+)
+_PERSON_NAME_RE = re.compile(
+    rf"\b(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
+    rf"(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+)+\b(?!\s+(?:of\s+|for\s+|the\s+|and\s+)*[A-Z])"
+)
+_MONEY_RE = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars|euros|pounds|yen|USD|EUR|GBP)\b"
+    r"|\b(?:USD|EUR|GBP)\s?\d",
+    re.I,
+)
+# A place: a capitalised name after a preposition of place ("in Ankara", "within a US district");
+# "of" is left out, as it introduces far more names that are no place ("Number of COEs").
+_PLACE_PREPOSITIONS = r"\b(?:in|at|from|near|to|within|across|throughout|outside|inside)\s+(?:(?:the|a|an|each)\s+)?"
+_PLACE_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>[A-Z][A-Za-zà-ÿ.]+)")
+# A reason or a purpose: a causal connective, "to <verb>" of purpose, or a relative clause that
+# explains ("…, which are interconnected and require a global response").
+_REASON_RE = re.compile(
+    r"\b(?:because|since|as a result|due to|owing to|so that|in order to|given that|recogni[sz]ing|"
+    r"reasons?|aims?|aimed|purpose|thereby|thus|therefore|ensur\w*|allow\w*|enabl\w*|help\w*|"
+    r"which|to [a-z]+)\b",
+    re.I,
+)
+
+# --- span patterns (the short answer) ---------------------------------------------------------
+_NUMBER_SPAN_RE = re.compile(
+    rf"\b{_QUALIFIER}(?:\d[\d,.]*\d|\d|(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*){_SCALE}(?!\w)", re.I
+)
+_MONEY_SPAN_RE = re.compile(
+    rf"{_QUALIFIER}(?:[$€£¥]\s?\d[\d,.]*{_SCALE}"
+    r"|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars|euros|pounds|yen|USD|EUR|GBP)\b"
+    r"|\b(?:USD|EUR|GBP)\s?\d[\d,.]*" + _SCALE + ")",
+    re.I,
+)
+_DATE_SPAN_RE = re.compile(
+    rf"\b(?:(?:early|late|mid)[- ])?(?:\d{{1,2}}\s+)?(?:{MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
+    r"|\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
+    r"|\b(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+    r"twenty-first|\d{1,2}(?:st|nd|rd|th))\s+centur(?:y|ies))\b",
+    re.I,
+)
+# A capitalised run that may hold small joining words, and a comma-joined place ("Ankara, Türkiye").
+_CAPITALISED = r"[A-Z][\w.'’&-]*(?:\s+(?:(?:of|for|the|and|on|de|al|bin|van|von)\s+)*[A-Z][\w.'’&-]*)*"
+_NAME_SPAN_RE = re.compile(rf"(?<![\w])(?:the\s+)?{_CAPITALISED}")
+# A person's full name, hyphenated first names included ("Augustin-Jean Fresnel"); a title is
+# no name ("First Lady", "Prime Minister").
+_TITLE_WORDS = "First|Lady|President|Secretary|Minister|Prime|Vice|General|Director|Chief|King|Queen|Prince|Princess|Pope|Saint|Sir"
+_PERSON_SPAN_RE = re.compile(
+    rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
+    rf"(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+\b"
+)
+_PLACE_SPAN_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>{_CAPITALISED}(?:,\s+[A-Z][\w-]+)?)")
+# "Weapons of Mass Destruction (WMD)": the words before a bracketed acronym
+_DEFINITION_RE = re.compile(r"(?P<name>[A-Za-z][\w'’-]*(?:\s+[\w'’-]+){0,9}?)\s+\((?P<short>[A-Z][A-Za-z&-]{1,11})\)")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A verbatim span of a sentence: ``sentence[start:end] == text``. Of several candidates,
+    those of the lowest ``tier`` are preferred (a person's full name over a lone capitalised
+    word)."""
+
+    text: str
+    start: int
+    end: int
+    tier: int = 0
+
+
+# (sentence, question, the corpus's acronym definitions {acronym: long form}) -> spans
+Detector = Callable[[str, str, Mapping[str, str]], Iterator[Span]]
+
+
+def _matches(pattern: re.Pattern[str]) -> Detector:
+    """A detector yielding each match of ``pattern`` (its ``name`` group when it has one)."""
+
+    def detect(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+        group = "name" if "name" in pattern.groupindex else 0
+        for match in pattern.finditer(sentence):
+            text = match.group(group)
+            if text and text.strip():
+                start = match.start(group)
+                stripped = text.rstrip(" ,.;:")
+                yield Span(stripped, start, start + len(stripped))
+
+    return detect
+
+
+def _names(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """Capitalised runs that do not open the sentence ("the Department of Justice", "NATO")."""
+    for span in _matches(_NAME_SPAN_RE)(sentence, question, acronyms):
+        if span.start == 0 and not span.text.split()[0].isupper():
+            continue  # a sentence's first word is capitalised anyway
+        yield span
+
+
+def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """People's full names first ("Augustin-Jean Fresnel"), then any other name."""
+    people = list(_matches(_PERSON_SPAN_RE)(sentence, question, acronyms))
+    yield from people
+    for span in _names(sentence, question, acronyms):
+        if not any(p.start <= span.start < p.end for p in people):
+            yield Span(span.text, span.start, span.end, tier=1)
+
+
+def _countries(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """All the countries the question does not name, as one span from the first to the last."""
+    asked = {name.casefold() for name in country_mentions(question)}
+    found = [(start, end) for start, end in country_spans(sentence) if sentence[start:end].casefold() not in asked]
+    if found:
+        start, end = found[0][0], found[-1][1]
+        yield Span(sentence[start:end], start, end)
+
+
+def _expansions(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """The long form of an acronym the question asks about, or the acronym of a long form:
+    first from the corpus's definitions, then from a "Long Form (LF)" in the sentence."""
+    folded_question, folded_sentence = question.casefold(), sentence.casefold()
+    for acronym, long_form in acronyms.items():
+        asks_short = re.search(rf"(?<!\w){re.escape(acronym)}s?(?!\w)", question) is not None
+        if asks_short and (at := folded_sentence.find(long_form.casefold())) >= 0:
+            yield Span(sentence[at : at + len(long_form)], at, at + len(long_form))
+        elif long_form.casefold() in folded_question and (found := re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", sentence)):
+            yield Span(acronym, found.start(), found.end())
+    for match in _DEFINITION_RE.finditer(sentence):
+        short = match.group("short")
+        if re.search(rf"(?<!\w){re.escape(short)}(?!\w)", question):
+            yield from _long_form(sentence, match, short)
+        else:
+            yield Span(short, match.start("short"), match.end("short"))
+
+
+_JOINING_WORDS = frozenset(["of", "for", "the", "and", "on", "in", "to", "&"])
+
+
+def _long_form(sentence: str, match: re.Match[str], short: str) -> Iterator[Span]:
+    """The last words before "(WMD)" whose initials spell it ("Weapons of Mass Destruction"),
+    with or without the small joining words ("Centre of Excellence …" for "COE-DAT")."""
+    words = list(re.finditer(r"[\w'’-]+", match.group("name")))
+    letters = "".join(c for c in short.casefold() if c.isalpha())
+    for count in range(1, len(words) + 1):
+        suffix = [w.group(0) for w in words[-count:]]
+        every = "".join(w[0] for w in suffix).casefold()
+        significant = "".join(w[0] for w in suffix if w.casefold() not in _JOINING_WORDS).casefold()
+        if letters in (every, significant) and suffix[0].casefold() not in _JOINING_WORDS:
+            start = match.start("name") + words[-count].start()
+            end = match.start("name") + words[-1].end()
+            yield Span(sentence[start:end], start, end)
+            return
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    """One answer type (see the module docstring for each field)."""
+
+    name: QuestionType
+    cue: re.Pattern[str] | None
+    evidence: re.Pattern[str] | Callable[[str, str], bool] | None
+    span: Detector | None
+    miss_strength: float
+    inherited: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.miss_strength >= 1.0
+
+
+def _cue(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+# In cue order: the first entry whose cue matches is the question's type.
+ANSWER_TYPES: tuple[AnswerType, ...] = (
+    # "Did X lead to Y?" (but "Can you list …?" is a request, not a yes/no question)
+    AnswerType(
+        "yes_no",
+        _cue(r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b(?!\s+(?:you|i|we)\b)"),
+        None, None, 1.0,
+    ),
+    AnswerType(
+        "acronym",
+        _cue(r"\b(?:stands? for|full form|abbreviat|acronym|short for)|^what does [A-Z][A-Za-z-]{1,10} mean\b"),
+        lambda sentence, question: "(" in sentence, _expansions, 0.4,
+    ),
+    AnswerType(
+        "money",
+        _cue(
+            r"\bhow much\b.*\b(?:spend|spent|cost|pay|paid|fund|funded|budget|earn|invest|money|worth|price)"
+            r"|\bwhat(?:'s| is| was| are| were)\b.*\b(?:budget|cost|price|funding|revenue|salary)\b"
+        ),
+        _MONEY_RE, _matches(_MONEY_SPAN_RE), 1.0, inherited=True,
+    ),
+    AnswerType(
+        "number",
+        _cue(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b"),
+        _NUMBER_RE, _matches(_NUMBER_SPAN_RE), 1.0, inherited=True,
+    ),
+    AnswerType(
+        "date",
+        _cue(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b"),
+        _DATE_RE, _matches(_DATE_SPAN_RE), 1.0, inherited=True,
+    ),
+    # "Who heads X?" wants a person's name, where "who does X work with?" is often answered by
+    # an organisation
+    AnswerType(
+        "leader",
+        _cue(
+            r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
+            r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b"
+        ),
+        _PERSON_NAME_RE, _people, 1.0,
+    ),
+    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2),
+    # Not read by the ranker (no ``evidence``): only the short answer looks for the name.
+    AnswerType(
+        "organisation",
+        _cue(r"\b(?:which|what) (?:organi[sz]ations?|agency|agencies|body|bodies|institutions?|group|alliance|department)\b"),
+        None, _names, 0.0,
+    ),
+    AnswerType(
+        "country",
+        _cue(r"\b(?:which|what) (?:other |two |three |four |five )?(?:country|countries|nations?)\b"),
+        lambda sentence, question: mentions_country(sentence, besides=question), _countries, 1.0,
+    ),
+    AnswerType(
+        "place",
+        _cue(r"\b(?:where|(?:which|what) (?:city|cities|places?|regions?)|in what place)\b"),
+        _PLACE_RE, _matches(_PLACE_SPAN_RE), 0.4,
+    ),
+    AnswerType(
+        "reason",
+        _cue(r"^\W*why\b|\bfor what reason\b|\bhow come\b|\bwhat (?:is|was|are|were) the (?:reasons?|causes?|purpose)\b"),
+        _REASON_RE, None, 1.0,
+    ),
+)
+OTHER = AnswerType("other", None, None, None, 0.0)
+BY_NAME: dict[str, AnswerType] = {t.name: t for t in (*ANSWER_TYPES, OTHER)}
+
+# "when", "where", "who" also join clauses ("What does the T cell release when it binds?"): as a
+# cue they must be the question's first wh-word.
+_CLAUSE_CUES = frozenset(["when", "where", "who", "whom"])
+_WH_WORD_RE = re.compile(rf"\b(?:{'|'.join(QUESTION_WORDS)})\b", re.I)
+
+
+def question_type(question: str) -> QuestionType:
+    """The expected answer type from cue words ("how many" -> number, "when" -> date, ...)."""
+    first_wh = _WH_WORD_RE.search(question)
+    for answer_type in ANSWER_TYPES:
+        if answer_type.name == "yes_no" and first_wh is not None:
+            continue  # "Is it known when …?" asks for the date
+        assert answer_type.cue is not None
+        for match in answer_type.cue.finditer(question):
+            clause_word = match.group(0).casefold() in _CLAUSE_CUES
+            if clause_word and first_wh is not None and first_wh.start() < match.start():
+                continue
+            return answer_type.name
+    return "other"
+
+
+def ranked_type(answer_type: QuestionType) -> QuestionType:
+    """The type as the sentence ranker reads it: "other" for types it has no evidence for."""
+    entry = BY_NAME[answer_type]
+    return answer_type if entry.evidence is not None or answer_type == "yes_no" else "other"
+
+
+def has_answer_type(sentence: str, answer_type: QuestionType, question: str = "") -> bool:
+    """Whether ``sentence`` holds a span of the expected type (rules, not an NER model) that
+    ``question`` does not already hold: "How many died on 9/11?" is not answered by "9/11"."""
+    evidence = BY_NAME[answer_type].evidence
+    if evidence is None:
+        return False
+    if not isinstance(evidence, re.Pattern):
+        return evidence(sentence, question)
+    asked = question.casefold()
+    for match in evidence.finditer(sentence):
+        found = match.group("name") if "name" in evidence.groupindex else match.group(0)
+        if already_asked(found, asked):
+            continue
+        # "the Five Eyes": a capitalised number word inside a sentence is part of a name
+        if answer_type == "number" and found[0].isupper() and match.start() > 0:
+            continue
+        return True
+    return False
+
+
+def already_asked(span: str, asked: str) -> bool:
+    """Whether the folded question ``asked`` holds ``span``: a name as a whole word ("US" is
+    not in "focus"), a digit sequence anywhere ("1" is part of "9/11")."""
+    folded = span.casefold()
+    if folded[:1].isalpha():
+        return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", asked) is not None
+    return folded in asked
+
+
+def answer_spans(
+    sentence: str, answer_type: QuestionType, question: str, acronyms: Mapping[str, str] | None = None
+) -> list[Span]:
+    """The candidate short answers of ``answer_type`` in ``sentence`` that the question does not
+    already hold, in order (empty for explanation types)."""
+    detector = BY_NAME[answer_type].span
+    if detector is None:
+        return []
+    asked, acronyms = question.casefold(), acronyms or {}
+    spans = []
+    for span in detector(sentence, question, acronyms):
+        bare = re.sub(r"^the\s+", "", span.text, flags=re.I)
+        if already_asked(bare, asked) or already_asked(span.text, asked):
+            continue
+        if answer_type == "number" and span.text[0].isupper() and span.start > 0:
+            continue  # "the Five Eyes"
+        spans.append(span)
+    return spans

@@ -1,0 +1,172 @@
+"""Compose an extractive answer from the reordered sentences: the exact fact first.
+
+* The answer is the best sentence and the neighbours that score at least ``neighbour_ratio`` of
+  it (up to ``max_sentences``); it opens with the first of them.
+* When the best sentence cannot be read alone (it opens with "They", "This", …), the sentence
+  before it is returned as ``context``, apart from the answer.
+* The short answer is the span of the asked type (``answer_types.answer_spans``) in the best
+  sentence (else in its neighbours) that sits closest to the question's own words; ``None``
+  for explanations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ctqa.answering.answer_types import Span, answer_spans
+from ctqa.answering.duplicates import merge_duplicates
+from ctqa.answering.corpus_view import CorpusView
+from ctqa.answering.scoring import ScoredSentence
+from ctqa.config import AnswerSettings
+from ctqa.retrieval.hybrid import Candidate
+from ctqa.retrieval.query import QueryPlan
+from ctqa.retrieval.text import opens_with_reference, query_tokens
+from ctqa.types import Citation, Passage, ShortAnswer
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An answer's content: ``text`` (the answer sentences, verbatim), the ``sentences``
+    themselves (``best_sentence`` indexes the best-scoring one), the ``context`` sentence before them ("" when they read alone), the
+    ``short_answer`` and the ``citations`` (the first holds the answer sentences)."""
+
+    text: str
+    sentences: list[str]
+    best_sentence: int
+    context: str
+    short_answer: ShortAnswer | None
+    citations: list[Citation]
+
+
+def answer_sentences(scored: list[ScoredSentence], passage: Passage, settings: AnswerSettings) -> tuple[int, int]:
+    """First and last sentence numbers (inclusive) of the answer inside the best passage: the
+    best sentence and its neighbours that score at least ``neighbour_ratio`` of it (the ranker
+    cannot tell near-equal neighbours apart, and the earlier one often states the fact)."""
+    best = scored[0]
+    by_number = {s.number: s.probability for s in scored if s.passage_id == best.passage_id}
+    floor = best.probability * settings.neighbour_ratio
+    first = last = best.number
+    while last - first + 1 < settings.max_sentences:
+        after = by_number.get(last + 1, 0.0) if last + 1 < len(passage.sentences) else 0.0
+        before = by_number.get(first - 1, 0.0) if first > 0 else 0.0
+        if max(after, before) < floor:
+            break
+        if after >= before:
+            last += 1
+        else:
+            first -= 1
+    return first, last
+
+
+def short_answer(
+    plan: QueryPlan, sentence: str, offset: int, doc_id: str, acronyms: Mapping[str, str]
+) -> ShortAnswer | None:
+    """The span of the asked type in ``sentence`` closest to the question's words (``offset``:
+    where the sentence starts in the document), or ``None``."""
+    spans = answer_spans(sentence, plan.answer_type, plan.question, acronyms)
+    if not spans:
+        return None
+    asked = set(plan.focus_tokens)
+    anchors = [m.span() for m in re.finditer(r"[\w'’-]+", sentence) if asked & set(query_tokens(m.group(0)))]
+    # a span made only of the user's own words repeats the question ("the US" in "… did the US …")
+    spans = [span for span in spans if not set(query_tokens(span.text)) <= set(plan.own_tokens)]
+    if not spans:
+        return None
+    if plan.answer_type == "acronym":
+        best = spans[0]  # the corpus's own definition comes first, and is made of asked words
+    else:
+        best = min(spans, key=lambda span: (span.tier, _distance(span, anchors), span.start))
+    return ShortAnswer(best.text, offset + best.start, offset + best.end, doc_id, plan.answer_type)
+
+
+def _distance(span: Span, anchors: list[tuple[int, int]]) -> int:
+    """Characters between ``span`` and the nearest question word in the sentence."""
+    outside = [a for a in anchors if a[1] <= span.start or a[0] >= span.end]
+    if not outside:
+        return 0
+    return min(span.start - end if end <= span.start else start - span.end for start, end in outside)
+
+
+def citation_for(
+    passage: Passage,
+    score: float,
+    spans: tuple[tuple[int, int], ...] = (),
+    *,
+    supports: bool = True,
+) -> Citation:
+    return Citation(
+        doc_id=passage.doc_id,
+        title=passage.title,
+        section=passage.section,
+        start=passage.start,
+        end=passage.end,
+        text=passage.text,
+        score=round(score, 6),
+        kind=passage.kind,
+        path=passage.path,
+        page=passage.page,
+        answer_spans=spans,
+        supports_answer=supports,
+    )
+
+
+def passage_order(scored: list[ScoredSentence], candidates: list[Candidate]) -> list[tuple[int, float]]:
+    """Passages by their best sentence probability, then the remaining candidates by fusion."""
+    best: dict[int, float] = {}
+    for sentence in scored:
+        best.setdefault(sentence.passage_id, sentence.probability)
+    ordered = sorted(best.items(), key=lambda item: -item[1])
+    seen = set(best)
+    ordered += [(c.passage_id, 0.0) for c in candidates if c.passage_id not in seen]
+    return ordered
+
+
+def closest_passages(view: CorpusView, ranked: list[tuple[int, float]], top_k: int) -> list[Citation]:
+    """The ``top_k`` nearest passages of a declined question, marked as not supporting an answer
+    (a text held by several files once, naming them all)."""
+    closest = [citation_for(view.passages[pid], score, supports=False) for pid, score in ranked]
+    return merge_duplicates(closest)[:top_k]
+
+
+def compose_extract(
+    plan: QueryPlan,
+    scored: list[ScoredSentence],
+    ranked: list[tuple[int, float]],
+    view: CorpusView,
+    settings: AnswerSettings,
+    top_k: int,
+) -> Composed:
+    """The extractive answer: best sentence first, its short answer, context and citations."""
+    best = scored[0]
+    passage = view.passages[best.passage_id]
+    first, last = answer_sentences(scored, passage, settings)
+    spans = passage.sentences[first : last + 1]
+    local = [(start - passage.start, end - passage.start) for start, end in spans]
+    sentences = [passage.text[start:end] for start, end in local]
+    context = ""
+    if first > 0 and opens_with_reference(sentences[0]):
+        context = view.sentence_text(best.passage_id, first - 1)
+    citations = [citation_for(passage, best.probability, tuple(spans))]
+    for pid, score in ranked:
+        if pid != best.passage_id:
+            supports = score >= settings.abstain_threshold
+            citations.append(citation_for(view.passages[pid], score, supports=supports))
+    # cut to top_k after a text held by several files is cited once, naming them all
+    citations = merge_duplicates(citations)[:top_k]
+    # the exact fact from the best sentence, else from its neighbours in the answer
+    order = [best.number - first, *[n for n in range(len(sentences)) if n != best.number - first]]
+    short = None
+    for n in order:
+        short = short_answer(plan, sentences[n], spans[n][0], passage.doc_id, view.acronyms)
+        if short is not None:
+            break
+    return Composed(
+        text=passage.text[local[0][0] : local[-1][1]],
+        sentences=sentences,
+        best_sentence=best.number - first,
+        context=context,
+        short_answer=short,
+        citations=citations,
+    )

@@ -1,0 +1,68 @@
+"""``CorpusView``: what answering reads of a loaded index, built once per load.
+
+Answering scores sentences against the passages' tokens, idf and sentence vectors; it never
+reaches into the retriever or the ingest code. ``CorpusView.of`` is the one place that reads
+them from a ``HybridRetriever``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ctqa.ingest.structure import split_table_row
+from ctqa.retrieval.hybrid import HybridRetriever
+from ctqa.types import Passage
+
+
+@dataclass(frozen=True)
+class CorpusView:
+    """The passages of one loaded index and the token views answering scores them with.
+
+    ``sentence_tokens[pid][n]`` are sentence ``n``'s own tokens; ``sentence_context_tokens``
+    add the acronym forms and, for a sentence that opens with a pronoun, its antecedent's
+    tokens. ``idf`` is BM25's idf of a token; ``vocabulary`` the tokens BM25 knows.
+    ``row_values[pid]`` is the value of a table-row passage ("93"), "" for other passages.
+    """
+
+    passages: list[Passage]
+    passage_tokens: list[list[str]]
+    sentence_tokens: list[list[list[str]]]
+    sentence_context_tokens: list[list[list[str]]]
+    vocabulary: frozenset[str]
+    idf: Callable[[str], float]
+    acronyms: dict[str, str]
+    sentence_vectors: np.ndarray
+    sentence_offsets: np.ndarray
+    row_values: tuple[str, ...]
+
+    @classmethod
+    def of(cls, retriever: HybridRetriever) -> CorpusView:
+        """The view of ``retriever``'s index (call once per loaded index)."""
+        index = retriever.index
+        return cls(
+            passages=index.passages,
+            passage_tokens=retriever.passage_tokens,
+            sentence_tokens=retriever.sentence_tokens,
+            sentence_context_tokens=retriever.sentence_context_tokens,
+            vocabulary=retriever.bm25.vocabulary,
+            idf=retriever.bm25.idf,
+            acronyms=retriever.rewriter.acronyms,
+            sentence_vectors=index.sentence_vectors,
+            sentence_offsets=index.sentence_offsets,
+            row_values=tuple(_row_value(p) for p in index.passages),
+        )
+
+    def sentence_text(self, passage_id: int, number: int) -> str:
+        passage = self.passages[passage_id]
+        start, end = passage.sentences[number]
+        return passage.text[start - passage.start : end - passage.start]
+
+
+def _row_value(passage: Passage) -> str:
+    if passage.kind != "table_row":
+        return ""
+    parsed = split_table_row(passage.text)
+    return parsed.value if parsed else passage.text.rsplit(":", 1)[-1].strip()

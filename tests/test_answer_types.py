@@ -1,0 +1,75 @@
+"""The answer-type table: question cues, the ranker's evidence and the short-answer spans (no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctqa.answering.answer_types import ANSWER_TYPES, BY_NAME, answer_spans, question_type, ranked_type
+
+ARTICLE_ACRONYMS = {"WMD": "Weapons of Mass Destruction", "DHS": "Department of Homeland Security"}
+
+
+def test_every_type_is_named_once_and_required_types_are_the_reliable_ones() -> None:
+    names = [entry.name for entry in ANSWER_TYPES]
+    assert len(names) == len(set(names))
+    required = {entry.name for entry in ANSWER_TYPES if entry.required}
+    assert required == {"yes_no", "money", "number", "date", "leader", "country", "reason"}
+    assert {entry.name for entry in ANSWER_TYPES if entry.inherited} == {"money", "number", "date"}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which organisation runs the centre?", "organisation"),
+        ("Which agency detects nuclear threats?", "organisation"),
+        ("Which country hosts COE-DAT?", "country"),
+        ("Why do states cooperate?", "reason"),
+    ],
+)
+def test_question_cues(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+
+
+def test_a_type_the_ranker_has_no_evidence_for_is_other_to_it() -> None:
+    assert ranked_type("organisation") == "other"
+    assert ranked_type("number") == "number" and ranked_type("yes_no") == "yes_no"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answer_type", "question", "expected"),
+    [
+        ("This includes the creation of 93 Anti-Terrorism Task Forces.", "number", "How many task forces?", "93"),
+        ("NEXUS has over 1.8 million members.", "number", "How many members does NEXUS have?", "over 1.8 million"),
+        ("Their joint action plan, launched in January 2020, focuses on opioids.", "date", "When was it launched?", "January 2020"),
+        ("The attacks of 11 September 2001 changed policy.", "date", "When were the attacks?", "11 September 2001"),
+        ("It spent $2.5 billion on border security.", "money", "How much did it spend?", "$2.5 billion"),
+        ("The centre is in Ankara, Türkiye.", "place", "Where is the centre?", "Ankara, Türkiye"),
+        ("The First Lady, Laura Bush, led a worldwide initiative.", "person", "Who led the initiative?", "Laura Bush"),
+        ("The lens was invented by the French physicist Augustin-Jean Fresnel.", "person", "Who invented the lens?", "Augustin-Jean Fresnel"),
+        ("The Department of Homeland Security (DHS) plays a crucial role.", "acronym", "What does DHS stand for?", "Department of Homeland Security"),
+        ("The Department of Homeland Security (DHS) plays a crucial role.", "acronym", "What is the abbreviation of Department of Homeland Security?", "DHS"),
+        ("The Office of Weapons of Mass Destruction Terrorism (WMDT) leads.", "acronym", "What does WMD stand for?", "Weapons of Mass Destruction"),
+    ],
+)
+def test_short_answer_spans(sentence: str, answer_type: str, question: str, expected: str) -> None:
+    spans = answer_spans(sentence, answer_type, question, ARTICLE_ACRONYMS)  # type: ignore[arg-type]
+    assert expected in [span.text for span in spans]
+    for span in spans:
+        assert sentence[span.start : span.end] == span.text
+
+
+def test_a_span_the_question_already_holds_is_no_answer() -> None:
+    assert answer_spans("Nearly 3,000 people died on 9/11.", "date", "How many died on 9/11?") == []
+    spans = answer_spans("Nearly 3,000 people died on 9/11.", "number", "How many died on 9/11?")
+    assert [span.text for span in spans] == ["Nearly 3,000"]
+
+
+def test_explanations_have_no_short_answer() -> None:
+    assert BY_NAME["reason"].span is None and BY_NAME["yes_no"].span is None
+    assert answer_spans("States cooperate because threats cross borders.", "reason", "Why?") == []
+    assert answer_spans("States cooperate because threats cross borders.", "other", "How?") == []
+
+
+def test_a_capitalised_number_word_inside_a_name_is_not_a_count() -> None:
+    spans = answer_spans("They are members of the Five Eyes community.", "number", "How many members?")
+    assert spans == []

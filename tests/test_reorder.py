@@ -1,0 +1,38 @@
+"""The reordering rules: prose over a table row, first mention over a recap (no model)."""
+
+from __future__ import annotations
+
+from answering_fixtures import passage, scored, view
+from ctqa.answering.reorder import REORDER_RULES, reorder
+from ctqa.config import AnswerSettings
+
+SETTINGS = AnswerSettings()
+ROW = passage("Number of task forces created by the US: 93", 0, kind="table_row")
+BODY = passage("The US created 93 task forces in 2001. Each works in a district.", 100)
+RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
+
+
+def test_rules_are_named_and_ordered() -> None:
+    assert [rule.name for rule in REORDER_RULES] == ["prose_over_table_row", "first_mention"]
+
+
+def test_a_sentence_stating_the_row_value_answers_before_the_row() -> None:
+    corpus = view(ROW, BODY, row_values=("93", ""))
+    order = reorder([scored(0, 0, 0.9), scored(1, 1, 0.8), scored(1, 0, 0.6)], corpus, SETTINGS)
+    assert [(s.passage_id, s.number) for s in order] == [(1, 0), (0, 0), (1, 1)]
+
+
+def test_the_row_stays_first_when_the_prose_scores_too_low() -> None:
+    corpus = view(ROW, BODY, row_values=("93", ""))
+    floor = 0.9 * SETTINGS.prose_over_table_ratio
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, floor - 0.01)], corpus, SETTINGS)
+    assert order[0].passage_id == 0
+
+
+def test_the_first_mention_of_a_fact_answers_before_its_recap() -> None:
+    corpus = view(BODY, RECAP)
+    order = reorder([scored(1, 0, 0.9), scored(0, 0, 0.89)], corpus, SETTINGS)
+    assert (order[0].passage_id, order[0].number) == (0, 0)
+    # not near-equal: the recap keeps its place
+    order = reorder([scored(1, 0, 0.9), scored(0, 0, 0.5)], corpus, SETTINGS)
+    assert order[0].passage_id == 1
