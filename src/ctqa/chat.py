@@ -134,6 +134,8 @@ CSS = """
 .ctqa-message b, .ctqa-heading, .ctqa-num { font-family: ui-sans-serif, system-ui, sans-serif; font-weight: 600; }
 .ctqa-message p { margin: 0 0 0.4em 0 !important; }
 .ctqa-answer-text { font-size: 1.05em; }
+.ctqa-overview { margin: 0.2em 0; padding-left: 1.2em; }
+.ctqa-overview-section { font-size: 0.8em; color: var(--body-text-color-subdued); }
 .ctqa-ref { color: var(--color-accent); font-weight: 600; font-size: 0.72em; margin-left: 0.15em; }
 .ctqa-meta { color: var(--body-text-color-subdued); font-size: 0.82em; }
 .ctqa-heading { font-weight: 600; font-size: 0.75em; letter-spacing: 0.06em; text-transform: uppercase;
@@ -257,6 +259,18 @@ def render_answer_text(answer: Answer) -> str:
     return " ".join(escape_text(sentence) + _marker(1) for sentence in sentences)
 
 
+def render_overview(answer: Answer) -> str:
+    """A broad question's overview: a short list, each sentence verbatim with the number of its
+    source and its section."""
+    items = [
+        f'<li class="ctqa-overview-item">{escape_text(item.text)}{_marker(item.citation)}'
+        + (f' <span class="ctqa-overview-section">{escape_text(item.section)}</span>' if item.section else "")
+        + "</li>"
+        for item in answer.overview
+    ]
+    return f'<ul class="ctqa-answer-text ctqa-overview">{"".join(items)}</ul>'
+
+
 def _rewritten(answer: Answer) -> bool:
     """True when the retrieval query is not just the question (a follow-up, acronyms, spelling)."""
     return bool(answer.query) and " ".join(answer.query.split()) != " ".join(answer.question.split())
@@ -283,7 +297,7 @@ def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
     else:
         parts = [
             '<div class="ctqa-message ctqa-answered">',
-            f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>',
+            render_overview(answer) if answer.overview else f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>',
             f'<p class="ctqa-meta">Confidence {answer.confidence:.0%}</p>',
         ]
         if answer.citations:

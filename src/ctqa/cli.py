@@ -211,6 +211,14 @@ def _print_citations(citations: Sequence[Citation]) -> None:
         typer.echo(f'    "{_styled_passage(citation)}"')
 
 
+def print_overview(answer: Answer) -> None:
+    """A broad question's overview: one line per sentence, with its citation number and section."""
+    typer.echo("Overview:")
+    for item in answer.overview:
+        section = f" ({item.section})" if item.section else ""
+        typer.echo(f"- {typer.style(item.text, bold=True)} [{item.citation}]{section}")
+
+
 def print_answer(answer: Answer) -> None:
     """The human-readable form of ``answer`` on stdout."""
     if answer.abstained:
@@ -219,7 +227,10 @@ def print_answer(answer: Answer) -> None:
             typer.echo("\nClosest passages (not supporting an answer):")
             _print_citations(answer.closest)
     else:
-        typer.secho(answer.text, bold=True)
+        if answer.overview:
+            print_overview(answer)
+        else:
+            typer.secho(answer.text, bold=True)
         typer.echo(f"Confidence: {answer.confidence:.2f}\n\nCitations:")
         _print_citations(answer.citations)
     for note in answer.notes:

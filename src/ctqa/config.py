@@ -82,7 +82,36 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class OverviewSettings:
+    """How a broad question's overview is selected (``ctqa.answering.overview``; docs/overview.md).
+
+    Chosen on ``eval/broad_questions.jsonl`` (``ctqa eval --questions eval/broad_questions.jsonl``),
+    never on the FAQ answers.
+    """
+
+    # Answer broad questions (``ctqa.answering.broad``) with an overview; off gives every question
+    # the one-to-three-sentence answer (the baseline ``ctqa eval`` compares with).
+    enabled: bool = True
+    # Length budget of the overview text, in characters (the issue asks for about 600).
+    max_chars: int = 600
+    min_sentences: int = 3
+    max_sentences: int = 6
+    # Passages (best fused score first) whose sentences may enter the overview.
+    passages: int = 10
+    # "mmr" (maximal marginal relevance) or "coverage" (facility location); measured: see docs.
+    objective: str = "mmr"
+    # MMR trade-off: lambda x relevance - (1 - lambda) x max similarity to a chosen sentence.
+    mmr_lambda: float = 0.7
+    # A sentence's relevance: its cosine with the question plus this weight x its passage's
+    # fused retrieval score (dense cosine + max-normalised BM25, halves).
+    passage_weight: float = 0.5
+    # Sentences whose relevance is below this share of the best one's are never chosen.
+    min_relevance_ratio: float = 0.6
+
+
+@dataclass(frozen=True)
 class Settings:
     chunk: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    overview: OverviewSettings = OverviewSettings()

@@ -13,11 +13,12 @@ import operator
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from ctqa.answering.broad import is_broad
 from ctqa.answering.extract import (
     NOT_FOUND,
     answer_span,
@@ -29,6 +30,7 @@ from ctqa.answering.extract import (
     prefer_prose,
     score_sentences,
 )
+from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.config import DEFAULT_CORPUS_DIR, DEFAULT_INDEX_DIR, Settings
 from ctqa.embedding import Embedder, shared_embedder
@@ -275,7 +277,7 @@ class DocumentQA:
         if plan.describe():
             described = plan.describe()
             notes = [*notes, f"Searched with {described}" + ("" if described.endswith(("?", "!", ".")) else ".")]
-        return Answer(
+        answer = Answer(
             question=text,
             text=answer_text,
             citations=citations,
@@ -287,6 +289,11 @@ class DocumentQA:
             notes=notes,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+        # Compose step: a broad question ("How do states ...?") gets an extractive overview.
+        if self.settings.overview.enabled and is_broad(text):
+            answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview)
+            answer = replace(answer, latency_ms=round((time.perf_counter() - started) * 1000, 2))
+        return answer
 
     def _document_mask(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
         if documents is None:

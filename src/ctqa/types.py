@@ -143,6 +143,27 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class OverviewItem:
+    """One entry of an overview (the answer to a broad question): verbatim corpus text.
+
+    ``text`` is ``document.text[start:end]`` of document ``doc_id``: one sentence, or a sentence
+    with the one before it when it opens with a pronoun that leans on it. ``citation`` is the
+    1-based number of the entry of ``Answer.citations`` whose passage holds it; ``section`` is
+    that passage's section heading.
+    """
+
+    text: str
+    citation: int
+    doc_id: str
+    section: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of ``ask()``.
 
@@ -154,6 +175,11 @@ class Answer:
     (after follow-up rewriting, acronym expansion and spelling correction). ``best_sentence``
     indexes the highest-scoring sentence in ``sentences`` (the others are its context). ``notes`` carries
     messages for the user, e.g. that an over-long question was truncated.
+
+    ``overview`` is filled for a broad question (``ctqa.answering.broad``): three to six
+    sentences from different passages, in document order, each with its citation number; then
+    ``text`` is their verbatim concatenation (joined by spaces), ``sentences`` their texts, and
+    ``citations`` also lists, after the ``top_k`` best passages, every other passage it quotes.
     """
 
     question: str
@@ -167,11 +193,13 @@ class Answer:
     best_sentence: int = 0
     notes: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    overview: list[OverviewItem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["citations"] = [citation.to_dict() for citation in self.citations]
         data["closest"] = [citation.to_dict() for citation in self.closest]
+        data["overview"] = [item.to_dict() for item in self.overview]
         return data
 
     @classmethod
@@ -179,4 +207,5 @@ class Answer:
         data = dict(data)
         data["citations"] = [Citation.from_dict(c) for c in data.get("citations", [])]
         data["closest"] = [Citation.from_dict(c) for c in data.get("closest", [])]
+        data["overview"] = [OverviewItem(**item) for item in data.get("overview", [])]
         return cls(**data)

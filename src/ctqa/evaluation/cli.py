@@ -24,7 +24,8 @@ from ctqa.answering.ranker import RANKERS
 from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
-from ctqa.evaluation.dataset import load_questions
+from ctqa.evaluation.broad import BroadReport, evaluate_broad, reference_of
+from ctqa.evaluation.dataset import EvalQuestion, load_questions
 from ctqa.evaluation.runner import evaluate, evaluate_baseline, threshold_sweep
 from ctqa.evaluation.squad import evaluate_squad, write_squad_corpus
 from ctqa.ingest.loader import corpus_files
@@ -134,6 +135,7 @@ def _article_eval(
             f1s = [r.faq_f1 or 0.0 for r in report.results]
             rouges = [r.faq_rouge_l or 0.0 for r in report.results]
             console.print(f"FAQ held out: mean token F1 {sum(f1s) / len(f1s):.4f}, mean ROUGE-L {sum(rouges) / len(rouges):.4f}")
+        broad = _broad_eval(qa, questions)
         misses = [r for r in report.results if (r.answerable and not r.hit1) or (not r.answerable and not r.abstained)]
         if misses:
             console.print(f"[bold]{len(misses)} misses[/bold]")
@@ -144,10 +146,31 @@ def _article_eval(
                 "report": report.to_dict(),
                 "baselines": {k: v for k, v in columns.items() if not k.startswith("ctqa")},
                 "threshold_sweep": sweep_rows,
+                "broad": broad.to_dict() if broad else None,
             }
             json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _broad_eval(qa: DocumentQA, questions: list[EvalQuestion]) -> BroadReport | None:
+    """The broad-question table (overview vs answer vs top-k passages), when any question has a
+    reference answer; ``None`` otherwise."""
+    if not any(reference_of(q) for q in questions):
+        return None
+    answer_qa = DocumentQA(
+        qa.corpus_dir, qa.index_dir, settings=replace(qa.settings, overview=replace(qa.settings.overview, enabled=False)),
+        fusion=qa.fusion, ranker=qa.ranker, embedder=qa.embedder,
+    )
+    report = evaluate_broad(qa, answer_qa, questions)
+    console.print(_table(f"broad questions with a reference answer ({len(report.results)})", report.summary))
+    for result in report.results:
+        scores = result.systems["overview"]
+        console.print(
+            f"[bold]{result.question}[/bold] ({result.rule or 'factoid'})\n  token F1 {scores.token_f1:.3f}, "
+            f"ROUGE-L {scores.rouge_l:.3f}, evidence recall {scores.evidence_recall:.2f}, {scores.characters} chars: {scores.text}"
+        )
+    return report
 
 
 def _squad_eval(squad_file: Path, work: Path, limit: int | None, fusion: Fusion, ranker: str, json_path: Path | None) -> None:
