@@ -66,7 +66,7 @@ BROAD_RULES: tuple[BroadRule, ...] = (
     _rule(
         "how-helps-actors",
         rf"^\s*how\s+(?:do|does|can|could)\s+(?:\S+\s+){{1,4}}?(?:help|allow|enable)\s+{_ACTORS}\b",
-        "How does foreign aid help countries combat terrorists?",
+        "How can foreign assistance help governments?",
     ),
     _rule(
         "in-what-ways",

@@ -203,7 +203,9 @@ def with_overview(
 
     best = answer.citations[0]
     best_span = best.answer_spans[answer.best_sentence] if answer.best_sentence < len(best.answer_spans) else None
-    first = next((u for u in units if best_span and u.end == best_span[1] and passages[u.passage_id].doc_id == best.doc_id), None)
+    first = None
+    if settings.start_with_answer and best_span:
+        first = next((u for u in units if u.end == best_span[1] and passages[u.passage_id].doc_id == best.doc_id), None)
     chosen = select_units(units, _unit_vectors(units, sentence_vectors), settings, first=first)
     if len(chosen) < 2:
         return answer
