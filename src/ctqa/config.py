@@ -112,6 +112,8 @@ class OverviewSettings:
     # Sentences whose relevance is below this share of the best one's are never chosen
     # (0.4: F1 0.443, 0.6: 0.480, 0.8: 0.491 but two of 17 questions left with one unit; 0.7 kept).
     min_relevance_ratio: float = 0.7
+    # At most one unit per section (always at most one per passage).
+    one_per_section: bool = False
     # Choose the one-to-three-sentence answer's best sentence first (the trained ranker's pick).
     start_with_answer: bool = True
 

@@ -72,7 +72,7 @@ BROAD_RULES: tuple[BroadRule, ...] = (
         "in-what-ways",
         # plural only: "in what way do strings transmit forces?" (SQuAD) asks for one mechanism
         r"^\s*(?:in\s+)?(?:what|which)\s+ways\b|^\s*what\s+are\s+(?:the\s+)?(?:main\s+|different\s+|some\s+)?"
-        rf"(?:ways|strategies|methods|means|approaches|tools)\b",
+        r"(?:ways|strategies|methods|means|approaches|tools)\b",
         "In what ways can diplomacy be employed by states to counter terrorists?",
     ),
     _rule(

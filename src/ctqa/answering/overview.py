@@ -51,6 +51,7 @@ class Unit:
     end: int
     text: str
     relevance: float
+    section: str = ""
 
     @property
     def sentences(self) -> int:
@@ -77,7 +78,7 @@ def passage_units(passage_id: int, passage: Passage, relevance: Sequence[float])
         start = passage.sentences[first][0]
         units.append(
             Unit(passage_id, first, number, start, end, passage.text[start - passage.start : end - passage.start],
-                 float(relevance[number]))
+                 float(relevance[number]), passage.section)
         )
     return units
 
@@ -162,6 +163,7 @@ def select_units(
         open_ = {
             i for i in open_
             if units[i].passage_id != picked.passage_id  # one unit per passage: spread the sources
+            and not (settings.one_per_section and units[i].section == picked.section)
         }
     return sorted((units[i] for i in chosen), key=lambda u: (u.passage_id, u.start))
 
