@@ -89,10 +89,11 @@ def test_budget_and_sentence_limit_are_kept() -> None:
 
 @pytest.mark.parametrize("objective", ["mmr", "coverage"])
 def test_a_redundant_unit_loses_to_a_new_one(objective: str) -> None:
-    units = _units([[0.9, 0.1], [0.85, 0.1, 0.1], [0.6, 0.1]])
+    units = _units([[0.9, 0.1], [0.85, 0.1, 0.1], [0.75, 0.1]])
     names = [u.text[:12] for u in units]
     nato, canada, state = names.index("NATO shares "), names.index("Canada and t"), names.index("The State De")
-    # Canada's first sentence says the same as NATO's (same vector): the State sentence is chosen.
+    # Canada's first sentence says the same as NATO's (same vector): the less relevant but new
+    # State sentence is chosen.
     vectors = _vectors(units, same={nato, canada})
     settings = OverviewSettings(max_sentences=2, objective=objective, min_relevance_ratio=0.0)
     chosen = select_units(units, vectors, settings)
