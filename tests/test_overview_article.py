@@ -17,6 +17,7 @@ from ctqa.types import Answer
 pytestmark = pytest.mark.slow
 
 COOPERATE = "How can states cooperate to fight terrorists?"
+STRATEGIES = "What are the main strategies states use against terrorism?"
 
 
 def _document(built: BuiltArticle, answer: Answer) -> str:
@@ -25,7 +26,7 @@ def _document(built: BuiltArticle, answer: Answer) -> str:
 
 
 def test_a_broad_question_gets_a_cited_overview(article_index: BuiltArticle) -> None:
-    answer = article_index.qa.ask(COOPERATE)
+    answer = article_index.qa.ask(STRATEGIES)
     settings = OverviewSettings()
     assert not answer.abstained
     assert 2 <= len(answer.overview) <= settings.max_sentences
@@ -41,7 +42,7 @@ def test_a_broad_question_gets_a_cited_overview(article_index: BuiltArticle) -> 
         assert citation.supports_answer and citation.section == item.section
         sections.add(item.section)
         assert not item.text.startswith(("They ", "This ", "It ", "These "))
-    assert len(sections) >= 2  # from across the article, not one passage
+    assert len(sections) >= 2  # from across the article (intro, State Department, NATO), not one passage
     assert [i.start for i in answer.overview] == sorted(i.start for i in answer.overview)
     assert Answer.from_dict(answer.to_dict()) == answer
 
