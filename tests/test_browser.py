@@ -196,8 +196,9 @@ def test_examples_settings_and_declined_answers(browser: Browser, served: tuple[
     expect(page.locator(MESSAGES)).to_have_count(1, timeout=ANSWER_TIMEOUT)
     expect(page.locator("#ctqa-chat")).to_contain_text(chat.FAQ_EXAMPLES[1])
     example_answer = page.locator(MESSAGES).first
-    expect(example_answer.locator(".ctqa-source")).to_have_count(2)
     expect(example_answer.locator("mark").first).to_contain_text("diplomacy")
+    # A factoid answer lists top-k sources (an overview adds the passages it quotes after them).
+    expect(ask(page, TASK_FORCES).locator(".ctqa-source")).to_have_count(2)
 
     declined = ask(page, "What is the capital of Australia?")
     expect(declined).to_contain_text("The documents do not say")
@@ -409,3 +410,24 @@ def test_page_is_served_while_the_index_loads(
         expect(answer.locator(".ctqa-answer-text")).to_contain_text("93 Anti-Terrorism Task Forces")
     finally:
         demo.close()
+
+
+def test_a_broad_question_shows_an_overview_as_a_cited_list(browser: Browser, served: tuple[str, BuiltArticle]) -> None:
+    from playwright.sync_api import expect
+
+    url, built = served
+    page = open_page(browser, url)
+    question = chat.FAQ_EXAMPLES[0]
+    answer = ask(page, question)
+    expected = built.qa.ask(question)
+    items = answer.locator("ul.ctqa-overview > li")
+    expect(items).to_have_count(len(expected.overview))
+    assert len(expected.overview) >= 2
+    sources = answer.locator(".ctqa-source")
+    expect(sources).to_have_count(len(expected.citations))
+    for number, item in enumerate(expected.overview):
+        row = items.nth(number)
+        expect(row).to_contain_text(item.text)
+        expect(row.locator(".ctqa-ref")).to_have_text(f"[{item.citation}]")
+        expect(sources.nth(item.citation - 1).locator("mark").first).to_be_visible()
+    screenshot(page, "chat-overview.png")

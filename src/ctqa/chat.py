@@ -149,6 +149,8 @@ CSS = """
 #ctqa-chat .placeholder .md { margin: 0 !important; max-width: none !important; padding: 0.9em 1.1em !important; text-align: left !important; }
 .ctqa-message p { margin: 0 0 0.4em 0 !important; }
 .ctqa-answer-text { font-size: 1.05em; }
+.ctqa-overview { margin: 0.2em 0; padding-left: 1.2em; }
+.ctqa-overview-section { font-size: 0.8em; color: var(--body-text-color-subdued); }
 .ctqa-ref { color: var(--color-accent); font-weight: 600; font-size: 0.72em; margin-left: 0.15em; }
 .ctqa-meta { color: var(--body-text-color-subdued); font-size: 0.82em; }
 .ctqa-heading { font-weight: 600; font-size: 0.75em; letter-spacing: 0.06em; text-transform: uppercase;
@@ -349,6 +351,18 @@ def render_answer_text(answer: Answer) -> str:
     return " ".join(rendered)
 
 
+def render_overview(answer: Answer) -> str:
+    """A broad question's overview: a short list, each sentence verbatim with the number of its
+    source and its section."""
+    items = [
+        f'<li class="ctqa-overview-item">{escape_text(item.text)}{_marker(item.citation)}'
+        + (f' <span class="ctqa-overview-section">{escape_text(item.section)}</span>' if item.section else "")
+        + "</li>"
+        for item in answer.overview
+    ]
+    return f'<ul class="ctqa-answer-text ctqa-overview">{"".join(items)}</ul>'
+
+
 def _rewritten(answer: Answer) -> bool:
     """True when the retrieval query is not just the question (a follow-up, acronyms, spelling)."""
     return bool(answer.query) and " ".join(answer.query.split()) != " ".join(answer.question.split())
@@ -381,11 +395,14 @@ def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
         parts.append("</div>")
         return "\n".join(parts)
     parts = ['<div class="ctqa-message ctqa-answered">']
-    if answer.short_answer is not None:
-        parts.append(f'<p class="ctqa-short-answer"><b>{escape_text(answer.short_answer.text)}</b></p>')
-    parts.append(f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>')
-    if answer.context:
-        parts.append(f'<p class="ctqa-meta ctqa-context">Context: {escape_text(answer.context)}</p>')
+    if answer.overview:
+        parts.append(render_overview(answer))
+    else:
+        if answer.short_answer is not None:
+            parts.append(f'<p class="ctqa-short-answer"><b>{escape_text(answer.short_answer.text)}</b></p>')
+        parts.append(f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>')
+        if answer.context:
+            parts.append(f'<p class="ctqa-meta ctqa-context">Context: {escape_text(answer.context)}</p>')
     parts.append(f'<p class="ctqa-meta">Confidence {answer.confidence:.0%}</p>')
     if answer.citations:
         parts.append(render_citations(SOURCES_HEADING, answer.citations))
@@ -399,9 +416,10 @@ def above_floor(answer: Answer, top_k: int, floor: float) -> Answer:
     (``AnswerSettings.source_floor``); a note says how many of ``top_k`` are shown when fewer.
 
     The first source holds the answer and is always kept; a declined answer is left as it is
-    (its closest passages are headed as not answering).
+    (its closest passages are headed as not answering), and so is an overview, whose items
+    point at their sources by number.
     """
-    if answer.abstained or not answer.citations:
+    if answer.abstained or not answer.citations or answer.overview:
         return answer
     kept = [answer.citations[0], *(c for c in answer.citations[1:] if c.score >= floor)]
     if len(kept) == len(answer.citations) and len(kept) >= top_k:

@@ -400,6 +400,14 @@ def _highlighted(text: str, start: int, end: int) -> str:
     return text[:start] + typer.style(text[start:end], bold=True, underline=True) + text[end:]
 
 
+def print_overview(answer: Answer) -> None:
+    """A broad question's overview: one line per sentence, with its citation number and section."""
+    typer.echo("Overview:")
+    for item in answer.overview:
+        section = f" ({item.section})" if item.section else ""
+        typer.echo(f"- {typer.style(item.text, bold=True)} [{item.citation}]{section}")
+
+
 def print_answer(answer: Answer) -> None:
     """The human-readable form of ``answer`` on stdout: the short answer first and bold, then
     the answer sentences with the short answer marked; a decline in one sentence with its
@@ -412,6 +420,17 @@ def print_answer(answer: Answer) -> None:
             typer.echo("\nClosest passages (they do not answer the question):")
             _print_citations(answer.closest)
         return
+    if answer.overview:
+        print_overview(answer)
+    else:
+        print_extract(answer)
+    typer.echo(f"Confidence: {answer.confidence:.2f}\n\nCitations:")
+    _print_citations(answer.citations)
+
+
+def print_extract(answer: Answer) -> None:
+    """The short answer first and bold, then the answer sentences with it highlighted, then the
+    context sentence the first one leans on."""
     text = answer.text
     if answer.short_answer is not None and answer.citations:
         typer.secho(answer.short_answer.text, bold=True)
@@ -425,8 +444,6 @@ def print_answer(answer: Answer) -> None:
         typer.secho(text, bold=True)
     if answer.context:
         typer.echo(f"Context: {answer.context}")
-    typer.echo(f"Confidence: {answer.confidence:.2f}\n\nCitations:")
-    _print_citations(answer.citations)
     for note in answer.notes:
         typer.echo(f"Note: {note}")
 

@@ -19,9 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from ctqa.answering.broad import is_broad
 from ctqa.answering.compose import closest_passages, compose_extract, passage_order
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.declining import DeclineContext, decide, decline_text
+from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.answering.reorder import reorder
 from ctqa.answering.scoring import score_sentences
@@ -349,7 +351,7 @@ class DocumentQA:
         if plan.describe():
             described = plan.describe()
             notes = [*notes, f"Searched with {described}" + ("" if described.endswith(("?", "!", ".")) else ".")]
-        return Answer(
+        answer = Answer(
             question=text,
             text=composed.text,
             citations=composed.citations,
@@ -363,6 +365,11 @@ class DocumentQA:
             short_answer=composed.short_answer,
             context=composed.context,
         )
+        # Compose step: a broad question ("How do states ...?") gets an extractive overview.
+        if self.settings.overview.enabled and is_broad(text):
+            answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview)
+            answer = replace(answer, latency_ms=_elapsed_ms(started))
+        return answer
 
     def _document_passages(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
         wanted = checked_documents(documents)

@@ -155,6 +155,27 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class OverviewItem:
+    """One entry of an overview (the answer to a broad question): verbatim corpus text.
+
+    ``text`` is ``document.text[start:end]`` of document ``doc_id``: one sentence, or a sentence
+    with the one before it when it opens with a pronoun that leans on it. ``citation`` is the
+    1-based number of the entry of ``Answer.citations`` whose passage holds it; ``section`` is
+    that passage's section heading.
+    """
+
+    text: str
+    citation: int
+    doc_id: str
+    section: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of ``ask()``.
 
@@ -172,6 +193,11 @@ class Answer:
     ``declined_by`` names the declining rule (``answering.declining.DECLINE_RULES``) when
     ``abstained``. ``notes`` carries messages for the user, e.g. that an over-long question was
     truncated, or the reason for a decline.
+
+    ``overview`` is filled for a broad question (``ctqa.answering.broad``): three to six
+    sentences from different passages, in document order, each with its citation number; then
+    ``text`` is their verbatim concatenation (joined by spaces), ``sentences`` their texts, and
+    ``citations`` also lists, after the ``top_k`` best passages, every other passage it quotes.
     """
 
     question: str
@@ -188,12 +214,14 @@ class Answer:
     short_answer: ShortAnswer | None = None
     context: str = ""
     declined_by: str = ""
+    overview: list[OverviewItem] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["citations"] = [citation.to_dict() for citation in self.citations]
         data["closest"] = [citation.to_dict() for citation in self.closest]
         data["short_answer"] = self.short_answer.to_dict() if self.short_answer else None
+        data["overview"] = [item.to_dict() for item in self.overview]
         return data
 
     @classmethod
@@ -203,4 +231,5 @@ class Answer:
         data["closest"] = [Citation.from_dict(c) for c in data.get("closest", [])]
         short = data.get("short_answer")
         data["short_answer"] = ShortAnswer(**short) if short else None
+        data["overview"] = [OverviewItem(**item) for item in data.get("overview", [])]
         return cls(**data)

@@ -26,13 +26,14 @@ from ctqa.cli import BackendOption, PrecisionOption, embedding_settings
 from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
+from ctqa.evaluation.broad import BroadReport, evaluate_broad, reference_of
 from ctqa.evaluation.conversations import (
     evaluate_conversations,
     is_conversation_file,
     load_conversations,
     summarize_turns,
 )
-from ctqa.evaluation.dataset import load_questions
+from ctqa.evaluation.dataset import EvalQuestion, load_questions
 from ctqa.evaluation.runner import EvalReport, evaluate, evaluate_baseline, threshold_sweep
 from ctqa.evaluation.squad import evaluate_squad, write_squad_corpus
 from ctqa.ingest.loader import corpus_files
@@ -162,12 +163,14 @@ def _article_eval(
         console.print(_sweep_table(sweep_rows))
         if holdout_faq:
             _print_faq_holdout(report)
+        broad = _broad_eval(qa, questions)
         _print_misses(report)
         if json_path:
             payload = {
                 "report": report.to_dict(),
                 "baselines": {k: v for k, v in columns.items() if not k.startswith("ctqa")},
                 "threshold_sweep": sweep_rows,
+                "broad": broad.to_dict() if broad else None,
             }
             json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     finally:
@@ -195,6 +198,26 @@ def _conversation_eval(
     if json_path:
         payload = {"summary": summary, "turns": [asdict(r) for r in results]}
         json_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _broad_eval(qa: DocumentQA, questions: list[EvalQuestion]) -> BroadReport | None:
+    """The broad-question table (overview vs answer vs top-k passages), when any question has a
+    reference answer; ``None`` otherwise."""
+    if not any(reference_of(q) for q in questions):
+        return None
+    answer_qa = DocumentQA(
+        qa.corpus_dir, qa.index_dir, settings=replace(qa.settings, overview=replace(qa.settings.overview, enabled=False)),
+        fusion=qa.fusion, ranker=qa.ranker, embedder=qa.embedder,
+    )
+    report = evaluate_broad(qa, answer_qa, questions)
+    console.print(_table(f"broad questions with a reference answer ({len(report.results)})", report.summary))
+    for result in report.results:
+        scores = result.systems["overview"]
+        console.print(
+            f"[bold]{result.question}[/bold] ({result.rule or 'factoid'})\n  token F1 {scores.token_f1:.3f}, "
+            f"ROUGE-L {scores.rouge_l:.3f}, evidence recall {scores.evidence_recall:.2f}, {scores.characters} chars: {scores.text}"
+        )
+    return report
 
 
 def _squad_eval(

@@ -21,6 +21,8 @@ class EvalQuestion:
     section: str | None = None
     history: tuple[dict[str, str], ...] = ()
     faq_answer: str | None = None
+    # A broad question's reference answer, as sentences of the corpus (eval/broad_questions.jsonl).
+    reference: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -43,6 +45,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                     section=data.get("section"),
                     history=tuple(data.get("history") or ()),
                     faq_answer=data.get("faq_answer"),
+                    reference=tuple(data.get("reference") or ()),
                 )
             )
         except (ValueError, KeyError, TypeError) as error:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
+from functools import cache
+
+from rouge_score import rouge_scorer
 
 from ctqa.retrieval.text import fold
 
@@ -37,21 +40,16 @@ def token_f1(prediction: str, gold: str) -> float:
 
 
 def rouge_l(prediction: str, gold: str) -> float:
-    """ROUGE-L F-measure (longest common subsequence of normalised tokens)."""
-    a, b = squad_normalize(prediction).split(), squad_normalize(gold).split()
-    if not a or not b:
+    """ROUGE-L F-measure (longest common subsequence of tokens), by ``rouge-score`` without
+    stemming: the implementation summarisation papers report."""
+    if not prediction.strip() or not gold.strip():
         return 0.0
-    previous = [0] * (len(b) + 1)
-    for token in a:
-        current = [0]
-        for j, other in enumerate(b):
-            current.append(previous[j] + 1 if token == other else max(previous[j + 1], current[j]))
-        previous = current
-    lcs = previous[-1]
-    if lcs == 0:
-        return 0.0
-    precision, recall = lcs / len(a), lcs / len(b)
-    return 2 * precision * recall / (precision + recall)
+    return float(_rouge_scorer().score(gold, prediction)["rougeL"].fmeasure)
+
+
+@cache
+def _rouge_scorer() -> rouge_scorer.RougeScorer:
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
 
 
 def contains_any(text: str, needles: tuple[str, ...] | list[str]) -> bool:

@@ -1,0 +1,261 @@
+"""Extractive overviews: the answer to a broad question, several cited sentences from across the corpus.
+
+A query-focused extractive summary. The pool is the prose sentences of the best retrieved
+passages (``OverviewSettings.passages``); each gets a relevance (its cosine with the question
+plus a share of its passage's fused retrieval score). Sentences are then chosen greedily, at
+most one unit per passage, within a character budget, by one of two objectives (``OBJECTIVES``):
+
+* ``mmr`` — maximal marginal relevance (Carbonell & Goldstein 1998): the next unit maximises
+  ``lambda * relevance - (1 - lambda) * max cosine with a chosen unit``;
+* ``coverage`` — facility location (Lin & Bilmes 2011): the next unit adds most to
+  ``sum over pool units i of relevance_i * max cosine(i, chosen)``, i.e. the chosen units
+  together stand in for the whole relevant pool.
+
+The best answer sentence of the one-to-three-sentence answer is chosen first, so an overview
+always holds what the factoid answer would have said. A sentence opening with a pronoun that
+leans on the sentence before ("They also ...", "This includes ...") is one unit with that
+sentence; when it opens its passage (no sentence before it) it is left out. The chosen units are
+returned in document order, verbatim with their offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ctqa.answering.extract import citation_for
+from ctqa.config import OverviewSettings
+from ctqa.retrieval.hybrid import Candidate, HybridRetriever
+from ctqa.retrieval.text import opens_with_reference
+from ctqa.types import Answer, Citation, OverviewItem, Passage
+
+# How far back a chain of leaning sentences is followed ("They ... . This includes ...").
+MAX_ANTECEDENTS = 2
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A selectable piece of an overview: sentences ``first``..``last`` of passage ``passage_id``.
+
+    ``start``/``end`` are offsets in the document text; ``text`` is that span verbatim;
+    ``sentences`` counts the sentences it holds; ``relevance`` is the relevance of its last
+    sentence (the antecedents only make it readable).
+    """
+
+    passage_id: int
+    first: int
+    last: int
+    start: int
+    end: int
+    text: str
+    relevance: float
+    section: str = ""
+
+    @property
+    def sentences(self) -> int:
+        return self.last - self.first + 1
+
+
+def passage_units(passage_id: int, passage: Passage, relevance: Sequence[float]) -> list[Unit]:
+    """One unit per sentence of ``passage``; a sentence that leans on the one before carries it
+    (up to ``MAX_ANTECEDENTS`` back), and is dropped when nothing before it in the passage can.
+
+    Args:
+        passage_id: the passage's index.
+        passage: the passage.
+        relevance: one relevance per sentence of the passage.
+    """
+    texts = [passage.text[s - passage.start : e - passage.start] for s, e in passage.sentences]
+    units = []
+    for number, (_, end) in enumerate(passage.sentences):
+        first = number
+        while first > number - MAX_ANTECEDENTS and first >= 0 and opens_with_reference(texts[first]):
+            first -= 1
+        if first < 0 or opens_with_reference(texts[first]):
+            continue  # leans on text outside the passage, or on a chain too long to carry
+        start = passage.sentences[first][0]
+        units.append(
+            Unit(passage_id, first, number, start, end, passage.text[start - passage.start : end - passage.start],
+                 float(relevance[number]), passage.section)
+        )
+    return units
+
+
+def _unit_vectors(units: Sequence[Unit], sentence_vectors: Callable[[int, int], np.ndarray]) -> np.ndarray:
+    """Unit-norm vector of each unit: the normalised sum of its sentences' vectors; shape (n, dim)."""
+    rows = [sentence_vectors(u.passage_id, u.first)[: u.sentences].sum(axis=0) for u in units]
+    matrix = np.vstack(rows).astype(np.float32)
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+
+
+def _mmr_gain(relevance: np.ndarray, similarity: np.ndarray, chosen: list[int], lam: float) -> np.ndarray:
+    redundancy = similarity[:, chosen].max(axis=1) if chosen else np.zeros(len(relevance))
+    return lam * relevance - (1 - lam) * redundancy
+
+
+def _coverage_gain(relevance: np.ndarray, similarity: np.ndarray, chosen: list[int], lam: float) -> np.ndarray:
+    covered = similarity[:, chosen].max(axis=1) if chosen else np.zeros(len(relevance))
+    # gain of adding j: sum_i rel_i * max(0, sim(i, j) - covered_i)
+    return (relevance[:, None] * np.maximum(similarity - covered[:, None], 0.0)).sum(axis=0)
+
+
+Objective = Callable[[np.ndarray, np.ndarray, list[int], float], np.ndarray]
+# The two selection objectives, chosen by name in ``OverviewSettings.objective``.
+OBJECTIVES: dict[str, Objective] = {"mmr": _mmr_gain, "coverage": _coverage_gain}
+
+
+def select_units(
+    units: Sequence[Unit],
+    vectors: np.ndarray,
+    settings: OverviewSettings,
+    *,
+    first: Unit | None = None,
+) -> list[Unit]:
+    """Choose the overview's units, returned in document order (passage, then offset).
+
+    Args:
+        units: the pool (see ``passage_units``).
+        vectors: unit-norm vectors of the pool, shape ``(len(units), dim)``.
+        settings: budget, sentence counts, objective and its trade-off.
+        first: a unit chosen before any other (the factoid answer's best sentence), when it fits.
+
+    Returns:
+        At most ``settings.max_sentences`` sentences in all, their texts joined by single spaces
+        within ``settings.max_chars``, at most one unit per passage, no two units overlapping.
+
+    Raises:
+        ValueError: ``settings.objective`` is not one of ``OBJECTIVES``.
+    """
+    if settings.objective not in OBJECTIVES:
+        raise ValueError(f"overview objective must be one of {', '.join(OBJECTIVES)}, not {settings.objective!r}")
+    if not units:
+        return []
+    gain_of = OBJECTIVES[settings.objective]
+    relevance = np.array([u.relevance for u in units], dtype=np.float64)
+    floor = settings.min_relevance_ratio * relevance.max()
+    similarity = (vectors @ vectors.T).astype(np.float64)
+    chosen: list[int] = []
+    used_chars = -1  # the first unit needs no joining space
+    used_sentences = 0
+    open_ = {i for i, u in enumerate(units) if u.relevance >= floor}
+    if first is not None and first in units:
+        open_.add(units.index(first))
+
+    def fits(i: int) -> bool:
+        unit = units[i]
+        return used_chars + 1 + len(unit.text) <= settings.max_chars and used_sentences + unit.sentences <= settings.max_sentences
+
+    while open_:
+        if not chosen and first is not None and first in units and fits(units.index(first)):
+            pick = units.index(first)
+        else:
+            candidates = [i for i in open_ if fits(i)]
+            if not candidates:
+                break
+            gains = gain_of(relevance, similarity, chosen, settings.mmr_lambda)
+            pick = max(candidates, key=lambda i: (gains[i], -i))
+        chosen.append(pick)
+        used_chars += 1 + len(units[pick].text)
+        used_sentences += units[pick].sentences
+        picked = units[pick]
+        open_ = {
+            i for i in open_
+            if units[i].passage_id != picked.passage_id  # one unit per passage: spread the sources
+            and not (settings.one_per_section and units[i].section == picked.section)
+        }
+    return sorted((units[i] for i in chosen), key=lambda u: (u.passage_id, u.start))
+
+
+def with_overview(
+    answer: Answer,
+    retriever: HybridRetriever,
+    query_vector: np.ndarray,
+    candidates: list[Candidate],
+    settings: OverviewSettings,
+) -> Answer:
+    """``answer`` (to a broad question) turned into an overview; unchanged when it was declined
+    or fewer than two units are found (then the one-to-three-sentence answer says it better).
+
+    ``Answer.text`` becomes the chosen units joined by spaces, ``sentences`` their texts,
+    ``overview`` the cited items; the citations keep their order (the ``top_k`` best passages)
+    with their ``answer_spans`` set to the overview's spans, and every other quoted passage is
+    appended.
+    """
+    if answer.abstained or not answer.citations:
+        return answer
+    index = retriever.index
+    passages = index.passages
+    units: list[Unit] = []
+    for candidate in candidates[: settings.passages]:
+        pid = candidate.passage_id
+        passage = passages[pid]
+        if passage.kind == "table_row":  # a "Label Value" row is no sentence to read in a list
+            continue
+        offset = int(index.sentence_offsets[pid])
+        cosine = index.sentence_vectors[offset : offset + len(passage.sentences)] @ query_vector
+        units.extend(passage_units(pid, passage, cosine + settings.passage_weight * candidate.fused))
+    if not units:
+        return answer
+
+    def sentence_vectors(pid: int, number: int) -> np.ndarray:
+        row = int(index.sentence_offsets[pid]) + number
+        return np.asarray(index.sentence_vectors[row : row + len(passages[pid].sentences) - number])
+
+    best = answer.citations[0]
+    best_span = best.answer_spans[answer.best_sentence] if answer.best_sentence < len(best.answer_spans) else None
+    first = None
+    if settings.start_with_answer and best_span:
+        first = next((u for u in units if u.end == best_span[1] and passages[u.passage_id].doc_id == best.doc_id), None)
+    chosen = select_units(units, _unit_vectors(units, sentence_vectors), settings, first=first)
+    if len(chosen) < 2:
+        return answer
+    fused = {c.passage_id: c.fused for c in candidates}
+    citations, items = _cite(answer.citations, chosen, passages, fused)
+    return replace(
+        answer,
+        text=" ".join(u.text for u in chosen),
+        sentences=[u.text for u in chosen],
+        best_sentence=chosen.index(first) if first in chosen else 0,
+        citations=citations,
+        overview=items,
+    )
+
+
+def _cite(
+    citations: list[Citation], chosen: list[Unit], passages: list[Passage], fused: dict[int, float]
+) -> tuple[list[Citation], list[OverviewItem]]:
+    """The citations with each quoted passage's ``answer_spans`` set to its overview spans (others
+    keep none and no longer support the answer), unlisted quoted passages appended; and the items."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for unit in chosen:
+        passage = passages[unit.passage_id]
+        spans.setdefault(unit.passage_id, []).extend(passage.sentences[unit.first : unit.last + 1])
+    key_of = {(p.doc_id, p.start, p.end): pid for pid, p in ((u.passage_id, passages[u.passage_id]) for u in chosen)}
+    cited: list[Citation] = []
+    number_of: dict[int, int] = {}
+    for citation in citations:
+        pid = key_of.get((citation.doc_id, citation.start, citation.end))
+        if pid is None:
+            cited.append(replace(citation, answer_spans=(), supports_answer=False))
+        else:
+            cited.append(replace(citation, answer_spans=tuple(spans[pid]), supports_answer=True))
+            number_of[pid] = len(cited)
+    for unit in chosen:
+        if unit.passage_id not in number_of:
+            passage = passages[unit.passage_id]
+            cited.append(citation_for(passage, fused.get(unit.passage_id, 0.0), tuple(spans[unit.passage_id])))
+            number_of[unit.passage_id] = len(cited)
+    items = [
+        OverviewItem(
+            text=u.text,
+            citation=number_of[u.passage_id],
+            doc_id=passages[u.passage_id].doc_id,
+            section=passages[u.passage_id].section,
+            start=u.start,
+            end=u.end,
+        )
+        for u in chosen
+    ]
+    return cited, items
