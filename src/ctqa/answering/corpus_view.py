@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from ctqa.ingest.structure import split_table_row
 from ctqa.retrieval.hybrid import HybridRetriever
 from ctqa.types import Passage
+
+RowT = TypeVar("RowT", covariant=True)
+
+
+class Rows(Protocol[RowT]):
+    """Rows read by number: a list, or the index's memory-mapped token tables
+    (``retrieval.derived.TokenTable`` / ``SentenceTokens``), which decode a row only when read."""
+
+    def __getitem__(self, row: int, /) -> RowT: ...
+
+    def __len__(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -28,9 +40,9 @@ class CorpusView:
     """
 
     passages: list[Passage]
-    passage_tokens: list[list[str]]
-    sentence_tokens: list[list[list[str]]]
-    sentence_context_tokens: list[list[list[str]]]
+    passage_tokens: Rows[list[str]]
+    sentence_tokens: Rows[list[list[str]]]
+    sentence_context_tokens: Rows[list[list[str]]]
     vocabulary: frozenset[str]
     idf: Callable[[str], float]
     acronyms: dict[str, str]

@@ -47,6 +47,7 @@ from ctqa.index.store import (
     _document_from_dict,
     _read_artifact,
     atomic_write_bytes,
+    load_derived,
     read_manifest,
     sentence_offsets,
 )
@@ -567,6 +568,8 @@ def load_milvus_index(index_dir: Path, target: MilvusTarget) -> tuple[IndexData,
         passage_index=EmptyPassageIndex(MODEL_DIMENSION),  # type: ignore[arg-type]
         sentence_vectors=MilvusSentenceVectors(store, passages, offsets),  # type: ignore[arg-type]
         sentence_offsets=offsets,
+        # the tokens and BM25 weights answering reads stay local (the build folder, memory-mapped)
+        derived=load_derived(index_dir / manifest.build_dir, manifest),
     )
     _check_consistency(index_dir, manifest, index)
     return index, store
@@ -596,13 +599,17 @@ def _read_text(index_dir: Path, target: MilvusTarget, client: MilvusClient) -> t
         raise
     except Exception as error:
         raise IndexCorruptError(f"index in {index_dir} cannot be read ({error})", "run `ctqa index`") from error
-    problem = _layout_problem(client, target)
-    if not problem:
-        for name in (target.passages, target.sentences):
-            client.load_collection(name)  # a no-op when loaded; servers release on restart
-        counts = (_count(client, target.passages), _count(client, target.sentences))
-        if counts != (len(passages), int(sentence_offsets(passages)[-1])):
-            problem = f"{target.passages} in {target.uri} holds {counts[0]} passages, the index has {len(passages)}"
+    problem = _layout_problem(client, target) or _count_problem(client, target, passages)
     if problem:
         raise IndexCorruptError(problem, advice)
     return passages, documents, manifest
+
+
+def _count_problem(client: MilvusClient, target: MilvusTarget, passages: list[Passage]) -> str:
+    """Why the collections' row counts do not match the index's passages and sentences ("" if they do)."""
+    for name in (target.passages, target.sentences):
+        client.load_collection(name)  # a no-op when loaded; servers release on restart
+    counts = (_count(client, target.passages), _count(client, target.sentences))
+    if counts != (len(passages), int(sentence_offsets(passages)[-1])):
+        return f"{target.passages} in {target.uri} holds {counts[0]} passages, the index has {len(passages)}"
+    return ""

@@ -277,7 +277,7 @@ def _derived_artifacts(derived: DerivedState) -> dict[str, bytes]:
     return artifacts
 
 
-def _load_derived(build: Path, manifest: Manifest) -> DerivedState:
+def load_derived(build: Path, manifest: Manifest) -> DerivedState:
     """Read ``DerivedState`` back from a build folder (arrays memory-mapped, checksums verified)."""
     meta = json.loads(_read_artifact(build, DERIVED_JSON, manifest))
     arrays: dict[str, dict[str, np.ndarray]] = {}
@@ -454,7 +454,7 @@ def load_index(index_dir: Path) -> IndexData:
         if isinstance(passage_index, faiss.IndexHNSW):
             passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)
         sentence_vectors = _mapped_array(build, "sentences.npy", manifest)
-        derived = _load_derived(build, manifest)
+        derived = load_derived(build, manifest)
     except IndexCorruptError:
         raise
     except Exception as error:  # any parse failure of a file that passed its checksum

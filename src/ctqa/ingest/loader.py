@@ -132,22 +132,11 @@ def list_corpus(corpus_dir: Path, *, follow_outside_links: bool = False) -> Corp
     visited = {root}
     for folder, subfolders, names in os.walk(corpus_dir, followlinks=True):
         here = Path(folder)
-        kept = []
-        for name in sorted(subfolders):
-            path = here / name
-            if name.startswith("."):
-                continue
-            if path.is_symlink():
-                target_inside = is_inside(path, root)
-                if not target_inside and not follow_outside_links:
-                    outside.append(path.relative_to(corpus_dir).as_posix())
-                    continue
-                resolved = path.resolve()
-                if target_inside or resolved in visited:
-                    continue  # listed under its own path already, or a loop
-                visited.add(resolved)
-            kept.append(name)
-        subfolders[:] = kept
+        subfolders[:] = [
+            name
+            for name in sorted(subfolders)
+            if _walk_into(here / name, corpus_dir, root, follow_outside_links, visited, outside)
+        ]
         for name in names:
             path = here / name
             if name.startswith(".") or not is_supported(path) or not path.is_file():
@@ -157,6 +146,27 @@ def list_corpus(corpus_dir: Path, *, follow_outside_links: bool = False) -> Corp
                 continue
             files.append(path)
     return CorpusListing(tuple(sorted(files)), tuple(sorted(outside)))
+
+
+def _walk_into(
+    path: Path, corpus_dir: Path, root: Path, follow_outside_links: bool, visited: set[Path], outside: list[str]
+) -> bool:
+    """Whether ``list_corpus`` walks into subfolder ``path``: not hidden; a link only when it
+    leaves the corpus and that is allowed (a link inside is listed under its own path already),
+    and never twice (a loop). A refused outside link is added to ``outside``."""
+    if path.name.startswith("."):
+        return False
+    if not path.is_symlink():
+        return True
+    target_inside = is_inside(path, root)
+    if not target_inside and not follow_outside_links:
+        outside.append(path.relative_to(corpus_dir).as_posix())
+        return False
+    resolved = path.resolve()
+    if target_inside or resolved in visited:
+        return False
+    visited.add(resolved)
+    return True
 
 
 def corpus_files(corpus_dir: Path, *, follow_outside_links: bool = False) -> list[Path]:
