@@ -278,7 +278,7 @@ def test_upload_ask_and_remove_through_the_page(
     page.locator("#ctqa-remove").click()
     expect(page.locator("#ctqa-remove-question")).to_contain_text("Remove bees.md?")
     page.locator("#ctqa-remove-no").click()
-    expect(page.locator("#ctqa-remove-confirm")).to_be_hidden()
+    expect(page.locator("#ctqa-remove-yes")).to_be_hidden()
     page.wait_for_timeout(500)
     assert (built.corpus_dir / "bees.md").exists()
     expect(table).to_contain_text("Beekeeping Notes")
