@@ -199,6 +199,12 @@ def test_answer_invariants(answers: dict[str, Answer], index: IndexData, questio
     if answer.abstained:
         assert answer.citations == [] and answer.text.startswith("The documents do not say")
         return
+    if answer.overview:  # a broad question: its invariants in tests/test_overview_article.py
+        assert answer.text == " ".join(item.text for item in answer.overview)
+        for item in answer.overview:
+            assert index.documents[item.doc_id].text[item.start : item.end] == item.text
+            assert answer.citations[item.citation - 1].supports_answer
+        return
 
     assert 1 <= len(answer.citations) <= 3
     assert len({(c.doc_id, c.start) for c in answer.citations}) == len(answer.citations)  # no duplicates
