@@ -250,7 +250,7 @@ def test_a_reader_waits_a_bounded_time_then_says_so(
 def test_ctqa_index_interrupted_says_the_previous_index_is_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupted(self: ctqa.DocumentQA, *, show_progress: bool = False) -> None:
+    def interrupted(self: ctqa.DocumentQA, *, show_progress: bool = False, only_if_stale: bool = False) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(ctqa.DocumentQA, "build", interrupted)
