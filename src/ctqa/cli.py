@@ -415,7 +415,7 @@ def print_answer(answer: Answer) -> None:
     if answer.abstained:
         typer.secho(answer.text, bold=True)
         for note in answer.notes:
-            typer.echo(note)
+            typer.echo(f"Note: {note}")
         if answer.closest:
             typer.echo("\nClosest passages (they do not answer the question):")
             _print_citations(answer.closest)

@@ -153,6 +153,8 @@ _COPULA_RE = re.compile(
 )
 
 
+# A question longer than this is not repeated in the decline sentence (it would bury it).
+DECLINE_QUOTE_CHARS = 150
 NOT_A_QUESTION = "That is not a question about the documents; ask me one about them."
 
 
@@ -162,6 +164,8 @@ def decline_text(question: str, rule: str = "") -> str:
     if rule == "not_a_question":
         return NOT_A_QUESTION
     bare = question.strip().rstrip("?!. ")
+    if len(bare) > DECLINE_QUOTE_CHARS or "\n" in bare:
+        return "The documents do not say the answer to that question."
     match = _COPULA_RE.match(bare)
     if match and not re.search(r"\b\w+ed\b", match.group("rest")):
         clause = f"{match.group('wh')} {match.group('rest')} {match.group('verb')}"
