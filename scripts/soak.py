@@ -395,9 +395,26 @@ def percentile(values: Sequence[float], share: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+
+def wait_for_index(server: Server, index_dir: Path) -> Any:
+    """The index (``IndexData``) once the server has written it: the page is served while the
+    first build runs behind it, so "up" does not yet mean "answering"."""
+    from ctqa.errors import IndexError_
     from ctqa.index.store import load_index
 
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while True:
+        try:
+            return load_index(index_dir)
+        except IndexError_:
+            if server.process is not None and server.process.poll() is not None:
+                raise RuntimeError(f"the server exited before its index was built; see {server.log_path}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no index after {SERVER_START_SECONDS:.0f} s; see {server.log_path}") from None
+            time.sleep(0.5)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     total = QUICK_QUESTIONS if args.quick and args.questions is None else (args.questions or DEFAULT_QUESTIONS)
     questions = question_mix(total, rng)
@@ -412,7 +429,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"starting ctqa serve (log: {server.log_path}) …", flush=True)
         life = server.start()
         print(f"server up in {life.start_seconds:.1f} s at {life.url}; {total} questions, {args.workers} clients", flush=True)
-        documents = {doc_id: d.text for doc_id, d in load_index(index_dir).documents.items()}
+        documents = {doc_id: d.text for doc_id, d in wait_for_index(server, index_dir).documents.items()}
         asker = Asker(server, tally, documents)
         kill_at = total // 2
         restart_seconds = None
