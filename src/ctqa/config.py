@@ -80,6 +80,16 @@ class AnswerSettings:
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95
+    # A sentence of the question's polarity (negated or not) that states the same predicate is
+    # moved above a best sentence of the other polarity when it scores at least this share of it
+    # (answering.reorder, polarity). Chosen on eval/hostile_questions.jsonl (negation pairs) with
+    # no change on the article, holdout, blind and conversation sets.
+    polarity_ratio: float = 0.5
+    # The probability of a sentence addressed to the reader about answering ("the correct answer
+    # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
+    # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of
+    # eval/decoy_eval.py.
+    meta_text_penalty: float = 0.1
     # In a follow-up, a sentence restating an earlier answer has its probability multiplied by
     # this (new_thing_penalty when the question asks for "other"/"more"; answering.scoring).
     # Measured on the follow-up questions of eval/article_questions.jsonl.

@@ -29,6 +29,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import BY_NAME, QUESTION_WORDS, QuestionType, question_type
+from ctqa.answering.readings import about_topic
 from ctqa.answering.followups import (
     BARE_ELLIPSIS_RE,
     earlier_user_text,
@@ -369,7 +370,8 @@ class QueryRewriter:
         followup_of = ""
         if history and leans_on_history(question, earlier_user_text(history), self.known_names):
             followup_of = previous_topic(history, self.known_names)
-        own_text, corrections, word_forms = self.corrected(question)
+        # "What does the article say about X?" searches X: the frame's words are no topic.
+        own_text, corrections, word_forms = self.corrected(about_topic(question) or question)
         expansions = self.expand_acronyms(own_text + " " + followup_of)
         answer_type = question_type(own_text)
         if followup_of and answer_type == "other" and BARE_ELLIPSIS_RE.match(own_text):
