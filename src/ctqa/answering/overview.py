@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ctqa.answering.extract import citation_for
+from ctqa.answering.compose import citation_for
 from ctqa.config import OverviewSettings
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
 from ctqa.retrieval.text import opens_with_reference
