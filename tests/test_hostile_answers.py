@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, BuiltArticle
 
 import ctqa
+from conftest import PROJECT_ROOT, BuiltArticle
 
 PLANTED = PROJECT_ROOT / "eval" / "hostile_corpus"
 pytestmark = pytest.mark.slow

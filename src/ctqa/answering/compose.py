@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ctqa.answering.answer_types import Span, answer_spans
-from ctqa.answering.duplicates import merge_duplicates
 from ctqa.answering.corpus_view import CorpusView
+from ctqa.answering.duplicates import merge_duplicates
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate

@@ -29,7 +29,6 @@ from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import BY_NAME, QUESTION_WORDS, QuestionType, question_type
-from ctqa.answering.readings import about_topic
 from ctqa.answering.followups import (
     BARE_ELLIPSIS_RE,
     earlier_user_text,
@@ -37,6 +36,7 @@ from ctqa.answering.followups import (
     previous_answers,
     previous_topic,
 )
+from ctqa.answering.readings import about_topic
 from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, query_tokens, stem, tokenize, words
 
 # Words of one family share at least this many first letters (see QueryRewriter.related_form).
