@@ -37,6 +37,9 @@ def test_a_negated_question_gets_the_negated_sentence() -> None:
     corpus = view(PAIR)
     order = reorder([scored(0, 0, 0.9), scored(0, 1, 0.88)], corpus, SETTINGS, "Which agreement does not require biometric data sharing?")
     assert top(order) == (0, 1)
+    # the affirmative sentence falls out of the answer window (below neighbour_ratio of the best)
+    assert order[1].probability == 0.9 * SETTINGS.polarity_penalty
+    assert order[1].probability < order[0].probability * SETTINGS.neighbour_ratio
 
 
 def test_a_plain_question_gets_the_affirmative_sentence() -> None:
@@ -57,6 +60,9 @@ def test_polarity_needs_a_near_equal_sentence_on_the_same_predicate() -> None:
     other = passage("Agreement A requires biometric data sharing. The treaty was not signed in May.", 0)
     order = reorder([scored(0, 0, 0.9), scored(0, 1, 0.89)], view(other), SETTINGS, "Which agreement does not require biometric data sharing?")
     assert top(order) == (0, 0)
+    # a lone sentence of the other polarity still answers: nothing to contrast it with
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, 0.3)], corpus, SETTINGS, "Which agreement does not require biometric data sharing?")
+    assert [(s.passage_id, s.probability) for s in order] == [(0, 0.9), (1, 0.3)]
 
 
 def test_meta_text_is_recognised() -> None:

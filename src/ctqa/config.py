@@ -80,11 +80,15 @@ class AnswerSettings:
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95
-    # A sentence of the question's polarity (negated or not) that states the same predicate is
-    # moved above a best sentence of the other polarity when it scores at least this share of it
-    # (answering.reorder, polarity). Chosen on eval/hostile_questions.jsonl (negation pairs) with
-    # no change on the article, holdout, blind and conversation sets.
+    # Near-equal sentences (at least this share of the best one's probability) that state the
+    # question's predicate both ways, negated and not, are a polarity contrast; those of the
+    # other polarity than the question's have their probability multiplied by polarity_penalty
+    # (below polarity_ratio, so the sentence of the question's polarity comes first; below
+    # neighbour_ratio, so the other one leaves the answer window). answering.reorder, polarity.
+    # Chosen on the negation pairs of eval/hostile_questions.jsonl (first-sentence hit 0.5 ->
+    # 1.0) with no change on the article, holdout, blind and conversation sets.
     polarity_ratio: float = 0.5
+    polarity_penalty: float = 0.3
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of

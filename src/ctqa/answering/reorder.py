@@ -13,8 +13,9 @@ one sentence to the top and never drops any.
   only words shared with it: its probability is multiplied by ``meta_text_penalty`` (so it
   neither wins nor keeps a weak question from being declined).
 * ``polarity`` — a question that negates ("Which agreement does not require …?") is answered by
-  a near-equal sentence (``polarity_ratio``) that negates the same predicate, and a question
-  without negation by the affirmative sentence, when the best sentence has the other polarity.
+  the near-equal sentence (``polarity_ratio``) that negates the same predicate, and a question
+  without negation by the affirmative one: when both are there, the sentences of the other
+  polarity are penalised (``polarity_penalty``).
 """
 
 from __future__ import annotations
@@ -138,31 +139,34 @@ def is_negated(text: str) -> bool:
 def prefer_same_polarity(
     scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
 ) -> list[ScoredSentence]:
-    """Move a near-equal sentence of the question's polarity to the top when the best one has the
-    other polarity and the candidate states the same predicate (at least as many of the
-    question's words as the best sentence)."""
+    """When near-equal sentences (within ``polarity_ratio`` of the best) state the question's
+    predicate both ways — as many of the question's words as the best sentence, one negated and
+    one not — the ones of the other polarity than the question's have their probability
+    multiplied by ``polarity_penalty``: the sentence of the question's polarity answers, and the
+    other stays out of the answer window. A lone sentence of either polarity is left alone."""
     if len(scored) < 2 or not question:
         return scored
     negated = is_negated(question)
-    best = scored[0]
-    if is_negated(view.sentence_text(best.passage_id, best.number)) == negated:
-        return scored
     asked = set(query_tokens(NEGATION_RE.sub(" ", question)))
-    if not asked:
-        return scored
 
     def shared(sentence: ScoredSentence) -> int:
         return len(asked & set(view.sentence_tokens[sentence.passage_id][sentence.number]))
 
-    needed = max(shared(best), 1)
-    floor = best.probability * settings.polarity_ratio
-    for position, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < floor:
-            break
-        text = view.sentence_text(sentence.passage_id, sentence.number)
-        if is_negated(text) == negated and shared(sentence) >= needed:
-            return _to_top(scored, position)
-    return scored
+    needed = max(shared(scored[0]), 1)
+    floor = scored[0].probability * settings.polarity_ratio
+    same_predicate = [s for s in scored if s.probability >= floor and shared(s) >= needed]
+    wrong = {
+        (s.passage_id, s.number)
+        for s in same_predicate
+        if is_negated(view.sentence_text(s.passage_id, s.number)) != negated
+    }
+    if not wrong or len(wrong) == len(same_predicate):
+        return scored
+    adjusted = [
+        replace(s, probability=s.probability * settings.polarity_penalty) if (s.passage_id, s.number) in wrong else s
+        for s in scored
+    ]
+    return sorted(adjusted, key=lambda s: (-s.probability, s.passage_id, s.number))
 
 
 REORDER_RULES: tuple[ReorderRule, ...] = (
