@@ -88,3 +88,14 @@ def test_meta_text_never_wins_and_alone_falls_below_the_threshold() -> None:
     assert order[-1].probability == 0.5 * SETTINGS.meta_text_penalty
     alone = reorder([scored(0, 1, 0.9)], corpus, SETTINGS, "How many task forces did the US create?")
     assert alone[0].probability < SETTINGS.abstain_threshold
+
+
+def test_an_incidental_negation_is_no_contrast() -> None:
+    # "without causing delays" does not restate "the two countries exchange information"
+    incidental = passage(
+        "The two countries exchange information on travellers. "
+        "This sharing helps the two countries without causing delays at the border.",
+        0,
+    )
+    order = reorder([scored(0, 1, 0.9), scored(0, 0, 0.85)], view(incidental), SETTINGS, "How does the sharing help the two countries?")
+    assert [(s.number, s.probability) for s in order] == [(1, 0.9), (0, 0.85)]

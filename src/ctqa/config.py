@@ -89,6 +89,10 @@ class AnswerSettings:
     # 1.0) with no change on the article, holdout, blind and conversation sets.
     polarity_ratio: float = 0.5
     polarity_penalty: float = 0.3
+    # Two sentences state the same predicate both ways when this share of the longer one's
+    # tokens is in both (the planted pairs of eval/hostile_corpus share 0.7-0.9; "How does it
+    # help?" in eval/conversations.jsonl met an incidental "without" at a lower share).
+    polarity_same_share: float = 0.6
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of

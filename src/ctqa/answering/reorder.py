@@ -141,7 +141,7 @@ def prefer_same_polarity(
 ) -> list[ScoredSentence]:
     """When near-equal sentences (within ``polarity_ratio`` of the best) state the question's
     predicate both ways — as many of the question's words as the best sentence, one negated and
-    one not — the ones of the other polarity than the question's have their probability
+    one not, sharing ``polarity_same_share`` of their words — the ones of the other polarity than the question's have their probability
     multiplied by ``polarity_penalty``: the sentence of the question's polarity answers, and the
     other stays out of the answer window. A lone sentence of either polarity is left alone."""
     if len(scored) < 2 or not question:
@@ -155,12 +155,19 @@ def prefer_same_polarity(
     needed = max(shared(scored[0]), 1)
     floor = scored[0].probability * settings.polarity_ratio
     same_predicate = [s for s in scored if s.probability >= floor and shared(s) >= needed]
-    wrong = {
-        (s.passage_id, s.number)
-        for s in same_predicate
-        if is_negated(view.sentence_text(s.passage_id, s.number)) != negated
-    }
-    if not wrong or len(wrong) == len(same_predicate):
+    right, other = [], []
+    for sentence in same_predicate:
+        tokens = set(view.sentence_tokens[sentence.passage_id][sentence.number])
+        polarity = is_negated(view.sentence_text(sentence.passage_id, sentence.number))
+        (right if polarity == negated else other).append(((sentence.passage_id, sentence.number), tokens))
+
+    def restates(a: set[str], b: set[str]) -> bool:
+        return len(a & b) >= settings.polarity_same_share * max(len(a), len(b), 1)
+
+    # only a sentence that a sentence of the question's polarity restates the other way round
+    # ("A requires …" / "B does not require …"); an incidental "without" elsewhere is no contrast
+    wrong = {key for key, tokens in other if any(restates(tokens, good) for _, good in right)}
+    if not wrong:
         return scored
     adjusted = [
         replace(s, probability=s.probability * settings.polarity_penalty) if (s.passage_id, s.number) in wrong else s
