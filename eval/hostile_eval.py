@@ -32,7 +32,7 @@ DECOY_SETS = ("article", "holdout", "blind1", "blind2")
 
 def _corpus_with(work: Path, extra: Path) -> Path:
     """A copy of the article corpus with the files of ``extra`` beside it."""
-    corpus = work / "corpus"
+    corpus = work / f"corpus-{extra.name}"
     shutil.copytree(DEFAULT_CORPUS_DIR, corpus)
     shutil.copytree(extra, corpus / extra.name)
     return corpus
