@@ -120,14 +120,15 @@ def penalise_meta_text(
     scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
 ) -> list[ScoredSentence]:
     """Multiply the probability of every meta-text sentence by ``meta_text_penalty``."""
-    if not any(is_meta_text(view.sentence_text(s.passage_id, s.number)) for s in scored):
+    meta = {(s.passage_id, s.number) for s in scored if is_meta_text(view.sentence_text(s.passage_id, s.number))}
+    return _penalised(scored, meta, settings.meta_text_penalty)
+
+
+def _penalised(scored: list[ScoredSentence], keys: set[tuple[int, int]], factor: float) -> list[ScoredSentence]:
+    """``scored`` with the probability of the sentences ``keys`` multiplied by ``factor``, best first."""
+    if not keys:
         return scored
-    adjusted = [
-        replace(s, probability=s.probability * settings.meta_text_penalty)
-        if is_meta_text(view.sentence_text(s.passage_id, s.number))
-        else s
-        for s in scored
-    ]
+    adjusted = [replace(s, probability=s.probability * factor) if (s.passage_id, s.number) in keys else s for s in scored]
     return sorted(adjusted, key=lambda s: (-s.probability, s.passage_id, s.number))
 
 
@@ -141,8 +142,8 @@ def prefer_same_polarity(
 ) -> list[ScoredSentence]:
     """When near-equal sentences (within ``polarity_ratio`` of the best) state the question's
     predicate both ways — as many of the question's words as the best sentence, one negated and
-    one not, sharing ``polarity_same_share`` of their words — the ones of the other polarity than the question's have their probability
-    multiplied by ``polarity_penalty``: the sentence of the question's polarity answers, and the
+    one not, sharing ``polarity_same_share`` of their words — the ones of the other polarity
+    than the question's have their probability multiplied by ``polarity_penalty``: the sentence of the question's polarity answers, and the
     other stays out of the answer window. A lone sentence of either polarity is left alone."""
     if len(scored) < 2 or not question:
         return scored
@@ -155,25 +156,19 @@ def prefer_same_polarity(
     needed = max(shared(scored[0]), 1)
     floor = scored[0].probability * settings.polarity_ratio
     same_predicate = [s for s in scored if s.probability >= floor and shared(s) >= needed]
-    right, other = [], []
-    for sentence in same_predicate:
-        tokens = set(view.sentence_tokens[sentence.passage_id][sentence.number])
-        polarity = is_negated(view.sentence_text(sentence.passage_id, sentence.number))
-        (right if polarity == negated else other).append(((sentence.passage_id, sentence.number), tokens))
-
-    def restates(a: set[str], b: set[str]) -> bool:
-        return len(a & b) >= settings.polarity_same_share * max(len(a), len(b), 1)
-
     # only a sentence that a sentence of the question's polarity restates the other way round
     # ("A requires …" / "B does not require …"); an incidental "without" elsewhere is no contrast
-    wrong = {key for key, tokens in other if any(restates(tokens, good) for _, good in right)}
-    if not wrong:
-        return scored
-    adjusted = [
-        replace(s, probability=s.probability * settings.polarity_penalty) if (s.passage_id, s.number) in wrong else s
-        for s in scored
-    ]
-    return sorted(adjusted, key=lambda s: (-s.probability, s.passage_id, s.number))
+    right: list[set[str]] = []
+    other: list[tuple[tuple[int, int], set[str]]] = []
+    for sentence in same_predicate:
+        tokens = set(view.sentence_tokens[sentence.passage_id][sentence.number])
+        if is_negated(view.sentence_text(sentence.passage_id, sentence.number)) == negated:
+            right.append(tokens)
+        else:
+            other.append(((sentence.passage_id, sentence.number), tokens))
+    share = settings.polarity_same_share
+    wrong = {key for key, tokens in other if any(len(tokens & good) >= share * max(len(tokens), len(good)) for good in right)}
+    return _penalised(scored, wrong, settings.polarity_penalty)
 
 
 REORDER_RULES: tuple[ReorderRule, ...] = (
