@@ -74,8 +74,12 @@ def decoys(work: Path) -> None:
         set_text = set_cited = 0
         for question in questions:
             answer = qa.ask(question.question, history=list(question.history) or None)
-            set_text += any(sentence[:40] in answer.text for sentence in decoy_sentences)
-            set_cited += any(citation.doc_id in decoy_docs for citation in answer.citations)
+            holds = any(sentence[:40] in answer.text for sentence in decoy_sentences)
+            cites = any(citation.doc_id in decoy_docs for citation in answer.citations)
+            if holds or cites:
+                print(f"    {question.id}: decoy {'in the answer' if holds else 'cited'}")
+            set_text += holds
+            set_cited += cites
         print(f"{name:8} n={len(questions):3}  decoy in answer {set_text}  decoy cited {set_cited}")
         total += len(questions)
         in_text += set_text
