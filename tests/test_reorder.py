@@ -13,7 +13,7 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 
 
 def test_rules_are_named_and_ordered() -> None:
-    assert [rule.name for rule in REORDER_RULES] == ["prose_over_table_row", "first_mention"]
+    assert [rule.name for rule in REORDER_RULES] == ["meta_text", "prose_over_table_row", "first_mention", "polarity"]
 
 
 def test_a_sentence_stating_the_row_value_answers_before_the_row() -> None:

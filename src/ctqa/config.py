@@ -80,6 +80,26 @@ class AnswerSettings:
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95
+    # Near-equal sentences (at least this share of the best one's probability) that state the
+    # question's predicate both ways, negated and not, are a polarity contrast; those of the
+    # other polarity than the question's have their probability multiplied by polarity_penalty
+    # (below polarity_ratio, so the sentence of the question's polarity comes first; below
+    # neighbour_ratio, so the other one leaves the answer window). answering.reorder, polarity.
+    # Chosen on the negation pairs of eval/hostile_questions.jsonl (first-sentence hit 0.5
+    # without the rule, 1.0 with it) with no change on the article, holdout, blind and
+    # conversation sets.
+    polarity_ratio: float = 0.5
+    polarity_penalty: float = 0.3
+    # Two sentences state the same predicate both ways when this share of the longer one's
+    # tokens is in both (the planted pairs of eval/hostile_corpus share 0.7-0.9; "How does it
+    # help?" in eval/conversations.jsonl met an incidental "without" at a lower share).
+    polarity_same_share: float = 0.6
+    # The probability of a sentence addressed to the reader about answering ("the correct answer
+    # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
+    # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of
+    # eval/hostile_eval.py: over the 282 article-set questions a decoy is in no answer and is
+    # cited by 1 (without the rule: in 1 answer, cited by 7), and no article-set answer changes.
+    meta_text_penalty: float = 0.1
     # In a follow-up, a sentence restating an earlier answer has its probability multiplied by
     # this (new_thing_penalty when the question asks for "other"/"more"; answering.scoring).
     # Measured on the follow-up questions of eval/article_questions.jsonl.

@@ -25,6 +25,7 @@ from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.declining import DeclineContext, decide, decline_text
 from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
+from ctqa.answering.readings import read_as
 from ctqa.answering.reorder import reorder
 from ctqa.answering.scoring import score_sentences
 from ctqa.config import (
@@ -322,22 +323,26 @@ class DocumentQA:
         settings = self.settings.answer
         loaded = self._ready()
         retriever, view = loaded.retriever, loaded.view
+        # A bare term ("NATO") is read as the question about it (answering.readings).
+        asked, reading = read_as(text) if not history else (text, None)
+        if reading is not None:
+            notes = [*notes, f"Read as “{asked}”"]
         # plan → retrieve → score → reorder → decline? → compose
-        plan = retriever.rewriter.plan(text, history)
+        plan = retriever.rewriter.plan(asked, history)
         query_vector = retriever.embed_query(plan)
         allowed = self._document_passages(retriever, documents)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)
         scored = score_sentences(
             view, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer, settings
         )
-        scored = reorder(scored, view, settings)
+        scored = reorder(scored, view, settings, asked)
         ranked = passage_order(scored, candidates)  # cut to top_k once duplicate texts are merged
         confidence = round(float(scored[0].probability), 4) if scored else 0.0
         decline = decide(DeclineContext(plan, scored, view, settings))
         if decline is not None:
             return Answer(
                 question=text,
-                text=decline_text(text, decline.rule),
+                text=decline_text(asked, decline.rule),
                 citations=[],
                 abstained=True,
                 confidence=confidence,
@@ -366,7 +371,7 @@ class DocumentQA:
             context=composed.context,
         )
         # Compose step: a broad question ("How do states ...?") gets an extractive overview.
-        if self.settings.overview.enabled and is_broad(text):
+        if self.settings.overview.enabled and is_broad(asked):
             answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview)
             answer = replace(answer, latency_ms=_elapsed_ms(started))
         return answer

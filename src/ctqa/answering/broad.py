@@ -77,7 +77,7 @@ BROAD_RULES: tuple[BroadRule, ...] = (
     ),
     _rule(
         "what-do-documents-say",
-        r"^\s*what\s+(?:does|do|did)\s+(?:the\s+|this\s+)?(?:article|document|documents|text|page|author|report)s?\s+"
+        r"^\s*what\s+(?:does|do|did)\s+(?:the\s+|this\s+)?(?:article|corpus|document|documents|text|page|author|report)s?\s+"
         r"(?:say|tell|write|state|cover|describe|discuss)\b",
         "What does the article say about NATO?",
     ),

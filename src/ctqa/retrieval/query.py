@@ -36,6 +36,7 @@ from ctqa.answering.followups import (
     previous_answers,
     previous_topic,
 )
+from ctqa.answering.readings import about_topic
 from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, query_tokens, stem, tokenize, words
 
 # Words of one family share at least this many first letters (see QueryRewriter.related_form).
@@ -369,7 +370,8 @@ class QueryRewriter:
         followup_of = ""
         if history and leans_on_history(question, earlier_user_text(history), self.known_names):
             followup_of = previous_topic(history, self.known_names)
-        own_text, corrections, word_forms = self.corrected(question)
+        # "What does the article say about X?" searches X: the frame's words are no topic.
+        own_text, corrections, word_forms = self.corrected(about_topic(question) or question)
         expansions = self.expand_acronyms(own_text + " " + followup_of)
         answer_type = question_type(own_text)
         if followup_of and answer_type == "other" and BARE_ELLIPSIS_RE.match(own_text):
