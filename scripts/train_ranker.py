@@ -20,9 +20,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from ctqa.answering.corpus_view import CorpusView
-from ctqa.answering.scoring import score_sentences
 from ctqa.answering.features import FEATURE_NAMES
 from ctqa.answering.ranker import WEIGHTS_FILE, SentenceRanker, hand_ranker
+from ctqa.answering.scoring import score_sentences
 from ctqa.config import AnswerSettings, Settings
 from ctqa.evaluation.metrics import contains_any
 from ctqa.evaluation.squad import SquadQuestion, evaluate_squad, write_squad_corpus
