@@ -264,6 +264,20 @@ class Server:
 # -- checking replies ---------------------------------------------------------------------------------
 
 
+def overview_problems(data: dict[str, Any], documents: dict[str, str]) -> list[str]:
+    """What is wrong with an overview reply: an item that is not the document text at its
+    offsets, or a ``text`` that is not the items joined."""
+    items = data["overview"]
+    problems = [
+        f"overview item {item['doc_id']} {item['start']}-{item['end']} is not the document text"
+        for item in items
+        if documents.get(item["doc_id"], "")[item["start"] : item["end"]] != item["text"]
+    ]
+    if " ".join(item["text"] for item in items) != data.get("text"):
+        problems.append("overview text is not its items joined")
+    return problems
+
+
 def answer_problems(data: Any, documents: dict[str, str]) -> list[str]:
     """What is wrong with one ``/ask`` reply (``Answer.to_dict()``), judged against the documents."""
     if not isinstance(data, dict):
@@ -278,7 +292,9 @@ def answer_problems(data: Any, documents: dict[str, str]) -> list[str]:
         text = documents.get(citation["doc_id"])
         if text is None or text[citation["start"] : citation["end"]] != citation["text"]:
             problems.append(f"citation {citation['doc_id']} {citation['start']}-{citation['end']} is not the document text")
-    if not data.get("abstained") and citations:
+    if data.get("overview"):  # a broad question: each item is document text at its offsets
+        problems.extend(overview_problems(data, documents))
+    elif not data.get("abstained") and citations:
         spans = sorted(tuple(span) for span in citations[0].get("answer_spans", []))
         text = documents.get(citations[0]["doc_id"], "")
         if not spans or text[spans[0][0] : spans[-1][1]] != data.get("text"):
