@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ctqa.chunking import chunk_documents, split_sentences
 from ctqa.config import ChunkSettings
-from ctqa.embedding import Embedder
+from ctqa.embedding import shared_embedder
 from ctqa.ingest.loader import load_corpus, load_document
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -34,7 +34,7 @@ def article_sentences() -> list[str]:
 
 def main(sizes: list[int]) -> None:
     sentences = article_sentences()
-    count_tokens = Embedder().count_tokens  # the tokenizer a build counts with (no model run)
+    count_tokens = shared_embedder().count_tokens  # the tokenizer a build counts with (no model run)
     with tempfile.TemporaryDirectory() as folder:
         corpus = Path(folder)
         for size in sizes:

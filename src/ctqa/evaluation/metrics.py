@@ -6,10 +6,12 @@ import re
 import string
 from collections import Counter
 from functools import cache
-
-from rouge_score import rouge_scorer
+from typing import TYPE_CHECKING
 
 from ctqa.retrieval.text import fold
+
+if TYPE_CHECKING:
+    from rouge_score import rouge_scorer
 
 _ARTICLES_RE = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation)
@@ -49,6 +51,9 @@ def rouge_l(prediction: str, gold: str) -> float:
 
 @cache
 def _rouge_scorer() -> rouge_scorer.RougeScorer:
+    # imported here: rouge-score pulls in nltk and scipy (2 s), which only `ctqa eval` needs
+    from rouge_score import rouge_scorer
+
     return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
 
 
