@@ -345,6 +345,10 @@ def test_layout_at_desktop_and_phone_width(
         assert example_box["x"] >= 0 and example_box["x"] + example_box["width"] <= width
 
     first = ask(page, TASK_FORCES)
+    # the message grows as Gradio renders it and the page scrolls 50 ms after it is shown: read the
+    # boxes once the layout has settled (on a loaded machine it was read mid-render)
+    expect(first.locator(".ctqa-answer-text")).to_be_visible(timeout=ANSWER_TIMEOUT)
+    page.wait_for_timeout(400)
     assert not overlap(box(label), box(first))
     # One font family for the quoted passage and the answer text.
     fonts = {
