@@ -170,7 +170,10 @@ CSS = """
 .ctqa-closest .ctqa-source { border-style: dashed; background: transparent; }
 .ctqa-closest .ctqa-num { background: var(--body-text-color-subdued); }
 .ctqa-closest .ctqa-quote { border-left-color: var(--border-color-primary) !important; }
-.ctqa-documents table { width: 100%; border-collapse: collapse; font-size: 0.9em; border: none !important; }
+.ctqa-documents table { width: 100%; border-collapse: collapse; font-size: 0.9em; border: none !important; table-layout: fixed; }
+.ctqa-documents td { overflow-wrap: anywhere; }
+.ctqa-documents .ctqa-count { width: 5.5em; }
+.ctqa-documents .ctqa-doc-problem { font-size: 0.85em; color: var(--error-text-color, #b91c1c); }
 .ctqa-documents tr, .ctqa-documents th, .ctqa-documents td { border: none !important; border-bottom: 1px solid var(--border-color-primary) !important;
   padding: 0.35em 0.4em !important; background: transparent !important; text-align: left; vertical-align: top; }
 .ctqa-documents th { font-weight: 600; color: var(--body-text-color-subdued); font-size: 0.85em; }
@@ -556,9 +559,16 @@ def render_documents(documents: Sequence[DocumentInfo]) -> str:
     rows = []
     for document in documents:
         title = escape_text(document.title or document.doc_id)
-        count = str(document.passages) if not document.problem else f"not indexed: {escape_text(document.problem)}"
+        # the reason a file is not indexed goes under its name, where it can wrap: in the narrow
+        # count column it widened the table past a phone's width
+        problem = (
+            f'<br><span class="ctqa-doc-problem">not indexed: {escape_text(document.problem)}</span>'
+            if document.problem
+            else ""
+        )
+        count = str(document.passages) if not document.problem else "–"
         rows.append(
-            f"<tr><td>{title}<br><span class=\"ctqa-doc-id\">{escape_text(document.doc_id)}</span></td>"
+            f"<tr><td>{title}<br><span class=\"ctqa-doc-id\">{escape_text(document.doc_id)}</span>{problem}</td>"
             f'<td class="ctqa-count">{count}</td></tr>'
         )
     summary = f"{len(documents)} document{'s' if len(documents) != 1 else ''}, {total} passages"
