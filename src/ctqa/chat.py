@@ -143,6 +143,8 @@ CSS = """
 #ctqa-header h1 { font-size: 1.6em; margin: 0.2em 0 0.1em 0; }
 #ctqa-header p { margin: 0 0 0.4em 0; color: var(--body-text-color-subdued); max-width: 60em; }
 .ctqa-message { line-height: 1.55; }
+/* The exact fact is read first: larger than the sentence that states it. */
+.ctqa-short-answer { font-size: 1.3em; margin: 0 0 0.35em 0 !important; }
 .ctqa-message b, .ctqa-heading, .ctqa-num { font-weight: 600; }
 /* The empty chat's placeholder starts where messages start, not centred in the pane. */
 #ctqa-chat .placeholder-content, #ctqa-chat .placeholder { align-items: flex-start !important; justify-content: flex-start !important; }
