@@ -236,3 +236,15 @@ def test_seconds_since_start_counts_from_the_process_start() -> None:
 
     since_import = time.perf_counter() - cli.STARTED
     assert since_import - 0.05 <= cli.seconds_since_start() < since_import + 600
+
+
+def test_serve_on_a_port_in_use_fails_at_once_naming_it(runner: CliRunner, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port), "--corpus", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is in use" in result.output

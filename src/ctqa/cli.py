@@ -21,10 +21,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import errno  # noqa: E402
 import importlib.util  # noqa: E402
 import ipaddress  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Iterator, Sequence  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
@@ -487,6 +489,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """True when another program already listens on ``host:port`` (a server started twice).
+
+    Only "address in use" counts: an address this machine cannot bind is left for the server to
+    report. SO_REUSEADDR lets a port whose last connections are still closing count as free.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[
@@ -504,6 +522,8 @@ def serve_command(
     The page is up at once; the model loads and the index is built or updated (when missing or
     stale) in the same process meanwhile, and the page says "loading the index…" until then.
     """
+    if port_in_use(host, port):  # before anything loads or rebuilds the index
+        _fail(f"port {port} on {host} is in use (is ctqa serve already running?); pass another --port")
     from ctqa import chat  # Gradio takes seconds to import; only this command needs it.
 
     qa = _document_qa(corpus, index, store, milvus_uri, milvus_token)
