@@ -329,12 +329,14 @@ def render_source(number: int, citation: Citation, *, declined: bool = False) ->
 
 
 def render_citations(heading: str, citations: Sequence[Citation], *, declined: bool = False) -> str:
-    """A numbered list of passages under ``heading`` (ctqa's own text): origin and quoted text."""
+    """A numbered list of passages under ``heading`` (ctqa's own text): origin and quoted text.
+    A declined answer's closest passages are collapsed, ``heading`` being what opens them."""
     kind = "ctqa-closest" if declined else "ctqa-sources"
-    parts = [f'<div class="{kind}">', f'<p class="ctqa-heading">{html.escape(heading)}</p>']
-    parts.extend(render_source(number, c, declined=declined) for number, c in enumerate(citations, start=1))
-    parts.append("</div>")
-    return "\n".join(parts)
+    sources = [render_source(number, c, declined=declined) for number, c in enumerate(citations, start=1)]
+    if declined:
+        summary = f'<details class="ctqa-closest-details"><summary>{html.escape(heading)}</summary>'
+        return "\n".join([f'<div class="{kind}">{summary}', *sources, "</details></div>"])
+    return "\n".join([f'<div class="{kind}">', f'<p class="ctqa-heading">{html.escape(heading)}</p>', *sources, "</div>"])
 
 
 def render_answer_text(answer: Answer) -> str:
@@ -393,10 +395,7 @@ def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
             # so a follow-up that was misread is visible.
             parts.append(f'<p class="ctqa-meta ctqa-query">Searched for: {escape_text(answer.query)}</p>')
         if show_closest and answer.closest:
-            parts.append(
-                f'<details class="ctqa-closest-details"><summary>{html.escape(DECLINED_HEADING)}</summary>'
-                f"{render_citations(DECLINED_HEADING, answer.closest, declined=True)}</details>"
-            )
+            parts.append(render_citations(DECLINED_HEADING, answer.closest, declined=True))
         parts.append("</div>")
         return "\n".join(parts)
     parts = ['<div class="ctqa-message ctqa-answered">']
