@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from tqdm.auto import tqdm
 
 from ctqa.config import MODEL_DIMENSION, MODEL_NAME, StoreSettings
 from ctqa.errors import CtqaError, IndexCorruptError, IndexMissingError, IndexStaleError
+from ctqa.index.reachable import CONNECT_TIMEOUT, connection_problem
 from ctqa.index.store import (
     FORMAT_VERSION,
     IndexData,
@@ -71,8 +71,6 @@ LAYOUT_PROPERTY = "ctqa.layout"
 INSERT_BATCH = 1000
 # Doc ids per delete filter, so one expression stays short.
 DELETE_BATCH = 200
-# Seconds to wait for a Milvus server before telling the user it cannot be reached.
-CONNECT_TIMEOUT = 5.0
 # Milvus VARCHAR limits are in bytes; a passage is at most 256 word pieces, far below them.
 MAX_TEXT_BYTES = 65_535
 MAX_NAME_BYTES = 4_096
@@ -160,14 +158,12 @@ def _check_reachable(target: MilvusTarget) -> None:
         return
     parts = urlsplit(target.uri)
     host, port = parts.hostname or "localhost", parts.port or 19530
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
-            pass
-    except OSError as error:
+    problem = connection_problem(host, port)
+    if problem:
         raise StoreUnreachableError(
-            f"cannot reach Milvus at {target.uri} ({error.strerror or error}); start the server "
+            f"cannot reach Milvus at {target.uri} ({problem}); start the server "
             "(docs/scaling.md) or pass another --milvus-uri"
-        ) from error
+        )
 
 
 def check_server(target: MilvusTarget) -> None:

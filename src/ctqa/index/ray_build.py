@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import socket
 import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
@@ -42,6 +41,7 @@ from ctqa.index.builder import (
     passage_embedding_text,
     write_problem,
 )
+from ctqa.index.reachable import connection_problem
 from ctqa.index.store import check_index_folder, save_index
 from ctqa.ingest.loader import corpus_files, load_document, supported_suffixes
 from ctqa.types import Document, Passage
@@ -57,8 +57,6 @@ DOCUMENTS_PER_BATCH = 16
 BLOCKS_PER_ACTOR = 4
 # Restarts of a dead actor, and retries of the batch it held, before the build fails.
 RAY_RETRIES = 3
-# Seconds to wait for a cluster's address to accept a connection.
-CONNECT_TIMEOUT = 5.0
 
 
 class RayUnreachableError(CtqaError):
@@ -154,14 +152,12 @@ def _check_address(address: str) -> None:
         host, port = None, None
     if not host or not port:
         raise RayUnreachableError(f"--ray {address!r} is not a cluster address; give host:port or ray://host:port")
-    try:
-        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT):
-            pass
-    except OSError as error:
+    problem = connection_problem(host, port)
+    if problem:
         raise RayUnreachableError(
-            f"cannot reach the Ray cluster at {address} ({error.strerror or error}); start it "
+            f"cannot reach the Ray cluster at {address} ({problem}); start it "
             "(`ray start --head`) or pass another --ray address"
-        ) from error
+        )
 
 
 def start_ray(address: str, workers: int) -> Any:
