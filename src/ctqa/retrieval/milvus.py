@@ -98,21 +98,22 @@ class MilvusRetriever(HybridRetriever):
         if not passages:
             return []
         depth = min(self.settings.candidates_per_retriever, len(passages))
-        doc_ids = None if allowed is None else sorted({passages[i].doc_id for i in np.flatnonzero(allowed)})
+        # ``allowed``: sorted passage ids (``HybridRetriever.passages_of``), as for the FAISS store
+        doc_ids = None if allowed is None else sorted({passages[int(i)].doc_id for i in allowed})
         hits = self.store.hybrid_search(
             query_vector, plan.sparse_tokens, depth, RANKERS[fusion](self.settings), doc_ids
         )
-        bm25_all = self.bm25.scores(plan.sparse_tokens)
-        if allowed is not None:
-            bm25_all = np.where(allowed, bm25_all, 0.0)
-        best_bm25 = float(bm25_all.max()) if len(bm25_all) else 0.0
+        # the in-process BM25 of the passages holding a query word only (not every passage)
+        bm25_ids, bm25_scores = self.bm25.matches(plan.sparse_tokens, allowed)
+        bm25_of = dict(zip(bm25_ids.tolist(), bm25_scores.tolist(), strict=True))
+        best_bm25 = float(bm25_scores.max()) if len(bm25_scores) else 0.0
         rescore = RESCORE.get(fusion)
         candidates = []
         for hit in hits:
             pid = self.passage_ids.get(hit.key)
             if pid is None:  # a row of a document this index no longer holds
                 continue
-            bm25 = max(float(bm25_all[pid]), 0.0)
+            bm25 = bm25_of.get(pid, 0.0)
             bm25_norm = bm25 / best_bm25 if best_bm25 > 0 else 0.0
             dense = float(hit.vector @ query_vector)
             fused = rescore(dense, bm25_norm, bm25, hit.score) if rescore else hit.score
