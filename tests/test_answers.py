@@ -242,7 +242,7 @@ def test_empty_question_raises(article_index: BuiltArticle, question: str) -> No
         article_index.qa.ask(question)
 
 
-@pytest.mark.parametrize("top_k", [0, 21])
+@pytest.mark.parametrize("top_k", [0, 11])
 def test_top_k_out_of_range_raises(article_index: BuiltArticle, top_k: int) -> None:
     with pytest.raises(ValueError, match="top_k"):
         article_index.qa.ask(TASK_FORCES_QUESTION, top_k=top_k)

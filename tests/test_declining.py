@@ -9,7 +9,8 @@ import pytest
 from answering_fixtures import passage, scored, view
 from ctqa.answering.declining import DECLINE_RULES, DeclineContext, decide, decline_text
 from ctqa.config import AnswerSettings
-from ctqa.retrieval.query import AskedName, QueryPlan
+from ctqa.retrieval.names import AskedName
+from ctqa.retrieval.query import QueryPlan
 
 US = passage("The US created 93 task forces. They work in every district.", 0)
 SETTINGS = AnswerSettings()

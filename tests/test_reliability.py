@@ -169,7 +169,7 @@ def test_sql_looking_question_leaves_the_index_alone(article_index: BuiltArticle
     ("kwargs", "message"),
     [
         ({"top_k": 0}, "between 1 and 20"),
-        ({"top_k": 21}, "between 1 and 20"),
+        ({"top_k": 11}, "between 1 and 10"),
         ({"top_k": "3"}, "whole number"),
         ({"top_k": 2.5}, "whole number"),
         ({"top_k": None}, "whole number"),
@@ -230,7 +230,7 @@ HISTORIES = st.one_of(
 
 @pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(question=QUESTIONS, history=HISTORIES, top_k=st.integers(1, 20))
+@given(question=QUESTIONS, history=HISTORIES, top_k=st.integers(1, 10))
 def test_any_text_gives_a_valid_answer_or_a_value_error(
     article_index: BuiltArticle, documents, question: str, history, top_k: int
 ) -> None:

@@ -41,6 +41,7 @@ from typing import Any
 
 import gradio as gr
 
+from ctqa.config import AnswerSettings
 from ctqa.documents import (
     MAX_UPLOAD_BYTES,
     AddReport,
@@ -96,10 +97,10 @@ SOURCE_ROLES = {
     "closest": "does not support an answer",
 }
 
-# Citations shown per answer by default (the page's slider and the API's ``top_k``).
-TOP_K = 3
-# The slider's upper end: more than 10 quoted passages bury the answer.
-MAX_TOP_K = 10
+# Citations shown per answer by default (the page's slider and the API's ``top_k``), and the
+# slider's upper end: one value each, the settings' (``AnswerSettings``).
+TOP_K = AnswerSettings.top_k
+MAX_TOP_K = AnswerSettings.max_top_k
 # Events answered at once. The embedding model serialises its own calls, but retrieval and
 # sentence scoring run in parallel; 4 keeps a small CPU busy without queueing users behind
 # one slow question. Further requests wait in Gradio's queue. The page and the /ask API share
@@ -535,7 +536,7 @@ def ask_json(qa: DocumentQA, question: str, history_json: str = "[]", *, top_k: 
     without the citations' ``path`` (see below).
 
     Raises:
-        ValueError: empty question, malformed history or ``top_k`` out of 1..20.
+        ValueError: empty question, malformed history or ``top_k`` out of 1..MAX_TOP_K.
         CtqaError: the index cannot be loaded or built.
     """
     if not isinstance(question, str) or not question.strip():
@@ -844,7 +845,7 @@ def build_app(qa: DocumentQA, loader: IndexLoader | None = None) -> gr.Blocks:
             Args:
                 question: the question.
                 history_json: earlier turns as a JSON list of {"role": "user"|"assistant", "content": text}.
-                top_k: citations to return, 1 to 20.
+                top_k: citations to return, 1 to MAX_TOP_K (10).
 
             Returns:
                 The answer as a dict (Answer.to_dict()): text, citations with offsets, abstained, confidence.

@@ -36,7 +36,15 @@ from typing import Annotated, NoReturn  # noqa: E402
 
 import typer  # noqa: E402
 
-from ctqa.config import BACKENDS, PRECISIONS, CorpusSettings, EmbeddingSettings, Settings, with_embedding  # noqa: E402
+from ctqa.config import (  # noqa: E402
+    BACKENDS,
+    PRECISIONS,
+    AnswerSettings,
+    CorpusSettings,
+    EmbeddingSettings,
+    Settings,
+    with_embedding,
+)
 from ctqa.errors import CtqaError  # noqa: E402
 from ctqa.index.builder import BuildReport  # noqa: E402
 from ctqa.ingest.loader import supported_suffixes  # noqa: E402
@@ -455,7 +463,9 @@ def ask_command(
     question: Annotated[str, typer.Argument(help="The question, in quotes.", show_default=False)],
     corpus: CorpusOption = None,
     index: IndexOption = None,
-    top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Citations to show.")] = 3,
+    top_k: Annotated[
+        int, typer.Option("--top-k", min=1, max=AnswerSettings.max_top_k, help="Citations to show.")
+    ] = AnswerSettings.top_k,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     backend: BackendOption = None,
     precision: PrecisionOption = None,

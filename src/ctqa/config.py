@@ -36,9 +36,20 @@ class ChunkSettings:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
 
 
+# How dense and BM25 candidates are fused (``retrieval.hybrid``): reciprocal ranks, a weighted
+# sum of the scores, or one side only ("dense", "bm25": for comparison in the evals).
+Fusion = Literal["rrf", "weighted", "dense", "bm25"]
+FUSIONS: tuple[Fusion, ...] = ("weighted", "rrf", "dense", "bm25")
+
+
 @dataclass(frozen=True)
 class RetrievalSettings:
     """How passages are retrieved and fused."""
+
+    # Measured (`ctqa eval` on the article set and `--format squad`, docs/design.md "Choices
+    # measured"): 0.5 × cosine + 0.5 × BM25/best BM25 beats RRF on both, which buries a passage
+    # that only one retriever ranks first.
+    fusion: Fusion = "weighted"
 
     # Candidates taken from each retriever before fusion; enough that the fused top-k is not
     # starved by one side (measured: more than 50 changes nothing on either eval set).
@@ -122,6 +133,10 @@ class AnswerSettings:
     specific_zipf: float = 4.0
     # Questions longer than this many characters are truncated (the model reads 256 tokens).
     max_question_chars: int = 1000
+    # Citations per answer unless asked otherwise (`ask(top_k=…)`, `--top-k`, the page's slider),
+    # and the most that may be asked for: more than 10 quoted passages bury the answer.
+    top_k: int = 3
+    max_top_k: int = 10
     # The chat page lists a source after the first only when its best sentence's probability is
     # at least this; a passage below it was listed only to fill top-k. Measured with
     # scripts/source_floor.py on the four article question sets at top-k 10 (docs/evaluation.md,
@@ -254,6 +269,31 @@ class OverviewSettings:
     one_per_section: bool = False
     # Choose the one-to-three-sentence answer's best sentence first (the trained ranker's pick).
     start_with_answer: bool = True
+
+
+@dataclass(frozen=True)
+class NameSettings:
+    """How the words and names of a question are matched to the corpus (``retrieval.names``).
+
+    Chosen on the article set and the held-out question set (`ctqa eval`,
+    `--questions eval/holdout_questions.jsonl`) when spelling by sound and word families were
+    added, and kept by the blind sets (`eval/blind1_questions.jsonl`, `blind2_questions.jsonl`).
+    """
+
+    # Words of one family share at least this many first letters ("canadian" -> "canada",
+    # "diplomats" -> "diplomacy"); 4 joined "organic" with "organisation".
+    form_prefix: int = 5
+    # Names are matched more loosely (demonyms: "Asian" / "Asia", "Western"): this many letters.
+    family_prefix: int = 4
+    # ... and the shared beginning leaves at most this many letters of either word.
+    family_tail: int = 3
+    # A word at least this common in English (Zipf scale: 3 = once per million words) is spelt
+    # on purpose even when the corpus lacks it ("took", "cause"), so it is never "corrected".
+    common_word_zipf: float = 3.0
+
+
+# The name settings the rewriter uses (they depend on no other setting).
+NAMES = NameSettings()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ from ctqa.answering.scoring import score_sentences
 from ctqa.config import (
     DEFAULT_CORPUS_DIR,
     DEFAULT_INDEX_DIR,
+    AnswerSettings,
     Backend,
+    Fusion,
     Precision,
     Settings,
     StoreKind,
@@ -44,7 +46,7 @@ from ctqa.index.builder import BuildReport, build_index, staleness_reasons, wait
 from ctqa.index.store import IndexData, read_manifest
 from ctqa.index.stores import passage_store
 from ctqa.ingest.watch import CorpusWatcher, Signature
-from ctqa.retrieval.hybrid import Fusion, HybridRetriever
+from ctqa.retrieval.hybrid import HybridRetriever
 from ctqa.retrieval.query import clean_question
 from ctqa.types import Answer
 from ctqa.validation import checked_documents, checked_history
@@ -89,9 +91,9 @@ class DocumentQA:
             ``.precision`` ("onnx" | "torch", "fp32" | "int8"; docs/embedding.md).
         auto_build: build or rebuild the index when it is missing, stale or corrupt; when
             false, those raise ``IndexMissingError`` / ``IndexStaleError`` / ``IndexCorruptError``.
-        fusion: how dense and BM25 candidates are fused. "weighted" (default): 0.5 × cosine +
-            0.5 × BM25/best BM25; measured better than "rrf" on both eval sets (docs/design.md, "Choices measured"):
-            RRF buries a passage that only one retriever ranks first.
+        fusion: how dense and BM25 candidates are fused: "weighted" (0.5 × cosine + 0.5 ×
+            BM25/best BM25), "rrf", "dense" or "bm25"; overrides ``settings.retrieval.fusion``
+            (default "weighted", see ``RetrievalSettings``).
         store: where vectors and BM25 are searched: "faiss" (default, in process) or "milvus"
             (docs/scaling.md); overrides ``settings.store.kind``.
         milvus_uri: Milvus Lite file or ``http(s)://host:19530`` server (default
@@ -110,7 +112,7 @@ class DocumentQA:
         embedder: Embedder | None = None,
         ranker: SentenceRanker | None = None,
         auto_build: bool = True,
-        fusion: Fusion = "weighted",
+        fusion: Fusion | None = None,
         backend: Backend | None = None,
         precision: Precision | None = None,
         store: StoreKind | None = None,
@@ -128,7 +130,7 @@ class DocumentQA:
         self._embedder = embedder
         self.ranker = ranker or default_ranker()
         self.auto_build = auto_build
-        self.fusion: Fusion = fusion
+        self.fusion: Fusion = fusion or self.settings.retrieval.fusion
         self.messages: list[str] = []
         self.last_build: BuildReport | None = None
         self._lock = threading.RLock()
@@ -293,7 +295,7 @@ class DocumentQA:
         question: str,
         *,
         history: list[dict[str, str]] | None = None,
-        top_k: int = 3,
+        top_k: int | None = None,
         documents: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` from the corpus.
@@ -303,7 +305,8 @@ class DocumentQA:
                 characters are used; longer ones are truncated and ``Answer.notes`` says so).
             history: earlier chat turns, ``[{"role": "user"|"assistant", "content": str}, ...]``;
                 used only when the question leans on them (a follow-up).
-            top_k: number of citations returned (best first), 1 to 20.
+            top_k: number of citations returned (best first), 1 to ``AnswerSettings.max_top_k``
+                (10); default ``AnswerSettings.top_k`` (3).
             documents: restrict the answer to these doc ids (paths relative to the corpus).
 
         Returns:
@@ -313,12 +316,12 @@ class DocumentQA:
 
         Raises:
             ValueError: the question is empty or whitespace, ``top_k`` is not a whole number from
-                1 to 20, ``history`` is not a list of user/assistant messages with text contents,
+                1 to ``max_top_k``, ``history`` is not a list of user/assistant messages with text contents,
                 or ``documents`` is not a doc id or a list of known doc ids.
         """
         started = time.perf_counter()
         text, notes = clean_question(question, self.settings.answer.max_question_chars)
-        top_k = _checked_top_k(top_k)
+        top_k = _checked_top_k(self.settings.answer.top_k if top_k is None else top_k, self.settings.answer)
         history = checked_history(history, self.settings.answer.max_question_chars)
         settings = self.settings.answer
         loaded = self._ready()
@@ -390,14 +393,15 @@ def _elapsed_ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
-def _checked_top_k(top_k: Any) -> int:
-    """``top_k`` as an int from 1 to 20, else ``ValueError`` naming the argument."""
+def _checked_top_k(top_k: Any, settings: AnswerSettings) -> int:
+    """``top_k`` as an int from 1 to ``settings.max_top_k``, else ``ValueError`` naming the argument."""
+    most = settings.max_top_k
     try:
         value = operator.index(top_k)
     except TypeError:
-        raise ValueError(f"top_k must be a whole number between 1 and 20, not {top_k!r}") from None
-    if not 1 <= value <= 20:
-        raise ValueError(f"top_k must be between 1 and 20, not {value}")
+        raise ValueError(f"top_k must be a whole number between 1 and {most}, not {top_k!r}") from None
+    if not 1 <= value <= most:
+        raise ValueError(f"top_k must be between 1 and {most}, not {value}")
     return value
 
 
@@ -431,7 +435,7 @@ def ask(
     question: str,
     *,
     history: list[dict[str, str]] | None = None,
-    top_k: int = 3,
+    top_k: int | None = None,
     documents: Sequence[str] | None = None,
 ) -> Answer:
     """Answer ``question`` over the default corpus (``corpus/``) and index (``index/``).

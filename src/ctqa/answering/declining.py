@@ -27,7 +27,8 @@ from ctqa.answering.features import FEATURE_NAMES
 from ctqa.answering.followups import is_interjection
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
-from ctqa.retrieval.query import AskedName, QueryPlan
+from ctqa.retrieval.names import AskedName
+from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import initialisms
 
 

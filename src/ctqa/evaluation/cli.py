@@ -23,7 +23,7 @@ from rich.table import Table
 
 from ctqa.answering.ranker import RANKERS
 from ctqa.cli import BackendOption, PrecisionOption, embedding_settings
-from ctqa.config import DEFAULT_CORPUS_DIR, PROJECT_ROOT, AnswerSettings, Settings
+from ctqa.config import DEFAULT_CORPUS_DIR, FUSIONS, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
 from ctqa.evaluation.broad import BroadReport, evaluate_broad, reference_of
@@ -265,15 +265,15 @@ def eval_command(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="SQuAD/BEIR: evaluate about this many questions")] = None,
     split: Annotated[str, typer.Option(help="BEIR: the qrels split (qrels/SPLIT.tsv)")] = "test",
-    fusion: Annotated[str, typer.Option(help="weighted | rrf | dense | bm25")] = "weighted",
+    fusion: Annotated[str, typer.Option(help=" | ".join(FUSIONS))] = Settings().retrieval.fusion,
     ranker: Annotated[str, typer.Option(help="hand | squad")] = "hand",
     json_out: Annotated[Path | None, typer.Option("--json", help="write the full report here")] = None,
     backend: BackendOption = None,
     precision: PrecisionOption = None,
 ) -> None:
     """Score ctqa (and dense / BM25 baselines) on a question set and print the tables."""
-    if fusion not in ("weighted", "rrf", "dense", "bm25") or ranker not in RANKERS:
-        raise typer.BadParameter("fusion must be weighted|rrf|dense|bm25 and ranker hand|squad")
+    if fusion not in FUSIONS or ranker not in RANKERS:
+        raise typer.BadParameter(f"fusion must be {'|'.join(FUSIONS)} and ranker {'|'.join(RANKERS)}")
     settings = embedding_settings(backend, precision)
     if format == "squad":
         if squad_file is None:

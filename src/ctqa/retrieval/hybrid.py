@@ -9,13 +9,13 @@ id, so a passage found by both sides appears once with both scores.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import faiss
 import numpy as np
 
-from ctqa.config import RetrievalSettings
+from ctqa.config import Fusion, RetrievalSettings
 from ctqa.embedding import Embedder
 from ctqa.index.store import IndexData
 from ctqa.retrieval.derived import AcronymForms, SentenceTokens
@@ -24,7 +24,6 @@ from ctqa.retrieval.sparse import BM25Retriever
 
 __all__ = ["AcronymForms", "Candidate", "Fusion", "HybridRetriever"]
 
-Fusion = Literal["rrf", "weighted", "dense", "bm25"]
 
 
 @dataclass(frozen=True)
@@ -99,10 +98,11 @@ class HybridRetriever:
         plan: QueryPlan,
         query_vector: np.ndarray,
         *,
-        fusion: Fusion = "rrf",
+        fusion: Fusion | None = None,
         allowed: np.ndarray | None = None,
     ) -> list[Candidate]:
-        """Candidates best first, at most ``2 * candidates_per_retriever`` of them.
+        """Candidates best first, at most ``2 * candidates_per_retriever`` of them, fused by
+        ``fusion`` (default ``settings.fusion``).
 
         ``allowed`` optionally restricts retrieval to these passage ids (sorted; see
         ``passages_of``). The work is that of the FAISS search, the postings of the query's
@@ -126,23 +126,27 @@ class HybridRetriever:
         bm25_rank = {pid: rank for rank, pid in enumerate(bm25_top)}
         union = sorted(dense_rank.keys() | bm25_rank.keys())
         union_vectors = self.passage_vectors(np.asarray(union, dtype=np.int64))
+        fuse = FUSIONS[fusion or self.settings.fusion]
         k = self.settings.rrf_k
         candidates = []
         for pid, vector in zip(union, union_vectors, strict=True):
             dense = float(vector @ query_vector)
             bm25 = bm25_of.get(pid, 0.0)
             bm25_norm = bm25 / best_bm25 if best_bm25 > 0 else 0.0
-            if fusion == "rrf":
-                fused = sum(1.0 / (k + 1 + ranks[pid]) for ranks in (dense_rank, bm25_rank) if pid in ranks)
-            elif fusion == "weighted":
-                fused = 0.5 * dense + 0.5 * max(bm25_norm, 0.0)
-            elif fusion == "dense":
-                fused = dense
-            else:
-                fused = bm25
+            reciprocal = sum(1.0 / (k + 1 + ranks[pid]) for ranks in (dense_rank, bm25_rank) if pid in ranks)
+            fused = fuse(dense, bm25, max(bm25_norm, 0.0), reciprocal)
             candidates.append(Candidate(pid, dense, max(bm25, 0.0), max(bm25_norm, 0.0), fused))
         candidates.sort(key=lambda c: (-c.fused, c.passage_id))
         return candidates
+
+
+# How each fusion scores a candidate from (cosine, BM25, BM25 / best BM25, reciprocal ranks).
+FUSIONS: dict[Fusion, Callable[[float, float, float, float], float]] = {
+    "rrf": lambda dense, bm25, bm25_norm, reciprocal: reciprocal,
+    "weighted": lambda dense, bm25, bm25_norm, reciprocal: 0.5 * dense + 0.5 * bm25_norm,
+    "dense": lambda dense, bm25, bm25_norm, reciprocal: dense,
+    "bm25": lambda dense, bm25, bm25_norm, reciprocal: bm25,
+}
 
 
 def _top(scores: np.ndarray, depth: int) -> list[int]:

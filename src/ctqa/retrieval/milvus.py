@@ -89,11 +89,12 @@ class MilvusRetriever(HybridRetriever):
         plan: QueryPlan,
         query_vector: np.ndarray,
         *,
-        fusion: Fusion = "rrf",
+        fusion: Fusion | None = None,
         allowed: np.ndarray | None = None,
     ) -> list[Candidate]:
         """Candidates best first, at most ``2 * candidates_per_retriever`` of them (see
         ``HybridRetriever.retrieve``); the sentence vectors of the best ones are fetched too."""
+        fusion = fusion or self.settings.fusion
         passages = self.index.passages
         if not passages:
             return []

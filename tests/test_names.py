@@ -1,0 +1,181 @@
+"""Names and spelling (``retrieval.names``): spelling correction, word families and the names a
+question uses, against the article's vocabulary (no model)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from conftest import CORPUS_DIR
+from ctqa.chunking import approximate_token_count, chunk_documents
+from ctqa.config import ChunkSettings, NameSettings
+from ctqa.ingest.loader import load_corpus
+from ctqa.retrieval.acronyms import learn_acronyms
+from ctqa.retrieval.names import Spelling, same_family
+from ctqa.retrieval.query import QueryRewriter
+from ctqa.retrieval.text import initialisms, tokenize, words
+
+
+@pytest.fixture(scope="module")
+def rewriter() -> QueryRewriter:
+    """The rewriter the retriever builds for the article (vocabulary = words per passage)."""
+    (article,) = load_corpus(CORPUS_DIR).documents
+    vocabulary: Counter[str] = Counter()
+    for passage in chunk_documents([article], ChunkSettings(), approximate_token_count):
+        vocabulary.update(set(words(f"{passage.section} {passage.text}")))
+    return QueryRewriter(vocabulary, learn_acronyms([article.text]))
+
+
+# -- spelling correction --------------------------------------------------------------------------
+
+
+def test_misspelt_words_are_corrected_to_corpus_words(rewriter: QueryRewriter) -> None:
+    assert rewriter.spelling.correct_word("terorism") == "terrorism"
+    assert rewriter.spelling.correct_word("forses") == "forces"
+    assert rewriter.spelling.correct_word("excelence") == "excellence"
+    for corrected in ("terrorism", "forces", "excellence"):
+        assert corrected in rewriter.vocabulary
+
+
+def test_known_short_and_far_words_are_not_corrected(rewriter: QueryRewriter) -> None:
+    assert rewriter.spelling.correct_word("nato") is None  # in the corpus
+    assert rewriter.spelling.correct_word("nat") is None  # too short
+    assert rewriter.spelling.correct_word("2001") is None  # a number
+    assert rewriter.spelling.correct_word("sourdough") is None  # nothing within distance 2
+
+
+def test_plan_records_corrections(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("How many task forses did the US set up against terorism?")
+    assert plan.corrections == {"forses": "forces", "terorism": "terrorism"}
+    assert plan.dense_text == "How many task forces did the US set up against terrorism"
+    assert plan.describe() == "spelling: forses→forces, terorism→terrorism"
+    assert plan.answer_type == "number"
+
+
+def test_misspelt_hyphenated_word_is_corrected(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("How many anti-terorism task forces are there?")
+    assert "terrorism" in plan.dense_text
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("How many people took part in NATO's 2021 and 2023 counter-terrorism courses?", "took"),
+        ("Does the real-time information sharing cause delays at the border?", "cause"),
+        ("Where does each Anti-Terrorism Task Force operate?", "operate"),
+        ("Who is the current NATO Secretary General?", "general"),
+    ],
+)
+def test_correctly_spelt_words_are_not_changed(rewriter: QueryRewriter, question: str, word: str) -> None:
+    assert word not in rewriter.plan(question).corrections
+
+
+# -- spelling by sound, question words, word families ------------------------------------------------
+
+
+def test_a_word_two_edits_away_is_corrected_when_it_sounds_the_same(rewriter: QueryRewriter) -> None:
+    # "lora" is two edits from "laura" and from "local"; only "laura" sounds alike (Metaphone)
+    assert rewriter.plan("what did lora bush lead").corrections == {"lora": "laura"}
+
+
+def test_a_word_two_edits_away_that_sounds_different_is_left() -> None:
+    # "role" is two edits from "lora" but sounds different (RL / LR): no guess
+    assert Spelling(Counter({"role": 50}), []).correct_word("lora") is None
+    assert Spelling(Counter({"role": 50, "laura": 1}), []).correct_word("lora") == "laura"
+
+
+@pytest.mark.parametrize(
+    ("question", "typo", "fixed", "answer_type"),
+    [
+        ("wat does DHS focus on", "wat", "what", "other"),
+        ("wen was the Battlefield Evidence Policy approved", "wen", "when", "date"),
+        ("hwo leads the WMDT office", "hwo", "who", "leader"),
+    ],
+)
+def test_misspelt_opening_question_word_is_read_as_the_question_word(
+    rewriter: QueryRewriter, question: str, typo: str, fixed: str, answer_type: str
+) -> None:
+    plan = rewriter.plan(question)
+    assert plan.corrections[typo] == fixed
+    assert plan.answer_type == answer_type
+    assert typo not in plan.focus_tokens and fixed not in plan.focus_tokens
+
+
+def test_acronym_with_two_letters_swapped_is_corrected(rewriter: QueryRewriter) -> None:
+    assert rewriter.spelling.correct_acronym("wdm") == "wmd"
+    assert rewriter.spelling.correct_acronym("ntao") == "nato"
+    assert rewriter.spelling.correct_acronym("wmd") is None  # already right
+    assert rewriter.spelling.correct_acronym("fbi") is None  # no corpus acronym is one swap away
+    plan = rewriter.plan("what does WDM stand for?")
+    assert plan.corrections == {"wdm": "wmd"}
+    assert "weapons of mass destruction" in plan.expansions
+
+
+def test_a_question_word_inside_the_question_is_not_touched(rewriter: QueryRewriter) -> None:
+    # only the first word is read as a question word: "wat" later is an ordinary word
+    assert "wat" not in rewriter.plan("Tell me about the wat program").corrections.values()
+
+
+def test_unknown_word_is_joined_to_its_corpus_family(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("where do US and Canadian officers work side by side")
+    assert plan.word_forms == {"canadian": "canada"}
+    assert plan.corrections == {}  # a word form is not a spelling mistake
+    assert "canada" in plan.focus_tokens
+    assert "word forms: canadian→canada" in plan.describe()
+
+
+def test_word_family_needs_a_long_shared_prefix(rewriter: QueryRewriter) -> None:
+    assert rewriter.spelling.related_form("organic") is None  # "organ..." but "organisation" is too different
+    assert rewriter.spelling.related_form("operate") is None  # stemming already joins it with "operating"
+
+
+# -- names the question uses ---------------------------------------------------------------------------
+
+
+def test_asked_names_are_capitalised_runs(rewriter: QueryRewriter) -> None:
+    names = rewriter.asked_names("How many task forces has Canada set up with the U.S. and Mexico?", {})
+    # "How" only opens the sentence; "Mexico" is kept although the article never names it
+    assert [name.text for name in names] == ["Canada", "US", "Mexico"]
+    names = rewriter.asked_names("NATO's Centre of Excellence for Defence Against Terrorism", {})
+    assert [name.text for name in names] == ["NATO's", "Centre of Excellence for Defence Against Terrorism"]
+    assert names[1].initials == ("cedat", "coefdat")
+    assert rewriter.asked_names("what is the responsible cooperators program", {}) == ()
+
+
+def test_asked_name_is_found_by_its_family_initials_or_acronym(rewriter: QueryRewriter) -> None:
+    (united_states,) = rewriter.asked_names("What did the United States do?", {})
+    assert united_states.found_in({"us", "forc"}) and not united_states.found_in({"canada"})
+    (wmds,) = rewriter.asked_names("Who stops WMDs?", {})
+    assert wmds.found_in(set(tokenize("weapons of mass destruction")))
+    (laura_bush,) = rewriter.asked_names("When did Laura Bush speak?", {})
+    assert laura_bush.found_in({"bush"}) and not laura_bush.found_in({"laura"})
+    (asian,) = rewriter.asked_names("Which Asian partners?", {})
+    assert asian.found_in({"asia"}) and not asian.found_in({"africa"})
+    (faq,) = rewriter.asked_names("What does the FAQ say?", {})
+    assert faq.found_in(set(), initialisms(tokenize("Frequently Asked Questions")))
+
+
+def test_asked_names_survive_combining_marks_and_skip_numbered_items(rewriter: QueryRewriter) -> None:
+    assert [n.text for n in rewriter.asked_names("W̸h̷e̵r̶e̸ is C̵O̸E̴-̷D̵A̵T̶?", {})] == ["COE DAT"]
+    assert [n.text for n in rewriter.asked_names("When did NATO invoke Article 5?", {})] == ["NATO"]
+    (mexico,) = rewriter.asked_names("Is Mexico a partner?", {})
+    assert not mexico.in_corpus
+
+
+def test_same_family_joins_demonyms_but_not_unrelated_words() -> None:
+    assert same_family("english", "england") and same_family("asian", "asia") and same_family("european", "europ")
+    assert not same_family("national", "nato") and not same_family("terrorism", "territory")
+
+
+def test_the_family_prefix_is_a_setting() -> None:
+    # "canadian" and "canada" share 5 letters: joined at the default, not when 6 are asked for
+    vocabulary = Counter({"canada": 3, "border": 2})
+    assert Spelling(vocabulary, []).related_form("canadian") == "canada"
+    assert Spelling(vocabulary, [], NameSettings(form_prefix=6)).related_form("canadian") is None
+
+
+def test_a_common_english_word_is_never_corrected() -> None:
+    vocabulary = Counter({"cause": 1, "causes": 1})
+    assert Spelling(Counter({"caused": 1}), []).correct_word("cause") is None  # Zipf > 3
+    assert Spelling(vocabulary, [], NameSettings(common_word_zipf=9.0)).correct_word("cauze") == "cause"
