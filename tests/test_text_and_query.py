@@ -7,17 +7,13 @@ from collections import Counter
 import pytest
 
 from conftest import CORPUS_DIR
+from ctqa.answering.answer_types import question_type
+from ctqa.answering.followups import leans_on_history, previous_topic
 from ctqa.chunking import approximate_token_count, chunk_documents
 from ctqa.config import ChunkSettings
 from ctqa.ingest.loader import load_corpus
 from ctqa.retrieval.acronyms import learn_acronyms, schwartz_hearst_long_form
-from ctqa.retrieval.query import (
-    QueryRewriter,
-    clean_question,
-    leans_on_history,
-    previous_topic,
-    question_type,
-)
+from ctqa.retrieval.query import QueryRewriter, clean_question
 from ctqa.retrieval.text import fold, query_tokens, tokenize, words
 from ctqa.types import Document
 

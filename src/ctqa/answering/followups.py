@@ -3,20 +3,29 @@ continues.
 
 ``FOLLOWUP_RULES`` is read in order; the first rule that decides wins:
 
-* ``interjection`` — "thanks!", "ok": no question at all; it stands alone (and is declined) and
-  does not break the thread;
+* ``interjection`` — "thanks!", "ok", "hi there", "thanks, that's helpful": chat words only
+  (``CHAT_WORDS``), no question at all; it stands alone (and is declined) and does not break
+  the thread;
 * ``ellipsis`` — "what about Canada?", "and for the EU?": a follow-up that keeps the earlier
   question's shape with the new topic ("And how many …?" is a question of its own);
-* ``new_topic`` — the question names something the corpus knows and the earlier user turns did
-  not ("What is NEXUS?" after a question on COE-DAT): it stands alone;
-* ``pronoun`` — "it", "they", "this", …: a follow-up of the most recent topic;
+* ``own_topic`` — the question names something the corpus knows and the turn it would continue
+  does not: a new topic ("What is NEXUS?" after a question on COE-DAT) or a return to an
+  earlier one ("back to the State Department: which report …?" after a question on the
+  Megaports Initiative): it stands alone;
+* ``pronoun`` — "it", "they", "this", "which one", …: a follow-up of the most recent topic;
+* ``off_corpus`` — content words of which the corpus knows none ("can you tell me a joke?"):
+  an off-topic interjection; it stands alone (and is declined) and does not break the thread;
+* ``lone_term`` — one word the corpus knows, rare in English and new to the thread
+  ("Megaports"): a keyword search of its own;
 * ``too_short`` — fewer than two content words ("Why?", "Since when?"): a follow-up;
 * otherwise the question stands alone.
 
 The topic a follow-up borrows is the most recent user turn that was answered; a turn ctqa
 declined (an off-topic interjection, "What's the capital of Australia?") or one without
 content words ("thanks!") does not break the thread. When that turn was itself a follow-up,
-the turn it continued comes along ("and its budget?" after "what is it?").
+the turn it continued comes along ("and its budget?" after "what is it?"). An elliptical
+"what about X?" asks the latest question that is no ellipsis again, with X
+(``ellipsis_topic``).
 """
 
 from __future__ import annotations
@@ -30,23 +39,55 @@ from ctqa.retrieval.text import QUERY_STOPWORDS, fold, words
 PRONOUNS = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
 )
+# "which one deals with terrorism?", "which ones are they?": "one" points back only after these.
+ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+ones?\b", re.I)
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
 # "What about Canada?": a topic and nothing else, so it asks the earlier question again
 BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)
-# Chat that asks nothing: thanks, greetings, acknowledgements.
-INTERJECTION_RE = re.compile(
-    r"^\W*(?:(?:many |great )?thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|ok(?:ay)?|cool|great|nice|perfect|"
-    r"awesome|wow|got it|i see|understood|hello|hi|hey|bye|goodbye|good|fine|sure|yes|no|yep|nope)"
-    r"(?:\W+(?:thanks?|ok(?:ay)?|great|cool))*\W*$",
-    re.I,
+# Chat that asks nothing: thanks, greetings, acknowledgements. A turn is chat when each of its
+# words is one of these, a function word or a pronoun, and one of ``CHAT_OPENERS`` is among them.
+CHAT_OPENERS = frozenset(
+    ["thanks", "thank", "thx", "ty", "ok", "okay", "cool", "great", "nice", "perfect", "awesome", "wow", "hello", "hi", "hey", "bye", "goodbye", "good", "fine", "sure", "yes", "no", "yep", "nope", "understood", "alright"]
 )
+CHAT_WORDS = CHAT_OPENERS | frozenset(
+    ["you", "so", "very", "much", "lot", "got", "see", "i", "everyone", "all", "again", "helpful", "useful", "interesting", "appreciated", "makes", "sense", "right", "s"]
+)
+# Chat words opening a question ("ok, and Canada?", "great, what about the EU?").
+_CHAT_OPENING_RE = re.compile(r"^\W*(?:(?:" + "|".join(sorted(CHAT_OPENERS)) + r")\b[\s,.!;:-]*)+", re.I)
 _WH_RE = re.compile(r"\b(?:what|which|where|when|who|whom|whose|why|how)\b", re.I)
 # How a declined turn starts (``answering.declining.decline_text``): it answered nothing, so
 # the question it declined is no topic to continue.
 DECLINE_OPENING = "The documents do not say"
 
-# The names in a text that the corpus knows (``QueryRewriter.known_names``).
-NamesOf = Callable[[str], Sequence[str]]
+
+def _knows_every_word(word: str) -> bool:
+    return True
+
+
+def _no_names(text: str) -> Sequence[str]:
+    return ()
+
+
+def _never_rare(word: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class CorpusTerms:
+    """What the follow-up rules ask of the corpus (``QueryRewriter.corpus_terms``).
+
+    ``names_of(text)``: the names of ``text`` the corpus uses; ``knows(word)``: whether the
+    corpus uses a (folded) word, spelt right or wrong; ``is_rare(word)``: whether a word is rare
+    in English (a term, not phrasing). Without a corpus every word is known and none rare, and
+    no name is found.
+    """
+
+    names_of: Callable[[str], Sequence[str]] = _no_names
+    knows: Callable[[str], bool] = _knows_every_word
+    is_rare: Callable[[str], bool] = _never_rare
+
+
+NO_CORPUS = CorpusTerms()
 
 
 def content_words(text: str) -> list[str]:
@@ -54,64 +95,107 @@ def content_words(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class FollowupContext:
+    """A question and the thread it may continue: ``topic`` is the user turn(s) a follow-up
+    would continue (``previous_topic``), "" when there is none."""
+
+    question: str
+    topic: str
+    corpus: CorpusTerms
+
+
+@dataclass(frozen=True)
 class FollowupRule:
-    """``decide(question, earlier_user_text, names_of)``: True (a follow-up), False (stands
-    alone) or None (the next rule decides)."""
+    """``decide(context)``: True (a follow-up), False (stands alone) or None (the next rule
+    decides)."""
 
     name: str
-    decide: Callable[[str, str, NamesOf], bool | None]
+    decide: Callable[[FollowupContext], bool | None]
 
 
-def _interjection(question: str, earlier: str, names_of: NamesOf) -> bool | None:
-    return False if is_interjection(question) else None
+def _interjection(context: FollowupContext) -> bool | None:
+    return False if is_interjection(context.question) else None
 
 
-def _ellipsis(question: str, earlier: str, names_of: NamesOf) -> bool | None:
-    if BARE_ELLIPSIS_RE.match(question):
-        return True
-    if ELLIPSIS_RE.match(question) and not _WH_RE.search(question):
-        return True  # "And Canada?", but not "And how many members does NEXUS have?"
-    return None
+def _ellipsis(context: FollowupContext) -> bool | None:
+    return True if is_ellipsis(context.question) else None
 
 
-def _new_topic(question: str, earlier: str, names_of: NamesOf) -> bool | None:
-    earlier_words = set(words(earlier))
-    for name in names_of(question):
-        if not set(words(name)) <= earlier_words:
+def _own_topic(context: FollowupContext) -> bool | None:
+    topic_words = set(words(context.topic))
+    for name in context.corpus.names_of(context.question):
+        if not set(words(name)) <= topic_words:
             return False
     return None
 
 
-def _pronoun(question: str, earlier: str, names_of: NamesOf) -> bool | None:
-    return True if any(word in PRONOUNS for word in words(question)) else None
+def _pronoun(context: FollowupContext) -> bool | None:
+    question = context.question
+    return True if PRONOUNS & set(words(question)) or ANAPHORIC_ONE_RE.search(question) else None
 
 
-def _too_short(question: str, earlier: str, names_of: NamesOf) -> bool | None:
-    return True if len(content_words(question)) < 2 else None
+def _off_corpus(context: FollowupContext) -> bool | None:
+    question = context.question
+    content = content_words(question)
+    if not content or any(context.corpus.knows(word) for word in content):
+        return None
+    # "how often?" is a short question on the thread (``too_short``), whatever its word
+    return None if len(content) < 2 and _WH_RE.search(question) else False
+
+
+def _lone_term(context: FollowupContext) -> bool | None:
+    content = content_words(context.question)
+    if len(content) != 1 or content[0] in words(context.topic):
+        return None
+    return False if context.corpus.knows(content[0]) and context.corpus.is_rare(content[0]) else None
+
+
+def _too_short(context: FollowupContext) -> bool | None:
+    return True if len(content_words(context.question)) < 2 else None
 
 
 FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
     FollowupRule("interjection", _interjection),
     FollowupRule("ellipsis", _ellipsis),
-    FollowupRule("new_topic", _new_topic),
+    FollowupRule("own_topic", _own_topic),
     FollowupRule("pronoun", _pronoun),
+    FollowupRule("off_corpus", _off_corpus),
+    FollowupRule("lone_term", _lone_term),
     FollowupRule("too_short", _too_short),
 )
 
 
-def _no_names(text: str) -> Sequence[str]:
-    return ()
+def without_chat(question: str) -> str:
+    """``question`` without chat opening it ("ok, and Canada?" -> "and Canada?")."""
+    return _CHAT_OPENING_RE.sub("", question)
+
+
+def is_bare_ellipsis(question: str) -> bool:
+    """Whether ``question`` is a topic and nothing else ("what about Canada?", "ok, and for the
+    EU?"), so that it asks the earlier question again."""
+    return bool(BARE_ELLIPSIS_RE.match(without_chat(question)))
+
+
+def is_ellipsis(question: str) -> bool:
+    """Whether ``question`` continues the earlier one elliptically: a bare ellipsis, or "and
+    Canada?" — but not "And how many members does NEXUS have?", a question of its own."""
+    asked = without_chat(question)
+    return is_bare_ellipsis(asked) or bool(ELLIPSIS_RE.match(asked) and not _WH_RE.search(asked))
 
 
 def is_interjection(question: str) -> bool:
-    """Whether ``question`` is chat that asks nothing ("thanks!", "ok", "hi")."""
-    return bool(INTERJECTION_RE.match(question))
+    """Whether ``question`` is chat that asks nothing ("thanks!", "ok", "hi there")."""
+    said = words(question)
+    return bool(said) and any(w in CHAT_OPENERS for w in said) and all(
+        w in CHAT_WORDS or w in QUERY_STOPWORDS or w in PRONOUNS for w in said
+    )
 
 
-def leans_on_history(question: str, earlier: str = "", names_of: NamesOf = _no_names) -> bool:
-    """Whether ``question`` cannot stand alone after the user turns ``earlier`` (joined)."""
+def leans_on_history(question: str, topic: str = "", corpus: CorpusTerms = NO_CORPUS) -> bool:
+    """Whether ``question`` cannot stand alone when the thread's latest topic is ``topic``."""
+    context = FollowupContext(question, topic, corpus)
     for rule in FOLLOWUP_RULES:
-        decision = rule.decide(question, earlier, names_of)
+        decision = rule.decide(context)
         if decision is not None:
             return decision
     return False
@@ -135,16 +219,41 @@ def _topical_turns(history: Sequence[dict[str, str]]) -> list[str]:
     return turns
 
 
-def previous_topic(history: Sequence[dict[str, str]] | None, names_of: NamesOf = _no_names) -> str:
-    """The text of the user turn(s) a follow-up continues ("" if none)."""
-    turns = _topical_turns(history or [])
+def _topic_of(turns: Sequence[str], corpus: CorpusTerms) -> str:
+    """The text a follow-up of ``turns`` (topical user turns, oldest first) continues."""
     if not turns:
         return ""
     topic = [turns[-1]]
     # A chain of follow-ups ("and its budget?" after "what is it?") needs the turn before too.
-    if len(turns) > 1 and leans_on_history(turns[-1], " ".join(turns[:-1]), names_of):
+    if len(turns) > 1 and leans_on_history(turns[-1], _topic_of(turns[:-1], corpus), corpus):
         topic.insert(0, turns[-2])
     return " ".join(topic)
+
+
+def previous_topic(history: Sequence[dict[str, str]] | None, corpus: CorpusTerms = NO_CORPUS) -> str:
+    """The text of the user turn(s) a follow-up continues ("" if none)."""
+    return _topic_of(_topical_turns(history or []), corpus)
+
+
+def followup_topic(question: str, history: Sequence[dict[str, str]] | None, corpus: CorpusTerms = NO_CORPUS) -> str:
+    """The earlier turn(s) ``question`` continues, "" when it stands alone. For an elliptical
+    "what about X?" that is the earlier question without its own topic (``ellipsis_topic``)."""
+    topic = previous_topic(history, corpus)
+    if not topic or not leans_on_history(question, topic, corpus):
+        return ""
+    return ellipsis_topic(history) if is_bare_ellipsis(question) else topic
+
+
+def ellipsis_topic(history: Sequence[dict[str, str]] | None) -> str:
+    """What "what about X?" asks again: the latest question that is no ellipsis itself ("what
+    about law enforcement?" after "How do states use diplomacy …?" and "And foreign
+    assistance?" asks the first question, not the second's topic). Its names stay: X may
+    replace one ("what about the EU?") or add to it ("What about Canada?" after "Who does the
+    State Department partner with?"), and only the retrieved text can tell which."""
+    turns = _topical_turns(history or [])
+    while len(turns) > 1 and is_ellipsis(turns[-1]):
+        turns = turns[:-1]
+    return turns[-1] if turns else ""
 
 
 def earlier_user_text(history: Sequence[dict[str, str]] | None) -> str:

@@ -21,17 +21,11 @@ from dataclasses import dataclass, field
 from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import BY_NAME, QuestionType, question_type
-from ctqa.answering.followups import (
-    BARE_ELLIPSIS_RE,
-    earlier_user_text,
-    leans_on_history,
-    previous_answers,
-    previous_topic,
-)
+from ctqa.answering.followups import CorpusTerms, followup_topic, is_bare_ellipsis, previous_answers
 from ctqa.answering.readings import about_topic
 from ctqa.config import NAMES, NameSettings
 from ctqa.retrieval.names import AskedName, Spelling, asked_names, phrase_initials
-from ctqa.retrieval.text import fold, query_tokens, words
+from ctqa.retrieval.text import fold, query_tokens, stem, words
 
 __all__ = ["QueryPlan", "QueryRewriter", "clean_question"]
 
@@ -128,6 +122,12 @@ class QueryRewriter:
     def __init__(self, vocabulary: Counter[str], acronyms: dict[str, str], names: NameSettings = NAMES) -> None:
         self.vocabulary = vocabulary
         self.spelling = Spelling(vocabulary, list(acronyms), names)
+        # what the follow-up rules ask of this corpus (``answering.followups``)
+        self.corpus_terms = CorpusTerms(
+            names_of=self.known_names,
+            knows=self.knows,
+            is_rare=lambda word: not self.spelling.is_common_english(word),
+        )
         self.acronyms = acronyms
         self._long_forms = {fold(long): acronym for acronym, long in acronyms.items()}
         # Lookups from a question's tokens to the acronyms they write, so that expand_acronyms
@@ -142,6 +142,14 @@ class QueryRewriter:
         """The names in ``question`` (``names.asked_names``), with the acronym forms this corpus
         defines; ``replacements`` maps folded words to their corrected form."""
         return asked_names(question, replacements, self.spelling.stems, self.expand_acronyms)
+
+    def knows(self, word: str) -> bool:
+        """Whether the corpus uses the folded ``word``, as written, by its stem, misspelt or as
+        another form of a corpus word ("canadian")."""
+        spelling = self.spelling
+        if word in self.vocabulary or stem(word) in spelling.stems:
+            return True
+        return bool(spelling.correct_word(word) or spelling.correct_acronym(word) or spelling.related_form(word))
 
     def known_names(self, text: str) -> list[str]:
         """The names of ``text`` that the corpus uses (see ``asked_names``)."""
@@ -179,14 +187,12 @@ class QueryRewriter:
 
     def plan(self, question: str, history: list[dict[str, str]] | None = None) -> QueryPlan:
         """Build the ``QueryPlan`` of a cleaned question."""
-        followup_of = ""
-        if history and leans_on_history(question, earlier_user_text(history), self.known_names):
-            followup_of = previous_topic(history, self.known_names)
+        followup_of = followup_topic(question, history, self.corpus_terms) if history else ""
         # "What does the article say about X?" searches X: the frame's words are no topic.
         own_text, corrections, word_forms = self.spelling.corrected(about_topic(question) or question)
         expansions = self.expand_acronyms(own_text + " " + followup_of)
         answer_type = question_type(own_text)
-        if followup_of and answer_type == "other" and BARE_ELLIPSIS_RE.match(own_text):
+        if followup_of and answer_type == "other" and is_bare_ellipsis(own_text):
             # "What about Canada?" after "How many task forces did the US create?" asks for a
             # number too; after "Who does the State Department partner with?" it asks for more
             # than a name, so only a count, date or amount is carried over.
