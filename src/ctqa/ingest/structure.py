@@ -212,6 +212,94 @@ def _heading_text(line: str) -> str:
     return match.group("title").strip() if match else line.strip()
 
 
+Numbered = list[tuple[int, list[str]]]
+
+
+class _Structurer:
+    """Walks the numbered paragraphs of one page, writing the cleaned text and recording its
+    sections and blocks (``structure_text``)."""
+
+    def __init__(self, line_pages: list[int] | None, explicit_headings: bool) -> None:
+        self.line_pages = line_pages
+        self.explicit_headings = explicit_headings
+        self.writer = _TextWriter()
+        self.blocks: list[Block] = []
+        self.sections: list[Section] = []
+        self.section_title = INTRODUCTION
+        self.section_start = 0
+        self.in_faq = False
+        self.pending_question = ""
+
+    def heading(self, paragraph: list[str]) -> bool:
+        return is_heading(paragraph, explicit=self.explicit_headings)
+
+    def title(self, numbered: Numbered, fallback_title: str) -> tuple[str, Numbered]:
+        """The page title (its first heading line, else ``fallback_title``) and the paragraphs
+        after it; a lower-case tag line or search query under the title is written but skipped."""
+        if not (numbered and self.heading(numbered[0][1][:1])):
+            return fallback_title, numbered
+        first_line, first_paragraph = numbered[0]
+        title = _heading_text(first_paragraph[0])
+        self.writer.write(title)
+        rest = [(first_line + 1, first_paragraph[1:])] if len(first_paragraph) > 1 else []
+        numbered = [*rest, *numbered[1:]]
+        first = numbered[0][1][0].strip() if numbered else ""
+        if (
+            not self.explicit_headings
+            and first[:1].islower()
+            and is_heading(numbered[0][1])
+            and not _MD_HEADING_RE.match(first)
+        ):
+            self.writer.write(first)  # a lower-case tag line or search query: kept, but not a passage
+            numbered = numbered[1:]
+        return title, numbered
+
+    def close_section(self) -> None:
+        end = self.writer.length
+        if any(b.section == self.section_title and b.start >= self.section_start for b in self.blocks):
+            self.sections.append(Section(self.section_title, self.section_start, end))
+
+    def add(self, line_number: int, paragraph: list[str]) -> None:
+        """Write one paragraph: a heading opens a section, a table its rows, else a block."""
+        page = self.line_pages[line_number] if self.line_pages is not None else None
+        if self.heading(paragraph) and not (self.in_faq and paragraph[0].rstrip().endswith("?")):
+            self.open_section(_heading_text(paragraph[0]))
+            return
+        table = parse_table(paragraph)
+        if table is not None:
+            self.add_table(*table, page=page)
+            return
+        self.add_block(paragraph, page)
+
+    def open_section(self, heading_title: str) -> None:
+        self.close_section()
+        self.section_start, _ = self.writer.write(heading_title)
+        self.section_title, self.in_faq = heading_title, bool(_FAQ_HEADING_RE.match(heading_title))
+        self.pending_question = ""  # a question left without an answer does not leak onward
+
+    def add_table(self, name: str, rows: list[TableRow], *, page: int | None) -> None:
+        self.close_section()
+        table_start, _ = self.writer.write(name)
+        for row in rows:
+            start, end = self.writer.write(row.text, separator="\n")
+            self.blocks.append(Block("table_row", start, end, name, table=name, page=page))
+        self.sections.append(Section(name, table_start, self.writer.length))
+        self.section_start = self.writer.length
+
+    def add_block(self, paragraph: list[str], page: int | None) -> None:
+        text = " ".join(line.strip() for line in paragraph)
+        if self.in_faq and text.endswith("?") and len(paragraph) == 1:
+            self.pending_question = text  # an FAQ question: written with its answer
+            return
+        kind: BlockKind = "faq" if self.in_faq else "paragraph"
+        if self.pending_question:
+            text, self.pending_question = f"{self.pending_question}\n{text}", ""
+        if text.lstrip().startswith(("- ", "* ", "• ")) and not self.in_faq:
+            kind = "list_item"
+        start, end = self.writer.write(text)
+        self.blocks.append(Block(kind, start, end, self.section_title, page=page))
+
+
 def structure_text(
     raw: str, *, fallback_title: str = "", explicit_headings: bool = False, paged: bool = False
 ) -> StructuredText:
@@ -226,72 +314,11 @@ def structure_text(
     lines, line_pages = split_lines(raw, paged=paged)
     dropped = boilerplate_lines(lines)
     kept = ["" if number in dropped else line for number, line in enumerate(lines)]
-    numbered = numbered_paragraphs(kept)
-
-    def page_of(line_number: int) -> int | None:
-        return line_pages[line_number] if line_pages is not None else None
-
-    def heading(paragraph: list[str]) -> bool:
-        return is_heading(paragraph, explicit=explicit_headings)
-
-    writer = _TextWriter()
-    blocks: list[Block] = []
-    sections: list[Section] = []
-    title = fallback_title
-    if numbered and heading(numbered[0][1][:1]):
-        first_line, first_paragraph = numbered[0]
-        title = _heading_text(first_paragraph[0])
-        writer.write(title)
-        rest = [(first_line + 1, first_paragraph[1:])] if len(first_paragraph) > 1 else []
-        numbered = [*rest, *numbered[1:]]
-        first = numbered[0][1][0].strip() if numbered else ""
-        if (
-            not explicit_headings
-            and first[:1].islower()
-            and is_heading(numbered[0][1])
-            and not _MD_HEADING_RE.match(first)
-        ):
-            writer.write(first)  # a lower-case tag line or search query: kept, but not a passage
-            numbered = numbered[1:]
-
-    section_title, section_start, in_faq = INTRODUCTION, writer.length, False
-    pending_question = ""
-
-    def close_section(end: int) -> None:
-        if any(b.section == section_title and b.start >= section_start for b in blocks):
-            sections.append(Section(section_title, section_start, end))
-
+    structurer = _Structurer(line_pages, explicit_headings)
+    title, numbered = structurer.title(numbered_paragraphs(kept), fallback_title)
+    structurer.section_start = structurer.writer.length
     for line_number, paragraph in numbered:
-        page = page_of(line_number)
-        if heading(paragraph) and not (in_faq and paragraph[0].rstrip().endswith("?")):
-            close_section(writer.length)
-            heading_title = _heading_text(paragraph[0])
-            section_start, _ = writer.write(heading_title)
-            section_title, in_faq = heading_title, bool(_FAQ_HEADING_RE.match(heading_title))
-            pending_question = ""  # a question left without an answer does not leak onward
-            continue
-        table = parse_table(paragraph)
-        if table is not None:
-            name, rows = table
-            close_section(writer.length)
-            table_start, _ = writer.write(name)
-            for row in rows:
-                start, end = writer.write(row.text, separator="\n")
-                blocks.append(Block("table_row", start, end, name, table=name, page=page))
-            sections.append(Section(name, table_start, writer.length))
-            section_start = writer.length
-            continue
-        text = " ".join(line.strip() for line in paragraph)
-        if in_faq and text.endswith("?") and len(paragraph) == 1:
-            pending_question = text
-            continue
-        kind: BlockKind = "faq" if in_faq else "paragraph"
-        if pending_question:
-            text, pending_question = f"{pending_question}\n{text}", ""
-        if text.lstrip().startswith(("- ", "* ", "• ")) and not in_faq:
-            kind = "list_item"
-        start, end = writer.write(text)
-        blocks.append(Block(kind, start, end, section_title, page=page))
-    close_section(writer.length)
-    sections.sort(key=lambda section: section.start)
-    return StructuredText(title or fallback_title, writer.text(), tuple(sections), tuple(blocks))
+        structurer.add(line_number, paragraph)
+    structurer.close_section()
+    sections = sorted(structurer.sections, key=lambda section: section.start)
+    return StructuredText(title or fallback_title, structurer.writer.text(), tuple(sections), tuple(structurer.blocks))
