@@ -15,6 +15,8 @@ from functools import cache
 
 import pycountry
 
+from ctqa.config import NAMES
+
 # Everyday English names and abbreviations ISO 3166 leaves out.
 EVERYDAY_NAMES = (
     "US", "U.S.", "USA", "U.S.A.", "America", "UK", "U.K.", "Britain", "Great Britain", "England",
@@ -31,8 +33,9 @@ IRREGULAR_DEMONYMS = (
 _IRREGULAR_DEMONYM_RE = re.compile(r"\b(?:" + "|".join(IRREGULAR_DEMONYMS) + r")\b")
 # Words that look like demonyms of a country and are not ("Christian" — Christmas Island).
 NOT_DEMONYMS = frozenset(["Christian", "Christians"])
-# Demonyms share their first letters with the country: "Japanese" / "Japan", "British" / "Britain".
-DEMONYM_PREFIX = 4
+# Demonyms share their first letters with the country: "Japanese" / "Japan", "British" / "Britain"
+# (as many as a name's family shares, ``NameSettings.family_prefix``).
+DEMONYM_PREFIX = NAMES.family_prefix
 _DEMONYM_RE = re.compile(r"\b[A-Z][a-z]+(?:ese|ish|ian|ians|an|ans|i|is|ic)\b")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ctqa.answering.answer_types import ANSWER_TYPES, OTHER, QuestionType, has_answer_type, ranked_type
+from ctqa.config import AnswerSettings
 
 FEATURE_NAMES = (
     "dense_sentence",  # cosine(question, sentence)
@@ -28,11 +29,8 @@ FEATURE_NAMES = (
 # The type_miss feature of each answer type (see answer_types.AnswerType.miss_strength).
 MISS_STRENGTH = {entry.name: entry.miss_strength for entry in (*ANSWER_TYPES, OTHER)}
 
-# A yes/no question is answered by a sentence that states its proposition: at least this share
-# of the question's weighted words must be in it. On the four article question sets, answerable
-# yes/no questions had 0.55 or more, the unanswerable ones ("Did the opioid plan lower the number
-# of overdose deaths?") 0.46 or less.
-YES_NO_MIN_OVERLAP = 0.5
+# The share of the question's weighted words a yes/no answer sentence must hold (the settings).
+YES_NO_MIN_OVERLAP = AnswerSettings.yes_no_min_overlap
 
 def weighted_overlap(query: list[str], tokens: set[str], idf: dict[str, float]) -> float:
     """Share of the query's idf mass whose tokens appear in ``tokens`` (0 when no query)."""
