@@ -251,6 +251,8 @@ def test_top_k_out_of_range_raises(article_index: BuiltArticle, top_k: int) -> N
 def test_top_k_limits_citations(article_index: BuiltArticle) -> None:
     assert len(article_index.qa.ask(TASK_FORCES_QUESTION, top_k=1).citations) == 1
     assert len(article_index.qa.ask(TASK_FORCES_QUESTION, top_k=5).citations) == 5
+    # no top_k: the settings' default (AnswerSettings.top_k, 3)
+    assert len(article_index.qa.ask(TASK_FORCES_QUESTION).citations) == article_index.qa.settings.answer.top_k == 3
 
 
 def test_documents_filter(article_index: BuiltArticle) -> None:

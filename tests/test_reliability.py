@@ -168,11 +168,11 @@ def test_sql_looking_question_leaves_the_index_alone(article_index: BuiltArticle
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"top_k": 0}, "between 1 and 20"),
+        ({"top_k": 0}, "between 1 and 10"),
         ({"top_k": 11}, "between 1 and 10"),
         ({"top_k": "3"}, "whole number"),
         ({"top_k": 2.5}, "whole number"),
-        ({"top_k": None}, "whole number"),
+        ({"top_k": [3]}, "whole number"),
         ({"history": "What is NATO?"}, "history must be a list"),
         ({"history": [None]}, "history must be a list"),
         ({"history": [["user", "What is NATO?"]]}, "history must be a list"),
