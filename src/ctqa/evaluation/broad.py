@@ -20,6 +20,7 @@ Metrics (docs/overview.md):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from bm25s.stopwords import STOPWORDS_EN
@@ -98,6 +99,34 @@ class BroadReport:
 
     def to_dict(self) -> dict[str, object]:
         return {"summary": self.summary, "results": [asdict(r) for r in self.results]}
+
+
+def oracle_text(sentences: Sequence[str], reference: list[str], max_chars: int) -> str:
+    """The best extractive text reachable from ``sentences`` against ``reference``: greedy oracle.
+
+    Repeatedly adds the sentence (kept in the given order, i.e. document order) that raises the
+    mean of token F1 and ROUGE-L most, while the sentences joined by spaces fit ``max_chars``;
+    stops when no sentence raises it. Greedy selection is the usual extractive-summarisation
+    oracle (Nallapati et al. 2017): an estimate of what any extractive overview can reach at that
+    length, not a strict upper bound.
+    """
+    joined = " ".join(reference)
+
+    def value(chosen: list[int]) -> float:
+        text = " ".join(sentences[i] for i in sorted(chosen))
+        return (token_f1(text, joined) + rouge_l(text, joined)) / 2
+
+    chosen: list[int] = []
+    best, used = 0.0, -1
+    while True:
+        options = [i for i in range(len(sentences)) if i not in chosen and used + 1 + len(sentences[i]) <= max_chars]
+        scored = [(value([*chosen, i]), -i) for i in options]
+        if not scored or max(scored)[0] <= best:
+            break
+        best, pick = max(scored)
+        chosen.append(-pick)
+        used += 1 + len(sentences[-pick])
+    return " ".join(sentences[i] for i in sorted(chosen))
 
 
 def _scores(text: str, reference: list[str]) -> Scores:
