@@ -455,7 +455,7 @@ def ask_command(
     question: Annotated[str, typer.Argument(help="The question, in quotes.", show_default=False)],
     corpus: CorpusOption = None,
     index: IndexOption = None,
-    top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Citations to show.")] = 3,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="Citations to show (an overview: at most this many items, one citation each).")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     backend: BackendOption = None,
     precision: PrecisionOption = None,

@@ -249,11 +249,19 @@ class OverviewSettings:
     passage_weight: float = 1.0
     # Sentences whose relevance is below this share of the best one's are never chosen
     # (0.4: F1 0.443, 0.6: 0.480, 0.8: 0.491 but two of 17 questions left with one unit; 0.7 kept).
-    min_relevance_ratio: float = 0.7
+    min_relevance_ratio: float = 0.8
     # At most one unit per section (always at most one per passage).
     one_per_section: bool = False
     # Choose the one-to-three-sentence answer's best sentence first (the trained ranker's pick).
     start_with_answer: bool = True
+    # Added to a unit's relevance: this weight x its LexRank centrality among the pool (1 for the
+    # most central unit) ...
+    centrality_weight: float = 0.0
+    # ... and this weight x the share of the question's content words it holds.
+    question_weight: float = 0.3
+    # Redundancy in MMR: "embedding" (cosine of the unit vectors) or "words" (share of a unit's
+    # content words a chosen unit already holds).
+    redundancy: str = "words"
 
 
 @dataclass(frozen=True)

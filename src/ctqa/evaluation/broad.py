@@ -6,7 +6,10 @@ an ``faq`` question), three texts are scored against the reference:
 * **overview** — ``DocumentQA.ask`` as configured (a broad question gets an overview);
 * **answer** — the same question with overviews off: the one-to-three-sentence answer;
 * **top-k passages** — the retrieved passages, best first, concatenated and cut (at a word
-  boundary) to the overview's length, so both compete at the same number of characters.
+  boundary) to the overview's length, so both compete at the same number of characters;
+* **oracle** — the greedy extractive oracle (``oracle_text``): the prose sentences of the index
+  that score best against the reference itself within the overview's budget
+  (``OverviewSettings.max_chars``), i.e. what sentence selection can reach at that length.
 
 Metrics (docs/overview.md):
 
@@ -35,7 +38,9 @@ from ctqa.qa import DocumentQA
 EVIDENCE_SHARE = 0.6
 # Passages fetched for the top-k baseline (more than any overview needs to reach its length).
 BASELINE_PASSAGES = 10
-SYSTEMS = ("overview", "answer", "top-k passages")
+# The oracle reads every prose sentence of the index; above this many it is left out (too slow).
+ORACLE_MAX_SENTENCES = 2000
+SYSTEMS = ("overview", "answer", "top-k passages", "oracle")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 
 
@@ -101,6 +106,16 @@ class BroadReport:
         return {"summary": self.summary, "results": [asdict(r) for r in self.results]}
 
 
+def prose_sentences(qa: DocumentQA) -> list[str]:
+    """Every sentence of the index's prose passages (table rows left out, as in an overview), in
+    document order; empty when there are more than ``ORACLE_MAX_SENTENCES``."""
+    passages = qa.ensure_ready().index.passages
+    sentences = [
+        p.text[start - p.start : end - p.start] for p in passages if p.kind != "table_row" for start, end in p.sentences
+    ]
+    return sentences if len(sentences) <= ORACLE_MAX_SENTENCES else []
+
+
 def oracle_text(sentences: Sequence[str], reference: list[str], max_chars: int) -> str:
     """The best extractive text reachable from ``sentences`` against ``reference``: greedy oracle.
 
@@ -138,6 +153,8 @@ def _scores(text: str, reference: list[str]) -> Scores:
 def evaluate_broad(qa: DocumentQA, answer_qa: DocumentQA, questions: list[EvalQuestion]) -> BroadReport:
     """Score the overview (``qa``), the plain answer and the top-k passages (``answer_qa``, with
     overviews off) on the questions that have a reference answer."""
+    pool = prose_sentences(qa)
+    budget = qa.settings.overview.max_chars
     results = []
     for item in questions:
         reference = reference_of(item)
@@ -153,6 +170,8 @@ def evaluate_broad(qa: DocumentQA, answer_qa: DocumentQA, questions: list[EvalQu
             "answer": _scores(plain.text, reference),
             "top-k passages": _scores(top_k, reference),
         }
+        if pool:
+            systems["oracle"] = _scores(oracle_text(pool, reference, budget), reference)
         results.append(BroadResult(item.id, item.question, rule.name if rule else "", reference, systems))
     report = BroadReport(results)
     report.summary = {
@@ -161,5 +180,6 @@ def evaluate_broad(qa: DocumentQA, answer_qa: DocumentQA, questions: list[EvalQu
             for metric in ("token_f1", "rouge_l", "evidence_recall", "characters")
         }
         for system in SYSTEMS
+        if all(system in r.systems for r in results)
     } if results else {}
     return report
