@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ctqa.answering.overview import Unit, lexrank, passage_units, question_overlap, select_units, word_overlap
+from ctqa.answering.overview import (
+    Unit,
+    lexrank,
+    passage_units,
+    question_overlap,
+    redundancy_of,
+    select_units,
+    word_overlap,
+)
 from ctqa.config import OverviewSettings
 from ctqa.types import Passage
 
@@ -160,3 +168,13 @@ def test_lexrank_ranks_the_unit_others_resemble_first() -> None:
     rank = lexrank(similarity)
     assert rank.max() == pytest.approx(1.0)
     assert int(np.argmax(rank)) == 0 and rank[1] < 1.0 and rank[2] < 1.0
+
+
+
+def test_redundancy_by_name_and_an_unknown_one_is_named() -> None:
+    units = _units([[0.9, 0.1], [0.85, 0.1, 0.1], [0.75, 0.1]])
+    vectors = _vectors(units)
+    assert np.array_equal(redundancy_of(units, vectors, "words"), word_overlap(units))
+    assert np.allclose(redundancy_of(units, vectors, "embedding"), np.eye(len(units)))
+    with pytest.raises(ValueError, match="redundancy must be one of embedding, words, not 'bleu'"):
+        redundancy_of(units, vectors, "bleu")

@@ -1,12 +1,15 @@
 """Extractive overviews: the answer to a broad question, several cited sentences from across the corpus.
 
 A query-focused extractive summary. The pool is the prose sentences of the best retrieved
-passages (``OverviewSettings.passages``); each gets a relevance (its cosine with the question
-plus a share of its passage's fused retrieval score). Sentences are then chosen greedily, at
-most one unit per passage, within a character budget, by one of two objectives (``OBJECTIVES``):
+passages (``OverviewSettings.passages``); each gets a relevance (its cosine with the question,
+plus a share of its passage's fused retrieval score, plus a share of the question's content
+words it holds, optionally plus its LexRank centrality in the pool). Sentences are then chosen
+greedily, at most one unit per passage and at most ``top_k`` units, within a character budget,
+by one of two objectives (``OBJECTIVES``):
 
 * ``mmr`` — maximal marginal relevance (Carbonell & Goldstein 1998): the next unit maximises
-  ``lambda * relevance - (1 - lambda) * max cosine with a chosen unit``;
+  ``lambda * relevance - (1 - lambda) * redundancy with the chosen units``, the redundancy
+  counted in content words or in embedding cosine (``REDUNDANCIES``);
 * ``coverage`` — facility location (Lin & Bilmes 2011): the next unit adds most to
   ``sum over pool units i of relevance_i * max cosine(i, chosen)``, i.e. the chosen units
   together stand in for the whole relevant pool.
@@ -119,6 +122,28 @@ def question_overlap(question: str, units: Sequence[Unit]) -> np.ndarray:
     if not asked:
         return np.zeros(len(units))
     return np.array([len(asked & set(tokenize(u.text))) / len(asked) for u in units], dtype=np.float64)
+
+
+def _embedding_redundancy(units: Sequence[Unit], vectors: np.ndarray) -> np.ndarray:
+    return (vectors @ vectors.T).astype(np.float64)
+
+
+def _word_redundancy(units: Sequence[Unit], vectors: np.ndarray) -> np.ndarray:
+    return word_overlap(units)
+
+
+# How much of unit i unit j already says, chosen by name in ``OverviewSettings.redundancy``.
+REDUNDANCIES: dict[str, Callable[[Sequence[Unit], np.ndarray], np.ndarray]] = {
+    "embedding": _embedding_redundancy,
+    "words": _word_redundancy,
+}
+
+
+def redundancy_of(units: Sequence[Unit], vectors: np.ndarray, name: str) -> np.ndarray:
+    """``REDUNDANCIES[name]`` of the pool; ``ValueError`` naming the allowed names otherwise."""
+    if name not in REDUNDANCIES:
+        raise ValueError(f"overview redundancy must be one of {', '.join(REDUNDANCIES)}, not {name!r}")
+    return REDUNDANCIES[name](units, vectors)
 
 
 def _mmr_gain(relevance: np.ndarray, similarity: np.ndarray, chosen: list[int], lam: float) -> np.ndarray:
@@ -242,14 +267,12 @@ def with_overview(
 
     best = answer.citations[0]
     best_span = best.answer_spans[answer.best_sentence] if answer.best_sentence < len(best.answer_spans) else None
+    vectors = _unit_vectors(units, sentence_vectors)
+    units = _rescored(units, vectors, answer.question, settings)  # same units, same order
     first = None
     if settings.start_with_answer and best_span:
         first = next((u for u in units if u.end == best_span[1] and passages[u.passage_id].doc_id == best.doc_id), None)
-    vectors = _unit_vectors(units, sentence_vectors)
-    units = _rescored(units, vectors, answer.question, settings)
-    if first is not None:
-        first = next(u for u in units if (u.passage_id, u.first, u.last) == (first.passage_id, first.first, first.last))
-    redundancy = word_overlap(units) if settings.redundancy == "words" else None
+    redundancy = redundancy_of(units, vectors, settings.redundancy)
     chosen = select_units(units, vectors, settings, first=first, redundancy=redundancy, max_units=top_k)
     if len(chosen) < 2:
         return answer
