@@ -231,8 +231,8 @@ class OverviewSettings:
     # the one-to-three-sentence answer (the baseline ``ctqa eval`` compares with).
     enabled: bool = True
     # Length budget of the overview text, in characters. Broad set, token F1 / ROUGE-L: 400:
-    # 0.479 / 0.422, 500: 0.489 / 0.425, 600: 0.527 / 0.474, 700: 0.534 / 0.470, 800: 0.520 /
-    # 0.443, 1000: 0.534 / 0.468 (docs/overview.md has the oracle at each budget).
+    # 0.487 / 0.426, 500: 0.518 / 0.452, 600: 0.558 / 0.500, 700: 0.548 / 0.468, 800: 0.554 /
+    # 0.479, 1000: 0.563 / 0.484 (docs/overview.md has the oracle at each budget).
     max_chars: int = 600
     min_sentences: int = 3
     max_sentences: int = 6
