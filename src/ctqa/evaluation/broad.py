@@ -144,7 +144,8 @@ def oracle_text(sentences: Sequence[str], reference: list[str], max_chars: int) 
     return " ".join(sentences[i] for i in sorted(chosen))
 
 
-def _scores(text: str, reference: list[str]) -> Scores:
+def scores_of(text: str, reference: list[str]) -> Scores:
+    """``text`` scored against the reference sentences (token F1, ROUGE-L, evidence recall)."""
     joined = " ".join(reference)
     return Scores(text, round(token_f1(text, joined), 4), round(rouge_l(text, joined), 4),
                   round(evidence_recall(text, reference), 4), len(text))
@@ -166,12 +167,12 @@ def evaluate_broad(qa: DocumentQA, answer_qa: DocumentQA, questions: list[EvalQu
         top_k = cut_to(" ".join(c.text for c in passages), len(overview.text))
         rule = broad_rule(item.question)
         systems = {
-            "overview": _scores(overview.text, reference),
-            "answer": _scores(plain.text, reference),
-            "top-k passages": _scores(top_k, reference),
+            "overview": scores_of(overview.text, reference),
+            "answer": scores_of(plain.text, reference),
+            "top-k passages": scores_of(top_k, reference),
         }
         if pool:
-            systems["oracle"] = _scores(oracle_text(pool, reference, budget), reference)
+            systems["oracle"] = scores_of(oracle_text(pool, reference, budget), reference)
         results.append(BroadResult(item.id, item.question, rule.name if rule else "", reference, systems))
     report = BroadReport(results)
     report.summary = {
