@@ -197,7 +197,13 @@ def test_examples_settings_and_declined_answers(browser: Browser, served: tuple[
     expect(page.locator("#ctqa-chat")).to_contain_text(chat.FAQ_EXAMPLES[1])
     example_answer = page.locator(MESSAGES).first
     expect(example_answer.locator("mark").first).to_contain_text("diplomacy")
-    # A factoid answer lists top-k sources (an overview adds the passages it quotes after them).
+    # The example is broad: its overview has at most top-k items, and cites exactly the passages
+    # they quote (at most top-k sources, as a factoid answer).
+    items = example_answer.locator("ul.ctqa-overview > li")
+    expect(items).not_to_have_count(0)
+    assert items.count() <= 2
+    expect(example_answer.locator(".ctqa-source")).to_have_count(items.count())
+    # A factoid answer lists top-k sources.
     expect(ask(page, TASK_FORCES).locator(".ctqa-source")).to_have_count(2)
 
     declined = ask(page, "What is the capital of Australia?")

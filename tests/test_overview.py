@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ctqa.answering.overview import Unit, passage_units, select_units
+from ctqa.answering.overview import (
+    Unit,
+    lexrank,
+    passage_units,
+    question_overlap,
+    redundancy_of,
+    select_units,
+    word_overlap,
+)
 from ctqa.config import OverviewSettings
 from ctqa.types import Passage
 
@@ -113,3 +121,60 @@ def test_an_unknown_objective_is_named() -> None:
     units = _units([[0.9, 0.1], [0.2, 0.1, 0.1], [0.3, 0.1]])
     with pytest.raises(ValueError, match="objective must be one of mmr, coverage"):
         select_units(units, _vectors(units), OverviewSettings(objective="lead"))
+
+
+def test_max_units_bounds_the_items() -> None:
+    units = _units([[0.9, 0.85], [0.7, 0.6, 0.5], [0.8, 0.75]])
+    settings = OverviewSettings(min_relevance_ratio=0.0)
+    assert len(select_units(units, _vectors(units), settings)) == 3
+    two = select_units(units, _vectors(units), settings, max_units=2)
+    assert len(two) == 2
+    assert {u.passage_id for u in two} == {0, 2}  # the two most relevant passages
+
+
+def test_word_redundancy_counts_shared_content_words() -> None:
+    units = _units([[0.9, 0.1], [0.85, 0.1, 0.1], [0.75, 0.1]])
+    overlap = word_overlap(units)
+    names = [u.text[:12] for u in units]
+    canada, nexus = names.index("Canada and t"), names.index("The NEXUS pr")
+    assert overlap[canada, canada] == pytest.approx(1.0)
+    # the NEXUS unit ("... speeds travel. This includes 1.8 million members.") has no word of
+    # "Canada and the US share border data."
+    assert overlap[nexus, canada] == 0.0
+    # a unit that repeats another's words is redundant by words, whatever its vector says
+    chosen = select_units(
+        units, _vectors(units), OverviewSettings(max_sentences=2, min_relevance_ratio=0.0),
+        redundancy=np.where(np.eye(len(units)) > 0, 1.0, 0.0) + _pair(len(units), names.index("NATO shares "), canada),
+    )
+    assert {u.text[:12] for u in chosen} == {"NATO shares ", "The State De"}
+
+
+def _pair(n: int, i: int, j: int) -> np.ndarray:
+    matrix = np.zeros((n, n))
+    matrix[i, j] = matrix[j, i] = 1.0
+    return matrix
+
+
+def test_question_overlap_is_the_share_of_question_words_held() -> None:
+    units = _units([[0.9, 0.1], [0.85, 0.1, 0.1], [0.75, 0.1]])
+    share = question_overlap("How do Canada and the US share data?", units)
+    by_text = {u.text[:12]: x for u, x in zip(units, share, strict=True)}
+    assert by_text["Canada and t"] == pytest.approx(1.0)  # canada, us, share, data
+    assert by_text["The State De"] == 0.0
+
+
+def test_lexrank_ranks_the_unit_others_resemble_first() -> None:
+    similarity = np.array([[1.0, 0.9, 0.8], [0.9, 1.0, 0.1], [0.8, 0.1, 1.0]])
+    rank = lexrank(similarity)
+    assert rank.max() == pytest.approx(1.0)
+    assert int(np.argmax(rank)) == 0 and rank[1] < 1.0 and rank[2] < 1.0
+
+
+
+def test_redundancy_by_name_and_an_unknown_one_is_named() -> None:
+    units = _units([[0.9, 0.1], [0.85, 0.1, 0.1], [0.75, 0.1]])
+    vectors = _vectors(units)
+    assert np.array_equal(redundancy_of(units, vectors, "words"), word_overlap(units))
+    assert np.allclose(redundancy_of(units, vectors, "embedding"), np.eye(len(units)))
+    with pytest.raises(ValueError, match="redundancy must be one of embedding, words, not 'bleu'"):
+        redundancy_of(units, vectors, "bleu")

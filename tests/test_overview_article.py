@@ -65,3 +65,12 @@ def test_overviews_off_gives_the_short_answer(article_index: BuiltArticle) -> No
     )
     answer = qa.ask(COOPERATE)
     assert answer.overview == [] and 1 <= len(answer.sentences) <= 3
+
+
+@pytest.mark.parametrize("top_k", [2, 3, 6])
+def test_top_k_bounds_the_items_and_the_sources(article_index: BuiltArticle, top_k: int) -> None:
+    answer = article_index.qa.ask(STRATEGIES, top_k=top_k)
+    assert 2 <= len(answer.overview) <= top_k
+    # every source is quoted by an item, each item's number points at its own source
+    assert sorted({item.citation for item in answer.overview}) == list(range(1, len(answer.citations) + 1))
+    assert all(c.supports_answer and c.answer_spans for c in answer.citations)

@@ -84,6 +84,16 @@ def assert_answer_invariants(answer: Answer, documents: dict[str, Document], top
     assert all(not passage.supports_answer for passage in answer.closest)
     if answer.abstained:
         assert answer.text.startswith("The documents do not say") and answer.sentences == []
+    elif answer.overview:
+        # a broad question (a bare term reads as one): several verbatim items, each quoting its
+        # own cited passage, at most top_k
+        assert answer.text == " ".join(item.text for item in answer.overview)
+        assert answer.sentences == [item.text for item in answer.overview]
+        for item in answer.overview:
+            citation = answer.citations[item.citation - 1]
+            assert documents[item.doc_id].text[item.start : item.end] == item.text
+            assert citation.supports_answer and citation.start <= item.start < item.end <= citation.end
+        assert all(c.supports_answer and c.answer_spans for c in answer.citations)
     else:
         first = answer.citations[0]
         assert first.supports_answer and first.answer_spans

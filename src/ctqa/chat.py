@@ -684,7 +684,7 @@ def build_app(qa: DocumentQA, loader: IndexLoader | None = None) -> gr.Blocks:
                         step=1,
                         value=TOP_K,
                         label="Sources per answer (top-k)",
-                        info=f"At most this many; a passage scoring under {qa.settings.answer.source_floor:.0%} is not listed.",
+                        info=f"At most this many (an overview lists at most this many items, one source each); a passage scoring under {qa.settings.answer.source_floor:.0%} is not listed.",
                         elem_id="ctqa-top-k",
                     )
                     show_closest = gr.Checkbox(

@@ -464,7 +464,13 @@ def ask_command(
     corpus: CorpusOption = None,
     index: IndexOption = None,
     top_k: Annotated[
-        int, typer.Option("--top-k", min=1, max=AnswerSettings.max_top_k, help="Citations to show.")
+        int,
+        typer.Option(
+            "--top-k",
+            min=1,
+            max=AnswerSettings.max_top_k,
+            help="Citations to show (an overview: at most this many items, one citation each).",
+        ),
     ] = AnswerSettings.top_k,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     backend: BackendOption = None,

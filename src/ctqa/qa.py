@@ -306,7 +306,8 @@ class DocumentQA:
             history: earlier chat turns, ``[{"role": "user"|"assistant", "content": str}, ...]``;
                 used only when the question leans on them (a follow-up).
             top_k: number of citations returned (best first), 1 to ``AnswerSettings.max_top_k``
-                (10); default ``AnswerSettings.top_k`` (3).
+                (10); default ``AnswerSettings.top_k`` (3). An overview has at most ``top_k``
+                items, one cited passage each, and cites exactly those passages.
             documents: restrict the answer to these doc ids (paths relative to the corpus).
 
         Returns:
@@ -375,7 +376,7 @@ class DocumentQA:
         )
         # Compose step: a broad question ("How do states ...?") gets an extractive overview.
         if self.settings.overview.enabled and is_broad(asked):
-            answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview)
+            answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview, top_k)
             answer = replace(answer, latency_ms=_elapsed_ms(started))
         return answer
 

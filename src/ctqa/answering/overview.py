@@ -1,12 +1,15 @@
 """Extractive overviews: the answer to a broad question, several cited sentences from across the corpus.
 
 A query-focused extractive summary. The pool is the prose sentences of the best retrieved
-passages (``OverviewSettings.passages``); each gets a relevance (its cosine with the question
-plus a share of its passage's fused retrieval score). Sentences are then chosen greedily, at
-most one unit per passage, within a character budget, by one of two objectives (``OBJECTIVES``):
+passages (``OverviewSettings.passages``); each gets a relevance (its cosine with the question,
+plus a share of its passage's fused retrieval score, plus a share of the question's content
+words it holds, optionally plus its LexRank centrality in the pool). Sentences are then chosen
+greedily, at most one unit per passage and at most ``top_k`` units, within a character budget,
+by one of two objectives (``OBJECTIVES``):
 
 * ``mmr`` — maximal marginal relevance (Carbonell & Goldstein 1998): the next unit maximises
-  ``lambda * relevance - (1 - lambda) * max cosine with a chosen unit``;
+  ``lambda * relevance - (1 - lambda) * redundancy with the chosen units``, the redundancy
+  counted in content words or in embedding cosine (``REDUNDANCIES``);
 * ``coverage`` — facility location (Lin & Bilmes 2011): the next unit adds most to
   ``sum over pool units i of relevance_i * max cosine(i, chosen)``, i.e. the chosen units
   together stand in for the whole relevant pool.
@@ -28,7 +31,7 @@ import numpy as np
 from ctqa.answering.compose import citation_for
 from ctqa.config import OverviewSettings
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
-from ctqa.retrieval.text import opens_with_reference
+from ctqa.retrieval.text import opens_with_reference, query_tokens, tokenize
 from ctqa.types import Answer, Citation, OverviewItem, Passage
 
 # How far back a chain of leaning sentences is followed ("They ... . This includes ...").
@@ -90,6 +93,59 @@ def _unit_vectors(units: Sequence[Unit], sentence_vectors: Callable[[int, int], 
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
 
 
+def lexrank(similarity: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np.ndarray:
+    """Continuous LexRank (Erkan & Radev 2004) of each unit in the pool, scaled so the most central
+    unit scores 1: a unit that many other pool units resemble states what the passages share."""
+    weights = np.clip(similarity, 0.0, None).astype(np.float64)
+    np.fill_diagonal(weights, 0.0)
+    totals = weights.sum(axis=1, keepdims=True)
+    n = len(weights)
+    transition = np.where(totals > 0, weights / np.maximum(totals, 1e-12), 1.0 / n)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        rank = (1 - damping) / n + damping * transition.T @ rank
+    return rank / rank.max()
+
+
+def word_overlap(units: Sequence[Unit]) -> np.ndarray:
+    """``overlap[i, j]``: the share of unit i's content words (stemmed, no stopwords) that unit j
+    holds; the redundancy of i once j is chosen, counted in words rather than in meaning."""
+    token_sets = [set(tokenize(u.text)) for u in units]
+    return np.array(
+        [[len(a & b) / len(a) if a else 0.0 for b in token_sets] for a in token_sets], dtype=np.float64
+    )
+
+
+def question_overlap(question: str, units: Sequence[Unit]) -> np.ndarray:
+    """The share of the question's content words (``query_tokens``) each unit holds."""
+    asked = set(query_tokens(question))
+    if not asked:
+        return np.zeros(len(units))
+    return np.array([len(asked & set(tokenize(u.text))) / len(asked) for u in units], dtype=np.float64)
+
+
+def _embedding_redundancy(units: Sequence[Unit], vectors: np.ndarray) -> np.ndarray:
+    return (vectors @ vectors.T).astype(np.float64)
+
+
+def _word_redundancy(units: Sequence[Unit], vectors: np.ndarray) -> np.ndarray:
+    return word_overlap(units)
+
+
+# How much of unit i unit j already says, chosen by name in ``OverviewSettings.redundancy``.
+REDUNDANCIES: dict[str, Callable[[Sequence[Unit], np.ndarray], np.ndarray]] = {
+    "embedding": _embedding_redundancy,
+    "words": _word_redundancy,
+}
+
+
+def redundancy_of(units: Sequence[Unit], vectors: np.ndarray, name: str) -> np.ndarray:
+    """``REDUNDANCIES[name]`` of the pool; ``ValueError`` naming the allowed names otherwise."""
+    if name not in REDUNDANCIES:
+        raise ValueError(f"overview redundancy must be one of {', '.join(REDUNDANCIES)}, not {name!r}")
+    return REDUNDANCIES[name](units, vectors)
+
+
 def _mmr_gain(relevance: np.ndarray, similarity: np.ndarray, chosen: list[int], lam: float) -> np.ndarray:
     redundancy = similarity[:, chosen].max(axis=1) if chosen else np.zeros(len(relevance))
     return lam * relevance - (1 - lam) * redundancy
@@ -112,6 +168,8 @@ def select_units(
     settings: OverviewSettings,
     *,
     first: Unit | None = None,
+    redundancy: np.ndarray | None = None,
+    max_units: int | None = None,
 ) -> list[Unit]:
     """Choose the overview's units, returned in document order (passage, then offset).
 
@@ -120,6 +178,9 @@ def select_units(
         vectors: unit-norm vectors of the pool, shape ``(len(units), dim)``.
         settings: budget, sentence counts, objective and its trade-off.
         first: a unit chosen before any other (the factoid answer's best sentence), when it fits.
+        redundancy: ``redundancy[i, j]`` how much of unit i unit j already says; the cosine of
+            their vectors when not given.
+        max_units: at most this many units (overview items), e.g. the asked ``top_k``.
 
     Returns:
         At most ``settings.max_sentences`` sentences in all, their texts joined by single spaces
@@ -135,7 +196,7 @@ def select_units(
     gain_of = OBJECTIVES[settings.objective]
     relevance = np.array([u.relevance for u in units], dtype=np.float64)
     floor = settings.min_relevance_ratio * relevance.max()
-    similarity = (vectors @ vectors.T).astype(np.float64)
+    similarity = (vectors @ vectors.T).astype(np.float64) if redundancy is None else redundancy
     chosen: list[int] = []
     used_chars = -1  # the first unit needs no joining space
     used_sentences = 0
@@ -147,7 +208,7 @@ def select_units(
         unit = units[i]
         return used_chars + 1 + len(unit.text) <= settings.max_chars and used_sentences + unit.sentences <= settings.max_sentences
 
-    while open_:
+    while open_ and (max_units is None or len(chosen) < max_units):
         if not chosen and first is not None and first in units and fits(units.index(first)):
             pick = units.index(first)
         else:
@@ -174,14 +235,15 @@ def with_overview(
     query_vector: np.ndarray,
     candidates: list[Candidate],
     settings: OverviewSettings,
+    top_k: int | None = None,
 ) -> Answer:
     """``answer`` (to a broad question) turned into an overview; unchanged when it was declined
     or fewer than two units are found (then the one-to-three-sentence answer says it better).
 
     ``Answer.text`` becomes the chosen units joined by spaces, ``sentences`` their texts,
-    ``overview`` the cited items; the citations keep their order (the ``top_k`` best passages)
-    with their ``answer_spans`` set to the overview's spans, and every other quoted passage is
-    appended.
+    ``overview`` the cited items. ``top_k`` bounds the items, one passage each, and the citations
+    are exactly the quoted passages (so an overview shows at most ``top_k`` sources, as a factoid
+    answer does).
     """
     if answer.abstained or not answer.citations:
         return answer
@@ -205,10 +267,13 @@ def with_overview(
 
     best = answer.citations[0]
     best_span = best.answer_spans[answer.best_sentence] if answer.best_sentence < len(best.answer_spans) else None
+    vectors = _unit_vectors(units, sentence_vectors)
+    units = _rescored(units, vectors, answer.question, settings)  # same units, same order
     first = None
     if settings.start_with_answer and best_span:
         first = next((u for u in units if u.end == best_span[1] and passages[u.passage_id].doc_id == best.doc_id), None)
-    chosen = select_units(units, _unit_vectors(units, sentence_vectors), settings, first=first)
+    redundancy = redundancy_of(units, vectors, settings.redundancy)
+    chosen = select_units(units, vectors, settings, first=first, redundancy=redundancy, max_units=top_k)
     if len(chosen) < 2:
         return answer
     fused = {c.passage_id: c.fused for c in candidates}
@@ -223,11 +288,25 @@ def with_overview(
     )
 
 
+def _rescored(units: list[Unit], vectors: np.ndarray, question: str, settings: OverviewSettings) -> list[Unit]:
+    """The units with ``centrality_weight`` x LexRank centrality and ``question_weight`` x the share
+    of the question's content words they hold added to their relevance."""
+    extra = np.zeros(len(units))
+    if settings.centrality_weight:
+        extra += settings.centrality_weight * lexrank(vectors @ vectors.T)
+    if settings.question_weight:
+        extra += settings.question_weight * question_overlap(question, units)
+    if not extra.any():
+        return units
+    return [replace(u, relevance=u.relevance + float(x)) for u, x in zip(units, extra, strict=True)]
+
+
 def _cite(
     citations: list[Citation], chosen: list[Unit], passages: list[Passage], fused: dict[int, float]
 ) -> tuple[list[Citation], list[OverviewItem]]:
-    """The citations with each quoted passage's ``answer_spans`` set to its overview spans (others
-    keep none and no longer support the answer), unlisted quoted passages appended; and the items."""
+    """The passages the overview quotes, one citation each with its ``answer_spans`` set to the
+    quoted sentences: first those among ``citations`` (in their order, best first), then the rest
+    by fused score; and the items, numbered by these citations."""
     spans: dict[int, list[tuple[int, int]]] = {}
     for unit in chosen:
         passage = passages[unit.passage_id]
@@ -237,16 +316,12 @@ def _cite(
     number_of: dict[int, int] = {}
     for citation in citations:
         pid = key_of.get((citation.doc_id, citation.start, citation.end))
-        if pid is None:
-            cited.append(replace(citation, answer_spans=(), supports_answer=False))
-        else:
+        if pid is not None and pid not in number_of:
             cited.append(replace(citation, answer_spans=tuple(spans[pid]), supports_answer=True))
             number_of[pid] = len(cited)
-    for unit in chosen:
-        if unit.passage_id not in number_of:
-            passage = passages[unit.passage_id]
-            cited.append(citation_for(passage, fused.get(unit.passage_id, 0.0), tuple(spans[unit.passage_id])))
-            number_of[unit.passage_id] = len(cited)
+    for pid in sorted(set(spans) - set(number_of), key=lambda p: -fused.get(p, 0.0)):
+        cited.append(citation_for(passages[pid], fused.get(pid, 0.0), tuple(spans[pid])))
+        number_of[pid] = len(cited)
     items = [
         OverviewItem(
             text=u.text,

@@ -6,7 +6,10 @@ an ``faq`` question), three texts are scored against the reference:
 * **overview** — ``DocumentQA.ask`` as configured (a broad question gets an overview);
 * **answer** — the same question with overviews off: the one-to-three-sentence answer;
 * **top-k passages** — the retrieved passages, best first, concatenated and cut (at a word
-  boundary) to the overview's length, so both compete at the same number of characters.
+  boundary) to the overview's length, so both compete at the same number of characters;
+* **oracle** — the greedy extractive oracle (``oracle_text``): the prose sentences of the index
+  that score best against the reference itself within the overview's budget
+  (``OverviewSettings.max_chars``), i.e. what sentence selection can reach at that length.
 
 Metrics (docs/overview.md):
 
@@ -20,6 +23,7 @@ Metrics (docs/overview.md):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from bm25s.stopwords import STOPWORDS_EN
@@ -34,7 +38,9 @@ from ctqa.qa import DocumentQA
 EVIDENCE_SHARE = 0.6
 # Passages fetched for the top-k baseline (more than any overview needs to reach its length).
 BASELINE_PASSAGES = 10
-SYSTEMS = ("overview", "answer", "top-k passages")
+# The oracle reads every prose sentence of the index; above this many it is left out (too slow).
+ORACLE_MAX_SENTENCES = 2000
+SYSTEMS = ("overview", "answer", "top-k passages", "oracle")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 
 
@@ -100,7 +106,46 @@ class BroadReport:
         return {"summary": self.summary, "results": [asdict(r) for r in self.results]}
 
 
-def _scores(text: str, reference: list[str]) -> Scores:
+def prose_sentences(qa: DocumentQA) -> list[str]:
+    """Every sentence of the index's prose passages (table rows left out, as in an overview), in
+    document order; empty when there are more than ``ORACLE_MAX_SENTENCES``."""
+    passages = qa.ensure_ready().index.passages
+    sentences = [
+        p.text[start - p.start : end - p.start] for p in passages if p.kind != "table_row" for start, end in p.sentences
+    ]
+    return sentences if len(sentences) <= ORACLE_MAX_SENTENCES else []
+
+
+def oracle_text(sentences: Sequence[str], reference: list[str], max_chars: int) -> str:
+    """The best extractive text reachable from ``sentences`` against ``reference``: greedy oracle.
+
+    Repeatedly adds the sentence (kept in the given order, i.e. document order) that raises the
+    mean of token F1 and ROUGE-L most, while the sentences joined by spaces fit ``max_chars``;
+    stops when no sentence raises it. Greedy selection is the usual extractive-summarisation
+    oracle (Nallapati et al. 2017): an estimate of what any extractive overview can reach at that
+    length, not a strict upper bound.
+    """
+    joined = " ".join(reference)
+
+    def value(chosen: list[int]) -> float:
+        text = " ".join(sentences[i] for i in sorted(chosen))
+        return (token_f1(text, joined) + rouge_l(text, joined)) / 2
+
+    chosen: list[int] = []
+    best, used = 0.0, -1
+    while True:
+        options = [i for i in range(len(sentences)) if i not in chosen and used + 1 + len(sentences[i]) <= max_chars]
+        scored = [(value([*chosen, i]), -i) for i in options]
+        if not scored or max(scored)[0] <= best:
+            break
+        best, pick = max(scored)
+        chosen.append(-pick)
+        used += 1 + len(sentences[-pick])
+    return " ".join(sentences[i] for i in sorted(chosen))
+
+
+def scores_of(text: str, reference: list[str]) -> Scores:
+    """``text`` scored against the reference sentences (token F1, ROUGE-L, evidence recall)."""
     joined = " ".join(reference)
     return Scores(text, round(token_f1(text, joined), 4), round(rouge_l(text, joined), 4),
                   round(evidence_recall(text, reference), 4), len(text))
@@ -109,6 +154,8 @@ def _scores(text: str, reference: list[str]) -> Scores:
 def evaluate_broad(qa: DocumentQA, answer_qa: DocumentQA, questions: list[EvalQuestion]) -> BroadReport:
     """Score the overview (``qa``), the plain answer and the top-k passages (``answer_qa``, with
     overviews off) on the questions that have a reference answer."""
+    pool = prose_sentences(qa)
+    budget = qa.settings.overview.max_chars
     results = []
     for item in questions:
         reference = reference_of(item)
@@ -120,10 +167,12 @@ def evaluate_broad(qa: DocumentQA, answer_qa: DocumentQA, questions: list[EvalQu
         top_k = cut_to(" ".join(c.text for c in passages), len(overview.text))
         rule = broad_rule(item.question)
         systems = {
-            "overview": _scores(overview.text, reference),
-            "answer": _scores(plain.text, reference),
-            "top-k passages": _scores(top_k, reference),
+            "overview": scores_of(overview.text, reference),
+            "answer": scores_of(plain.text, reference),
+            "top-k passages": scores_of(top_k, reference),
         }
+        if pool:
+            systems["oracle"] = scores_of(oracle_text(pool, reference, budget), reference)
         results.append(BroadResult(item.id, item.question, rule.name if rule else "", reference, systems))
     report = BroadReport(results)
     report.summary = {
@@ -132,5 +181,6 @@ def evaluate_broad(qa: DocumentQA, answer_qa: DocumentQA, questions: list[EvalQu
             for metric in ("token_f1", "rouge_l", "evidence_recall", "characters")
         }
         for system in SYSTEMS
+        if all(system in r.systems for r in results)
     } if results else {}
     return report
