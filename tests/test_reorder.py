@@ -13,7 +13,7 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 
 
 def test_rules_are_named_and_ordered() -> None:
-    assert [rule.name for rule in REORDER_RULES] == ["meta_text", "prose_over_table_row", "first_mention", "polarity", "earlier_of_tie"]
+    assert [rule.name for rule in REORDER_RULES] == ["meta_text", "prose_over_table_row", "first_mention", "polarity"]
 
 
 def test_a_sentence_stating_the_row_value_answers_before_the_row() -> None:
@@ -36,20 +36,3 @@ def test_the_first_mention_of_a_fact_answers_before_its_recap() -> None:
     # not near-equal: the recap keeps its place
     order = reorder([scored(1, 0, 0.9), scored(0, 0, 0.5)], corpus, SETTINGS)
     assert order[0].passage_id == 1
-
-
-def test_the_earlier_of_two_tied_neighbours_answers() -> None:
-    corpus = view(BODY, RECAP)
-    tie = 0.9 * SETTINGS.earlier_tie_ratio
-    order = reorder([scored(0, 1, 0.9), scored(0, 0, tie)], corpus, SETTINGS)
-    assert [(s.passage_id, s.number) for s in order] == [(0, 0), (0, 1)]
-
-
-def test_a_neighbour_below_the_tie_or_after_the_best_or_elsewhere_keeps_its_place() -> None:
-    corpus = view(BODY, RECAP)
-    below = 0.9 * SETTINGS.earlier_tie_ratio - 0.01
-    assert reorder([scored(0, 1, 0.9), scored(0, 0, below)], corpus, SETTINGS)[0].number == 1
-    # the sentence after the best one follows it in the answer; it does not lead
-    assert reorder([scored(0, 0, 0.9), scored(0, 1, 0.9)], corpus, SETTINGS)[0].number == 0
-    # a tie in another passage is no neighbour
-    assert reorder([scored(1, 0, 0.9), scored(0, 1, 0.9)], corpus, SETTINGS)[0].passage_id == 1

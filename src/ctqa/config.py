@@ -62,12 +62,6 @@ class AnswerSettings:
     # A sentence after the best one joins the answer when its probability is at least this
     # share of the best sentence's (answering.compose, answer_sentences).
     neighbour_ratio: float = 0.6
-    # The sentence just before the best one answers instead when it scores at least this share
-    # of it: a tie the ranker cannot break, and the earlier sentence introduces the fact
-    # (answering.reorder, earlier_of_tie). Chosen on eval/article_questions.jsonl (first-sentence
-    # hit, with hit@1 kept) among 0.9-0.99 and checked on the holdout and blind sets and SQuAD
-    # (docs/evaluation.md, "First sentence").
-    earlier_tie_ratio: float = 0.98
     # Declines when the best sentence's probability is below this. Measured on
     # eval/article_questions.jsonl (docs/evaluation.md, "Abstention threshold"): 0.3 is the highest threshold that keeps
     # false abstentions on answerable questions at or under 5%.

@@ -47,8 +47,9 @@ def answer_sentences(scored: list[ScoredSentence], passage: Passage, settings: A
     """First and last sentence numbers (inclusive) of the answer inside the best passage: the
     best sentence, then the sentences after it while they score at least ``neighbour_ratio`` of
     it (they continue the fact: "… 93 task forces. Each works in a district."). The answer opens
-    with the best sentence; an earlier sentence the ranker scores as high is made the best one by
-    ``answering.reorder`` (``earlier_of_tie``), not added here."""
+    with the best sentence: a sentence before it, read first, would be taken for the answer, and
+    it holds the answer less often than the best one even when it scores within 2 % of it (on
+    the SQuAD subset, docs/answering.md "The first sentence")."""
     best = scored[0]
     by_number = {s.number: s.probability for s in scored if s.passage_id == best.passage_id}
     floor = best.probability * settings.neighbour_ratio

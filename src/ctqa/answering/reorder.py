@@ -16,10 +16,6 @@ one sentence to the top and never drops any.
   the near-equal sentence (``polarity_ratio``) that negates the same predicate, and a question
   without negation by the affirmative one: when both are there, the sentences of the other
   polarity are penalised (``polarity_penalty``).
-* ``earlier_of_tie`` — when the sentence right before the best one in its passage scores at least
-  ``earlier_tie_ratio`` of it, the ranker cannot tell them apart; the earlier one, where the fact
-  is introduced and which a reader meets first, answers (the later one follows it in the answer,
-  ``compose.answer_sentences``).
 """
 
 from __future__ import annotations
@@ -175,29 +171,11 @@ def prefer_same_polarity(
     return _penalised(scored, wrong, settings.polarity_penalty)
 
 
-def prefer_earlier_of_tie(
-    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
-) -> list[ScoredSentence]:
-    """Move the sentence just before the best one (same passage) to the top when it scores at
-    least ``earlier_tie_ratio`` of the best."""
-    if len(scored) < 2:
-        return scored
-    best = scored[0]
-    floor = best.probability * settings.earlier_tie_ratio
-    for position, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < floor:
-            break
-        if sentence.passage_id == best.passage_id and sentence.number == best.number - 1:
-            return _to_top(scored, position)
-    return scored
-
-
 REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("meta_text", penalise_meta_text),
     ReorderRule("prose_over_table_row", prefer_prose),
     ReorderRule("first_mention", prefer_first_mention),
     ReorderRule("polarity", prefer_same_polarity),
-    ReorderRule("earlier_of_tie", prefer_earlier_of_tie),
 )
 
 
