@@ -428,3 +428,31 @@ def test_yes_no_question_needs_a_sentence_stating_most_of_it() -> None:
 
     assert type_miss("The joint plan focuses on opioid trafficking.") == 1.0  # 1 of 4 words
     assert type_miss("The plan lowered overdose deaths.") == 0.0
+
+
+# (question, what the first answer sentence opens with, the context sentence it leans on or "")
+FIRST_SENTENCES: list[tuple[str, str, str]] = [
+    # the sentence before the best one scores 0.73 of it: it stays out of the answer
+    (
+        "Which US initiatives aim to detect and disrupt the movement of WMD-related materials?",
+        "The US has also launched initiatives like the Proliferation Security Initiative",
+        "",
+    ),
+    # the answer sentence opens with "They": the sentence naming them is context, not answer
+    (
+        "What intelligence alliance are both the US and Canada members of?",
+        "They are both members of the Five Eyes community",
+        "Beyond border security, the US and Canada collaborate within multilateral groups",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "opening", "context"), FIRST_SENTENCES)
+def test_the_first_answer_sentence_holds_the_answer(
+    article_index: BuiltArticle, question: str, opening: str, context: str
+) -> None:
+    answer = article_index.qa.ask(question)
+    assert not answer.abstained and answer.best_sentence == 0
+    assert answer.sentences[0].startswith(opening) and answer.text.startswith(opening)
+    assert answer.context.startswith(context) if context else answer.context == ""
+    assert not context or context not in answer.text

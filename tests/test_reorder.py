@@ -1,6 +1,9 @@
-"""The reordering rules: prose over a table row, first mention over a recap (no model)."""
+"""The reordering rules: prose over a table row, first mention over a recap, an acronym's
+definition for what it stands for (no model)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from answering_fixtures import passage, scored, view
 from ctqa.answering.reorder import REORDER_RULES, reorder
@@ -13,7 +16,7 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 
 
 def test_rules_are_named_and_ordered() -> None:
-    assert [rule.name for rule in REORDER_RULES] == ["meta_text", "prose_over_table_row", "first_mention", "polarity"]
+    assert [rule.name for rule in REORDER_RULES] == ["meta_text", "prose_over_table_row", "first_mention", "polarity", "acronym_definition"]
 
 
 def test_a_sentence_stating_the_row_value_answers_before_the_row() -> None:
@@ -36,3 +39,27 @@ def test_the_first_mention_of_a_fact_answers_before_its_recap() -> None:
     # not near-equal: the recap keeps its place
     order = reorder([scored(1, 0, 0.9), scored(0, 0, 0.5)], corpus, SETTINGS)
     assert order[0].passage_id == 1
+
+
+OFFICE = passage("The Office of Weapons of Mass Destruction Terrorism (WMDT) leads the effort.", 0)
+DEFINED = passage("States work to keep weapons of mass destruction (WMDs) from terrorists.", 200)
+WMD = {"WMD": "weapons of mass destruction", "WMDT": "Office of Weapons of Mass Destruction Terrorism"}
+
+
+def test_the_sentence_defining_the_asked_acronym_answers_what_it_stands_for() -> None:
+    corpus = replace(view(OFFICE, DEFINED), acronyms=WMD)
+    near = 0.9 * SETTINGS.acronym_definition_ratio
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, "What does WMD stand for?")
+    assert order[0].passage_id == 1
+    # too far below the best, or a question that is no acronym question: the order stays
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near - 0.01)], corpus, SETTINGS, "What does WMD stand for?")
+    assert order[0].passage_id == 0
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, "Who fights WMD terrorism?")
+    assert order[0].passage_id == 0
+
+
+def test_a_question_naming_the_long_form_asks_for_the_acronym_and_is_left_alone() -> None:
+    corpus = replace(view(OFFICE, DEFINED), acronyms=WMD)
+    question = "What is the abbreviation for weapons of mass destruction (WMD)?"
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, 0.89)], corpus, SETTINGS, question)
+    assert order[0].passage_id == 0

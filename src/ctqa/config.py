@@ -70,8 +70,8 @@ class AnswerSettings:
     """How answer sentences are picked and when ctqa declines."""
 
     max_sentences: int = 3
-    # A neighbour sentence joins the answer when its probability is at least this share of
-    # the best sentence's.
+    # A sentence after the best one joins the answer when its probability is at least this
+    # share of the best sentence's (answering.compose, answer_sentences).
     neighbour_ratio: float = 0.6
     # Declines when the best sentence's probability is below this. Measured on
     # eval/article_questions.jsonl (docs/evaluation.md, "Abstention threshold"): 0.3 is the highest threshold that keeps
@@ -105,6 +105,12 @@ class AnswerSettings:
     # tokens is in both (the planted pairs of eval/hostile_corpus share 0.7-0.9; "How does it
     # help?" in eval/conversations.jsonl met an incidental "without" at a lower share).
     polarity_same_share: float = 0.6
+    # A sentence defining the acronym a question asks to expand ("… (WMD)") answers when it
+    # scores at least this share of the best sentence (answering.reorder, acronym_definition).
+    # On eval/article_questions.jsonl "What does WMD stand for?" has its definition at 0.99 of a
+    # best sentence defining "WMDT"; with 0.9 no other question of the article, holdout and
+    # blind sets changes, nor any answer to the 12 acronym questions of the SQuAD subset.
+    acronym_definition_ratio: float = 0.9
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of

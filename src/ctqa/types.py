@@ -185,9 +185,10 @@ class Answer:
     ``closest`` lists the nearest passages (``supports_answer=False``), which do not answer. ``confidence`` is in [0, 1]: the calibrated probability that
     the first answer sentence holds the answer. ``query`` is the retrieval query actually used
     (after follow-up rewriting, acronym expansion and spelling correction). ``sentences`` are the answer
-    sentences (``best_sentence`` indexes the highest-scoring one, the others are near-equal
-    neighbours). ``context`` is the sentence before them when the first cannot be read
-    alone ("They …", "This …"): shown as context, not part of ``text``. ``short_answer`` is the
+    sentences: the one that holds the answer first, then the sentences after it that continue it
+    (``best_sentence`` indexes the answer sentence: 0, except in an overview). ``context`` is the
+    sentence before the first when it cannot be read alone ("They …", "This …"): shown as
+    context, not part of ``text`` nor of ``sentences``. ``short_answer`` is the
     exact fact (a number, date, name, place, acronym expansion or short list) inside the answer
     sentence, ``None`` when the question wants an explanation or no span of its type is found.
     ``declined_by`` names the declining rule (``answering.declining.DECLINE_RULES``) when

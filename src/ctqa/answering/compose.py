@@ -1,9 +1,11 @@
 """Compose an extractive answer from the reordered sentences: the exact fact first.
 
-* The answer is the best sentence and the neighbours that score at least ``neighbour_ratio`` of
-  it (up to ``max_sentences``); it opens with the first of them.
+* The answer opens with the best sentence (after ``answering.reorder``), followed by the next
+  sentences of its passage while they score at least ``neighbour_ratio`` of it (up to
+  ``max_sentences``). A sentence before the best one is never part of the answer: read first, it
+  would be taken for the answer.
 * When the best sentence cannot be read alone (it opens with "They", "This", …), the sentence
-  before it is returned as ``context``, apart from the answer.
+  before it is returned as ``context``, apart from the answer, and shown as context.
 * The short answer is the span of the asked type (``answer_types.answer_spans``) in the best
   sentence (else in its neighbours) that sits closest to the question's own words; ``None``
   for explanations.
@@ -29,8 +31,9 @@ from ctqa.types import Citation, Passage, ShortAnswer
 @dataclass(frozen=True)
 class Composed:
     """An answer's content: ``text`` (the answer sentences, verbatim), the ``sentences``
-    themselves (``best_sentence`` indexes the best-scoring one), the ``context`` sentence before them ("" when they read alone), the
-    ``short_answer`` and the ``citations`` (the first holds the answer sentences)."""
+    themselves (the best one first: ``best_sentence`` is 0), the ``context`` sentence before them
+    ("" when the first reads alone), the ``short_answer`` and the ``citations`` (the first holds
+    the answer sentences)."""
 
     text: str
     sentences: list[str]
@@ -42,22 +45,20 @@ class Composed:
 
 def answer_sentences(scored: list[ScoredSentence], passage: Passage, settings: AnswerSettings) -> tuple[int, int]:
     """First and last sentence numbers (inclusive) of the answer inside the best passage: the
-    best sentence and its neighbours that score at least ``neighbour_ratio`` of it (the ranker
-    cannot tell near-equal neighbours apart, and the earlier one often states the fact)."""
+    best sentence, then the sentences after it while they score at least ``neighbour_ratio`` of
+    it (they continue the fact: "… 93 task forces. Each works in a district."). The answer opens
+    with the best sentence: a sentence before it, read first, would be taken for the answer, and
+    it holds the answer less often than the best one even when it scores within 2 % of it (on
+    the SQuAD subset, docs/answering.md "The first sentence")."""
     best = scored[0]
     by_number = {s.number: s.probability for s in scored if s.passage_id == best.passage_id}
     floor = best.probability * settings.neighbour_ratio
-    first = last = best.number
-    while last - first + 1 < settings.max_sentences:
-        after = by_number.get(last + 1, 0.0) if last + 1 < len(passage.sentences) else 0.0
-        before = by_number.get(first - 1, 0.0) if first > 0 else 0.0
-        if max(after, before) < floor:
+    last = best.number
+    while last - best.number + 1 < settings.max_sentences and last + 1 < len(passage.sentences):
+        if by_number.get(last + 1, 0.0) < floor:
             break
-        if after >= before:
-            last += 1
-        else:
-            first -= 1
-    return first, last
+        last += 1
+    return best.number, last
 
 
 def short_answer(

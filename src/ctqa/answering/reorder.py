@@ -16,6 +16,12 @@ one sentence to the top and never drops any.
   the near-equal sentence (``polarity_ratio``) that negates the same predicate, and a question
   without negation by the affirmative one: when both are there, the sentences of the other
   polarity are penalised (``polarity_penalty``).
+* ``acronym_definition`` — "What does WMD stand for?" is answered where the corpus defines the
+  acronym ("… weapons of mass destruction (WMDs)"), not by a sentence that holds its words inside
+  a longer name ("… Weapons of Mass Destruction Terrorism (WMDT)"): the first sentence holding
+  "(WMD)" or "(WMDs)" moves to the top when it scores at least ``acronym_definition_ratio`` of
+  the best. Only for an acronym question ("stand for", "abbreviation", …) that names an acronym
+  the corpus defines and not its long form (that one asks the other way round).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ctqa.answering.answer_types import question_type
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
@@ -171,11 +178,49 @@ def prefer_same_polarity(
     return _penalised(scored, wrong, settings.polarity_penalty)
 
 
+def asked_acronyms(question: str, acronyms: dict[str, str]) -> list[str]:
+    """The corpus-defined acronyms an acronym question asks to expand: named in ``question``
+    ("WMD", "WMDs"), their long form not."""
+    if not question or question_type(question) != "acronym":
+        return []
+    folded = question.casefold()
+    return [
+        acronym
+        for acronym, long_form in acronyms.items()
+        if re.search(rf"(?<![\w-]){re.escape(acronym)}s?(?![\w-])", question) and long_form.casefold() not in folded
+    ]
+
+
+def prefer_acronym_definition(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """Move the first sentence defining the asked acronym ("(WMD)") to the top when it scores at
+    least ``acronym_definition_ratio`` of the best and the best does not define it."""
+    asked = asked_acronyms(question, view.acronyms)
+    if len(scored) < 2 or not asked:
+        return scored
+    definition = re.compile(r"\(\s*(?:" + "|".join(re.escape(a) for a in asked) + r")s?\s*\)")
+
+    def defines(sentence: ScoredSentence) -> bool:
+        return bool(definition.search(view.sentence_text(sentence.passage_id, sentence.number)))
+
+    if defines(scored[0]):
+        return scored
+    floor = scored[0].probability * settings.acronym_definition_ratio
+    for position, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < floor:
+            break
+        if defines(sentence):
+            return _to_top(scored, position)
+    return scored
+
+
 REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("meta_text", penalise_meta_text),
     ReorderRule("prose_over_table_row", prefer_prose),
     ReorderRule("first_mention", prefer_first_mention),
     ReorderRule("polarity", prefer_same_polarity),
+    ReorderRule("acronym_definition", prefer_acronym_definition),
 )
 
 
