@@ -302,8 +302,10 @@ _MODIFIER_RE = re.compile(r"(?<![\w-])(?P<words>[\w-]+)\s+$")
 
 
 def _head_names(sentence: str, question: str) -> Iterator[Span]:
-    """The name before a word of the question's head noun phrase in the sentence: "Levi's
-    Stadium" for "What is the name of the stadium …?"."""
+    """The name beside a word of the question's head noun phrase in the sentence: "Levi's
+    Stadium" for "What is the name of the stadium …?", "Deabolis" in "the river Deabolis" for
+    "What river …?"; else the word that modifies it ("non-deterministic" for "What type of
+    Turing machine …?")."""
     match = _HEAD_RE.search(question)
     if match is None:
         return
@@ -313,7 +315,11 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
         if word.group(0).casefold().rstrip("s") not in heads:
             continue
         before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
-        if before and before.start() > 0:
+        after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[word.end() :])
+        if after and word.group(0)[0].islower():  # "the river Deabolis", "the city of Ankara"
+            start, name = word.end() + after.start("name"), after.group("name").rstrip(".")
+            yield Span(name, start, start + len(name))
+        elif before and before.start() > 0:
             yield Span(sentence[before.start() : word.end()], before.start(), word.end())
         elif modifier := _MODIFIER_RE.search(sentence[: word.start()]):
             # "a non-deterministic Turing machine" for "what type of Turing machine"
