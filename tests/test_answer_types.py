@@ -42,6 +42,10 @@ def test_a_type_the_ranker_has_no_evidence_for_is_other_to_it() -> None:
         ("NEXUS has over 1.8 million members.", "number", "How many members does NEXUS have?", "over 1.8 million"),
         ("Their joint action plan, launched in January 2020, focuses on opioids.", "date", "When was it launched?", "January 2020"),
         ("The attacks of 11 September 2001 changed policy.", "date", "When were the attacks?", "11 September 2001"),
+        ("The Wars of Religion were fought from 1562 to 1598.", "date", "When were the Wars of Religion fought?", "from 1562 to 1598"),
+        ("The Dutch Revolt (1568–1609) was a war of independence.", "date", "When was the Dutch Revolt?", "1568–1609"),
+        ("The church reform began in the early 11th century.", "date", "When did the church reform begin?", "early 11th century"),
+        ("Jessé de Forest led the expedition.", "person", "Who led the expedition?", "Jessé de Forest"),
         ("It spent $2.5 billion on border security.", "money", "How much did it spend?", "$2.5 billion"),
         ("The centre is in Ankara, Türkiye.", "place", "Where is the centre?", "Ankara, Türkiye"),
         ("The First Lady, Laura Bush, led a worldwide initiative.", "person", "Who led the initiative?", "Laura Bush"),
@@ -112,6 +116,8 @@ def test_what_or_which_x_asks_for_a_thing(question: str, expected: str) -> None:
             "What river was Petrela located by?",
             "Deabolis",
         ),
+        # a date for a "what century" question
+        ("The Normans gained their separate identity in the 10th century.", "What century did the Normans first gain their separate identity?", "10th century"),
         # a phrase without the question's words
         ("This is usually taken to be the size of the input in bits.", "In what unit is the size of the input measured?", "bits"),
     ],

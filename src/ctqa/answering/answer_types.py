@@ -94,10 +94,13 @@ _MONEY_SPAN_RE = re.compile(
     r"|\b(?:USD|EUR|GBP)\s?\d[\d,.]*" + _SCALE + ")",
     re.I,
 )
+_YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
 _DATE_SPAN_RE = re.compile(
-    rf"\b(?:(?:early|late|mid)[- ])?(?:\d{{1,2}}\s+)?(?:{MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
-    r"|\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
-    r"|\b(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    # a period: "from 1562 to 1598", "between 1621 and 1629", "1568–1609", "1973–74"
+    rf"\b(?:from\s+{_YEAR}\s+to|between\s+{_YEAR}\s+and)\s+{_YEAR}\b|\b{_YEAR}\s?[–-]\s?(?:{_YEAR}|\d{{2}})\b"
+    rf"|\b(?:(?:early|late|mid)[- ])?(?:\d{{1,2}}\s+)?(?:{MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b{_YEAR}s?\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
+    r"|\b(?:(?:early|late|mid)[- ])?(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
     r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
     r"twenty-first|\d{1,2}(?:st|nd|rd|th))\s+centur(?:y|ies))\b",
     re.I,
@@ -108,9 +111,10 @@ _NAME_SPAN_RE = re.compile(rf"(?<![\w])(?:the\s+)?{_CAPITALISED}")
 # A person's full name, hyphenated first names included ("Augustin-Jean Fresnel"); a title is
 # no name ("First Lady", "Prime Minister").
 _TITLE_WORDS = "First|Lady|President|Secretary|Minister|Prime|Vice|General|Director|Chief|King|Queen|Prince|Princess|Pope|Saint|Sir"
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # "Jessé de Forest", "Robert of Jumièges"
 _PERSON_SPAN_RE = re.compile(
-    rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
-    rf"(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+\b"
+    rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
+    rf"(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*(?!(?:{INSTITUTION_WORDS})\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)+\b"
 )
 _PLACE_SPAN_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>{_CAPITALISED}(?:,\s+[A-Z][\w-]+)?)")
 # "Weapons of Mass Destruction (WMD)": the words before a bracketed acronym
@@ -281,7 +285,11 @@ def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) ->
     and numbers tier 1, other phrases tier 2."""
     yield from _head_names(sentence, question)
     names = [s for s in _names(sentence, question, acronyms) if len(s.text) > 1]
-    names += [s for s in _matches(_NUMBER_SPAN_RE)(sentence, question, acronyms) if not s.text[0].isupper()]
+    dates = list(_matches(_DATE_SPAN_RE)(sentence, question, acronyms))  # "the 10th century"
+    names += dates + [
+        s for s in _matches(_NUMBER_SPAN_RE)(sentence, question, acronyms)
+        if not s.text[0].isupper() and not any(d.start <= s.start < d.end for d in dates)
+    ]
     for span in names:
         yield Span(span.text, span.start, span.end, tier=1)
     for span in phrases(sentence, question, acronyms):
