@@ -135,10 +135,10 @@ class AnswerSettings:
     short_answer_window: int = 40
     # A short answer of a type the sentence ranker does not read ("what/which X", an
     # organisation) is given only when the best sentence's probability is at least this: a wrong
-    # fact shown bold misleads more than none. Same measurement (tuning half): floors 0 / 0.5 /
-    # 0.7 / 0.8 give short answers to 0.635 / 0.622 / 0.599 / 0.577 of the questions with token
-    # F1 0.462 / 0.471 / 0.485 / 0.491 where given, 0.383 / 0.384 / 0.384 / 0.379 overall:
-    # 0.7 is the most precise floor that loses nothing overall.
+    # fact shown bold misleads more than none. Same measurement (tuning half, `--sweep`): floors
+    # 0 / 0.5 / 0.7 / 0.8 give short answers to 0.635 / 0.622 / 0.599 / 0.577 of the questions
+    # with token F1 0.474 / 0.483 / 0.497 / 0.504 where given, 0.390 / 0.391 / 0.392 / 0.387
+    # overall: 0.7 is the most precise floor that loses nothing overall.
     short_answer_floor: float = 0.7
 
 
