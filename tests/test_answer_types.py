@@ -86,6 +86,8 @@ def test_a_capitalised_number_word_inside_a_name_is_not_a_count() -> None:
         ("What is the name of the stadium where Super Bowl 50 was played?", "thing"),
         ("What type of Turing machine checks many possibilities at once?", "thing"),
         ("What about Canada?", "other"),  # an elliptical follow-up keeps the earlier question's type
+        ("What of Canada?", "other"),
+        ("For what reason did the alliance invoke Article 5?", "reason"),  # a type read by the ranker wins
         ("What is a Turing machine?", "other"),  # a definition: the sentence answers
         ("What year did it end?", "date"),
     ],

@@ -245,8 +245,8 @@ def _phrase_words(sentence: str) -> list[re.Match[str]]:
 
 def phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = PHRASE_MAX_WORDS) -> Iterator[Span]:
     """The sentence cut into short phrases: runs of words between punctuation, clause words and
-    the question's own words, without edge words, of at most ``longest`` words. Phrases holding
-    a capitalised word or a number (a name, a date, an amount) are tier 0, the others tier 1."""
+    the question's own words, without edge words or an opening participle, of at most
+    ``longest`` words."""
     asked = {w.casefold() for w in re.findall(r"\w+", question)}
     run: list[re.Match[str]] = []
     words = _phrase_words(sentence)
@@ -417,20 +417,21 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         _cue(r"\b(?:where|(?:which|what) (?:city|cities|places?|regions?)|in what place)\b"),
         _PLACE_RE, _matches(_PLACE_SPAN_RE), 0.4,
     ),
-    # Not read by the ranker: "what/which X" (not one of the types above) and "what is the name
-    # of X" find the phrase, preferring names and the question's head noun.
-    AnswerType(
-        "thing",
-        _cue(
-            r"\b(?:what|which)\s+(?!(?:about|if|else|is|was|are|were|do|does|did|has|have|had|can|could|will|would|"
-            r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
-        ),
-        None, _typed_phrases, 0.0,
-    ),
     AnswerType(
         "reason",
         _cue(r"^\W*why\b|\bfor what reason\b|\bhow come\b|\bwhat (?:is|was|are|were) the (?:reasons?|causes?|purpose)\b"),
         _REASON_RE, None, 1.0,
+    ),
+    # Not read by the ranker, and last, so that it takes only questions no type above takes:
+    # "what/which X" and "what is the name of X" find the phrase, preferring names and the
+    # question's head noun.
+    AnswerType(
+        "thing",
+        _cue(
+            r"\b(?:what|which)\s+(?!(?:about|of|if|else|is|was|are|were|do|does|did|has|have|had|can|could|will|would|"
+            r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
+        ),
+        None, _typed_phrases, 0.0,
     ),
 )
 OTHER = AnswerType("other", None, None, None, 0.0)
