@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctqa.answering.answer_types import ANSWER_TYPES, BY_NAME, answer_spans, question_type, ranked_type
+from ctqa.answering.answer_types import ANSWER_TYPES, BY_NAME, answer_spans, phrases, question_type, ranked_type
 
 ARTICLE_ACRONYMS = {"WMD": "Weapons of Mass Destruction", "DHS": "Department of Homeland Security"}
 
@@ -42,6 +42,10 @@ def test_a_type_the_ranker_has_no_evidence_for_is_other_to_it() -> None:
         ("NEXUS has over 1.8 million members.", "number", "How many members does NEXUS have?", "over 1.8 million"),
         ("Their joint action plan, launched in January 2020, focuses on opioids.", "date", "When was it launched?", "January 2020"),
         ("The attacks of 11 September 2001 changed policy.", "date", "When were the attacks?", "11 September 2001"),
+        ("The Wars of Religion were fought from 1562 to 1598.", "date", "When were the Wars of Religion fought?", "from 1562 to 1598"),
+        ("The Dutch Revolt (1568–1609) was a war of independence.", "date", "When was the Dutch Revolt?", "1568–1609"),
+        ("The church reform began in the early 11th century.", "date", "When did the church reform begin?", "early 11th century"),
+        ("Jessé de Forest led the expedition.", "person", "Who led the expedition?", "Jessé de Forest"),
         ("It spent $2.5 billion on border security.", "money", "How much did it spend?", "$2.5 billion"),
         ("The centre is in Ankara, Türkiye.", "place", "Where is the centre?", "Ankara, Türkiye"),
         ("The First Lady, Laura Bush, led a worldwide initiative.", "person", "Who led the initiative?", "Laura Bush"),
@@ -73,3 +77,61 @@ def test_explanations_have_no_short_answer() -> None:
 def test_a_capitalised_number_word_inside_a_name_is_not_a_count() -> None:
     spans = answer_spans("They are members of the Five Eyes community.", "number", "How many members?")
     assert spans == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which NFL team represented the AFC at Super Bowl 50?", "thing"),
+        ("What is the name of the stadium where Super Bowl 50 was played?", "thing"),
+        ("What type of Turing machine checks many possibilities at once?", "thing"),
+        ("What about Canada?", "other"),  # an elliptical follow-up keeps the earlier question's type
+        ("What of Canada?", "other"),
+        ("For what reason did the alliance invoke Article 5?", "reason"),  # a type read by the ranker wins
+        ("What is a Turing machine?", "other"),  # a definition: the sentence answers
+        ("What year did it end?", "date"),
+    ],
+)
+def test_what_or_which_x_asks_for_a_thing(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+    assert ranked_type("thing") == "other" and not BY_NAME["thing"].required
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        # the name before the question's head noun
+        (
+            "The game was played on February 7, 2016, at Levi's Stadium in the San Francisco Bay Area at Santa Clara, California.",
+            "What is the name of the stadium where Super Bowl 50 was played?",
+            "Levi's Stadium",
+        ),
+        # the modifier of the question's head noun
+        (
+            "For example, a non-deterministic Turing machine is a computational model that is allowed to branch out.",
+            "What type of Turing machine can check multiple possibilities at the same time?",
+            "non-deterministic",
+        ),
+        # a name not in the question
+        (
+            "Meanwhile, they occupied Petrela, the citadel of Mili at the banks of the river Deabolis, Gllavenica (Ballsh), Kanina and Jericho.",
+            "What river was Petrela located by?",
+            "Deabolis",
+        ),
+        # a date for a "what century" question
+        ("The Normans gained their separate identity in the 10th century.", "What century did the Normans first gain their separate identity?", "10th century"),
+        # a phrase without the question's words
+        ("This is usually taken to be the size of the input in bits.", "In what unit is the size of the input measured?", "bits"),
+    ],
+)
+def test_thing_spans(sentence: str, question: str, expected: str) -> None:
+    spans = answer_spans(sentence, "thing", question)
+    assert expected in [span.text for span in spans]
+    for span in spans:
+        assert sentence[span.start : span.end] == span.text
+
+
+def test_phrases_stop_at_punctuation_clause_words_and_question_words() -> None:
+    sentence = "Upper and lower bounds are usually stated using the big O notation, which hides constant factors."
+    found = [span.text for span in phrases(sentence, "What expression is used to convey upper or lower bounds?", {})]
+    assert found == ["big O notation", "hides constant factors"]

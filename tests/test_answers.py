@@ -140,6 +140,7 @@ def test_task_forces_acceptance(answers: dict[str, Answer]) -> None:
     assert not answer.abstained
     assert "93 Anti-Terrorism Task Forces" in answer.text
     assert answer.citations[0].section == DOJ
+    assert answer.short_answer is not None and answer.short_answer.text == "93"
 
 
 def test_task_forces_answer_holds_the_number(answers: dict[str, Answer]) -> None:

@@ -154,6 +154,18 @@ class AnswerSettings:
     # "Sources floor"): 0.05 drops 75 % of the unrelated extra sources and 48 % of the related
     # ones; higher floors drop both at about the same rate.
     source_floor: float = 0.05
+    # The short answer is the candidate span with the most question words within this many
+    # characters (answering.spans). Chosen on the first 8 articles of the SQuAD subset
+    # (scripts/short_answer_study.py; 20 / 40 / 80 / off: short-answer token F1 0.378 / 0.383 /
+    # 0.378 / 0.380), reported on the other 8 (docs/answering.md, "Short answers").
+    short_answer_window: int = 40
+    # A short answer of a type the sentence ranker does not read ("what/which X", an
+    # organisation) is given only when the best sentence's probability is at least this: a wrong
+    # fact shown bold misleads more than none. Same measurement (tuning half, `--sweep`): floors
+    # 0 / 0.5 / 0.7 / 0.8 give short answers to 0.635 / 0.622 / 0.599 / 0.577 of the questions
+    # with token F1 0.474 / 0.483 / 0.497 / 0.504 where given, 0.390 / 0.391 / 0.392 / 0.387
+    # overall: 0.7 is the most precise floor that loses nothing overall.
+    short_answer_floor: float = 0.7
 
 
 Backend = Literal["onnx", "torch"]

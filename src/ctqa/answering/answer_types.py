@@ -27,7 +27,7 @@ from typing import Literal
 from ctqa.answering.countries import country_mentions, country_spans, mentions_country
 
 QuestionType = Literal[
-    "money", "number", "date", "leader", "person", "organisation", "country", "place", "reason",
+    "money", "number", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
     "acronym", "yes_no", "other",
 ]
 
@@ -94,10 +94,13 @@ _MONEY_SPAN_RE = re.compile(
     r"|\b(?:USD|EUR|GBP)\s?\d[\d,.]*" + _SCALE + ")",
     re.I,
 )
+_YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
 _DATE_SPAN_RE = re.compile(
-    rf"\b(?:(?:early|late|mid)[- ])?(?:\d{{1,2}}\s+)?(?:{MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
-    r"|\b(?:1[0-9]{3}|20[0-9]{2})s?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
-    r"|\b(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    # a period: "from 1562 to 1598", "between 1621 and 1629", "1568–1609", "1973–74"
+    rf"\b(?:from\s+{_YEAR}\s+to|between\s+{_YEAR}\s+and)\s+{_YEAR}\b|\b{_YEAR}\s?[–-]\s?(?:{_YEAR}|\d{{2}})\b"
+    rf"|\b(?:(?:early|late|mid)[- ])?(?:\d{{1,2}}\s+)?(?:{MONTHS})(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b{_YEAR}s?\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b"
+    r"|\b(?:(?:early|late|mid)[- ])?(?:(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
     r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
     r"twenty-first|\d{1,2}(?:st|nd|rd|th))\s+centur(?:y|ies))\b",
     re.I,
@@ -108,9 +111,10 @@ _NAME_SPAN_RE = re.compile(rf"(?<![\w])(?:the\s+)?{_CAPITALISED}")
 # A person's full name, hyphenated first names included ("Augustin-Jean Fresnel"); a title is
 # no name ("First Lady", "Prime Minister").
 _TITLE_WORDS = "First|Lady|President|Secretary|Minister|Prime|Vice|General|Director|Chief|King|Queen|Prince|Princess|Pope|Saint|Sir"
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # "Jessé de Forest", "Robert of Jumièges"
 _PERSON_SPAN_RE = re.compile(
-    rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
-    rf"(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+\b"
+    rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
+    rf"(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*(?!(?:{INSTITUTION_WORDS})\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)+\b"
 )
 _PLACE_SPAN_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>{_CAPITALISED}(?:,\s+[A-Z][\w-]+)?)")
 # "Weapons of Mass Destruction (WMD)": the words before a bracketed acronym
@@ -211,6 +215,130 @@ def _long_form(sentence: str, match: re.Match[str], short: str) -> Iterator[Span
             return
 
 
+# --- phrases (the short answer of "what/which X" questions) -----------------------------------
+# A phrase of more words is no short answer. scripts/short_answer_study.py on the first 8 SQuAD
+# articles: 4 / 6 / 8 / 12 words give short-answer token F1 0.391 / 0.393 / 0.392 / 0.391.
+PHRASE_MAX_WORDS = 8
+# A word of the sentence, with numbers ("1,000", "24–10"), initials ("U.S.") and possessives.
+_PHRASE_WORD_RE = re.compile(r"[$€£]?\w+(?:[.,'’–-]\w+)*\.?%?")
+# Between two words, these end a phrase: a clause or list boundary.
+_PHRASE_BREAK_RE = re.compile(r"[,;:()\"“”—]|\s[–-]\s")
+# Words a phrase never spans (a verb of being or having, a clause opener): the phrase stops there.
+_CLAUSE_WORDS = frozenset(
+    ["is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will", "would", "can", "could", "may", "might", "shall", "should", "must", "which", "that", "who", "whom", "whose", "where", "when", "while", "how", "because", "although", "though", "whereas", "if", "unless", "after", "before", "since", "until", "it", "they", "he", "she", "we", "i", "you", "this", "these", "those", "there", "also", "not"]
+)
+# Words a phrase does not start or end with (determiners, prepositions, conjunctions, adverbs).
+_EDGE_WORDS = frozenset(
+    ["a", "an", "the", "of", "in", "on", "at", "to", "by", "for", "with", "from", "as", "and", "or", "but", "nor", "into", "onto", "over", "under", "about", "than", "its", "their", "his", "her", "our", "your", "my", "such", "both", "each", "every", "all", "some", "any", "more", "most", "other", "another", "very", "only", "also", "then", "so", "up", "out", "off", "per", "via", "among", "between", "during", "through", "within", "without", "upon"]
+)
+
+
+# A lower-case participle, gerund or adverb ("used", "classifying", "usually") opens a predicate,
+# not the phrase that answers.
+_VERB_LIKE_RE = re.compile(r"[a-z][a-z-]*(?:ed|ing|ly)")
+
+
+def _phrase_words(sentence: str) -> list[re.Match[str]]:
+    words = list(_PHRASE_WORD_RE.finditer(sentence))
+    return [w for w in words if w.group(0).rstrip(".")] or words
+
+
+def phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = PHRASE_MAX_WORDS) -> Iterator[Span]:
+    """The sentence cut into short phrases: runs of words between punctuation, clause words and
+    the question's own words, without edge words or an opening participle, of at most
+    ``longest`` words."""
+    asked = {w.casefold() for w in re.findall(r"\w+", question)}
+    run: list[re.Match[str]] = []
+    words = _phrase_words(sentence)
+    for number, word in enumerate(words):
+        text = word.group(0).rstrip(".").casefold()
+        gap = sentence[words[number - 1].end() : word.start()] if number else ""
+        if run and _PHRASE_BREAK_RE.search(gap):
+            yield from _trimmed(sentence, run, longest)
+            run = []
+        if text in _CLAUSE_WORDS or (text in asked and text not in _EDGE_WORDS):
+            yield from _trimmed(sentence, run, longest)
+            run = []
+            continue
+        run.append(word)
+    yield from _trimmed(sentence, run, longest)
+
+
+def _trimmed(sentence: str, run: list[re.Match[str]], longest: int) -> Iterator[Span]:
+    def edge(word: re.Match[str]) -> bool:
+        return word.group(0).casefold() in _EDGE_WORDS
+
+    def verb(word: re.Match[str]) -> bool:  # "used", "classifying", "usually": no answer opens so
+        return _VERB_LIKE_RE.fullmatch(word.group(0)) is not None
+
+    while run and (edge(run[0]) or verb(run[0])):
+        run = run[1:]
+    while run and edge(run[-1]):
+        run = run[:-1]
+    if not run or len(run) > longest:
+        return
+    start, end = run[0].start(), run[-1].end()
+    text = sentence[start:end].rstrip(".")
+    yield Span(text, start, start + len(text))
+
+
+def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """Phrases by how likely they answer a "what/which X": a phrase with the question's head
+    noun and the name before it ("Levi's Stadium" for "the name of the stadium") tier 0, names
+    and numbers tier 1, other phrases tier 2."""
+    yield from _head_names(sentence, question)
+    names = [s for s in _names(sentence, question, acronyms) if len(s.text) > 1]
+    dates = list(_matches(_DATE_SPAN_RE)(sentence, question, acronyms))  # "the 10th century"
+    names += dates + [
+        s for s in _matches(_NUMBER_SPAN_RE)(sentence, question, acronyms)
+        if not s.text[0].isupper() and not any(d.start <= s.start < d.end for d in dates)
+    ]
+    for span in names:
+        yield Span(span.text, span.start, span.end, tier=1)
+    for span in phrases(sentence, question, acronyms):
+        if not any(n.start == span.start and n.end == span.end for n in names):
+            yield Span(span.text, span.start, span.end, tier=2)
+
+
+# "what/which [kind of] X", "what is the name of the X": X is the head noun of the answer.
+_HEAD_RE = re.compile(
+    r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the\s+)?names?\s+of\s+(?:the\s+|a\s+|an\s+)?)?"
+    r"(?:(?:kind|type|sort|form|name)s?\s+of\s+)?(?P<head>\w+)(?:\s+(?P<second>\w+))?",
+    re.I,
+)
+
+
+# The word right before a head noun (its modifier).
+_MODIFIER_RE = re.compile(r"(?<![\w-])(?P<words>[\w-]+)\s+$")
+
+
+def _head_names(sentence: str, question: str) -> Iterator[Span]:
+    """The name beside a word of the question's head noun phrase in the sentence: "Levi's
+    Stadium" for "What is the name of the stadium …?", "Deabolis" in "the river Deabolis" for
+    "What river …?"; else the word that modifies it ("non-deterministic" for "What type of
+    Turing machine …?")."""
+    match = _HEAD_RE.search(question)
+    if match is None:
+        return
+    heads = {w.casefold().rstrip("s") for w in (match.group("head"), match.group("second")) if w}
+    heads -= {w.rstrip("s") for w in _CLAUSE_WORDS | _EDGE_WORDS}
+    for word in _PHRASE_WORD_RE.finditer(sentence):
+        if word.group(0).casefold().rstrip("s") not in heads:
+            continue
+        before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
+        after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[word.end() :])
+        if after and word.group(0)[0].islower():  # "the river Deabolis", "the city of Ankara"
+            start, name = word.end() + after.start("name"), after.group("name").rstrip(".")
+            yield Span(name, start, start + len(name))
+        elif before and before.start() > 0:
+            yield Span(sentence[before.start() : word.end()], before.start(), word.end())
+        elif modifier := _MODIFIER_RE.search(sentence[: word.start()]):
+            # "a non-deterministic Turing machine" for "what type of Turing machine"
+            folded = modifier.group("words").casefold()
+            if folded not in _EDGE_WORDS | _CLAUSE_WORDS and not re.search(rf"\b{re.escape(folded)}\b", question, re.I):
+                yield Span(modifier.group("words"), modifier.start("words"), modifier.end("words"))
+
+
 @dataclass(frozen=True)
 class AnswerType:
     """One answer type (see the module docstring for each field)."""
@@ -293,6 +421,17 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         "reason",
         _cue(r"^\W*why\b|\bfor what reason\b|\bhow come\b|\bwhat (?:is|was|are|were) the (?:reasons?|causes?|purpose)\b"),
         _REASON_RE, None, 1.0,
+    ),
+    # Not read by the ranker, and last, so that it takes only questions no type above takes:
+    # "what/which X" and "what is the name of X" find the phrase, preferring names and the
+    # question's head noun.
+    AnswerType(
+        "thing",
+        _cue(
+            r"\b(?:what|which)\s+(?!(?:about|of|if|else|is|was|are|were|do|does|did|has|have|had|can|could|will|would|"
+            r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
+        ),
+        None, _typed_phrases, 0.0,
     ),
 )
 OTHER = AnswerType("other", None, None, None, 0.0)

@@ -6,25 +6,22 @@
   would be taken for the answer.
 * When the best sentence cannot be read alone (it opens with "They", "This", …), the sentence
   before it is returned as ``context``, apart from the answer, and shown as context.
-* The short answer is the span of the asked type (``answer_types.answer_spans``) in the best
-  sentence (else in its neighbours) that sits closest to the question's own words; ``None``
-  for explanations.
+* The short answer is chosen by ``answering.spans`` from the answer sentences; ``None`` for
+  explanations.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ctqa.answering.answer_types import Span, answer_spans
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.duplicates import merge_duplicates
 from ctqa.answering.scoring import ScoredSentence
+from ctqa.answering.spans import choose_short_answer
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate
 from ctqa.retrieval.query import QueryPlan
-from ctqa.retrieval.text import opens_with_reference, query_tokens
+from ctqa.retrieval.text import opens_with_reference
 from ctqa.types import Citation, Passage, ShortAnswer
 
 
@@ -59,35 +56,6 @@ def answer_sentences(scored: list[ScoredSentence], passage: Passage, settings: A
             break
         last += 1
     return best.number, last
-
-
-def short_answer(
-    plan: QueryPlan, sentence: str, offset: int, doc_id: str, acronyms: Mapping[str, str]
-) -> ShortAnswer | None:
-    """The span of the asked type in ``sentence`` closest to the question's words (``offset``:
-    where the sentence starts in the document), or ``None``."""
-    spans = answer_spans(sentence, plan.answer_type, plan.question, acronyms)
-    if not spans:
-        return None
-    asked = set(plan.focus_tokens)
-    anchors = [m.span() for m in re.finditer(r"[\w'’-]+", sentence) if asked & set(query_tokens(m.group(0)))]
-    # a span made only of the user's own words repeats the question ("the US" in "… did the US …")
-    spans = [span for span in spans if not set(query_tokens(span.text)) <= set(plan.own_tokens)]
-    if not spans:
-        return None
-    if plan.answer_type == "acronym":
-        best = spans[0]  # the corpus's own definition comes first, and is made of asked words
-    else:
-        best = min(spans, key=lambda span: (span.tier, _distance(span, anchors), span.start))
-    return ShortAnswer(best.text, offset + best.start, offset + best.end, doc_id, plan.answer_type)
-
-
-def _distance(span: Span, anchors: list[tuple[int, int]]) -> int:
-    """Characters between ``span`` and the nearest question word in the sentence."""
-    outside = [a for a in anchors if a[1] <= span.start or a[0] >= span.end]
-    if not outside:
-        return 0
-    return min(span.start - end if end <= span.start else start - span.end for start, end in outside)
 
 
 def citation_for(
@@ -157,12 +125,10 @@ def compose_extract(
     # cut to top_k after a text held by several files is cited once, naming them all
     citations = merge_duplicates(citations)[:top_k]
     # the exact fact from the best sentence, else from its neighbours in the answer
-    order = [best.number - first, *[n for n in range(len(sentences)) if n != best.number - first]]
-    short = None
-    for n in order:
-        short = short_answer(plan, sentences[n], spans[n][0], passage.doc_id, view.acronyms)
-        if short is not None:
-            break
+    starts = [start for start, _ in spans]
+    short = choose_short_answer(
+        plan, sentences, starts, best.number - first, passage.doc_id, view.acronyms, settings, best.probability
+    )
     return Composed(
         text=passage.text[local[0][0] : local[-1][1]],
         sentences=sentences,

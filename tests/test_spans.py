@@ -1,0 +1,64 @@
+"""Choosing the short answer among candidate spans (answering.spans; no model)."""
+
+from __future__ import annotations
+
+from ctqa.answering.answer_types import question_type
+from ctqa.answering.spans import choose_short_answer
+from ctqa.config import AnswerSettings
+from ctqa.retrieval.query import QueryPlan
+from ctqa.retrieval.text import query_tokens
+
+SETTINGS = AnswerSettings()
+
+
+def plan_for(question: str) -> QueryPlan:
+    tokens = query_tokens(question)
+    return QueryPlan(question, question, tokens, tokens, question_type(question), own_tokens=tokens)
+
+
+def test_the_count_beside_the_question_words_is_the_short_answer() -> None:
+    sentences = [
+        "The Responsible Cooperators Program was launched in 2003 with 12 partners.",
+        "This includes the creation of 93 Anti-Terrorism Task Forces.",
+    ]
+    short = choose_short_answer(
+        plan_for("How many Anti-Terrorism Task Forces did the US create?"), sentences, [0, 80], 1, "doc.md", {}, SETTINGS
+    )
+    assert short is not None and short.text == "93"
+    assert (short.start, short.end) == (80 + sentences[1].index("93"), 80 + sentences[1].index("93") + 2)
+    assert short.answer_type == "number"
+
+
+def test_the_best_sentence_is_read_first_then_its_neighbours() -> None:
+    sentences = ["It was founded by monks.", "The abbey dates from 1120."]
+    short = choose_short_answer(plan_for("When was the abbey founded?"), sentences, [0, 25], 0, "doc.md", {}, SETTINGS)
+    assert short is not None and short.text == "1120" and short.start == 25 + sentences[1].index("1120")
+
+
+def test_of_two_names_the_one_among_more_question_words_wins() -> None:
+    sentence = (
+        "The American Football Conference (AFC) champion Denver Broncos defeated the National Football "
+        "Conference (NFC) champion Carolina Panthers 24–10."
+    )
+    short = choose_short_answer(
+        plan_for("Which NFL team represented the AFC at Super Bowl 50?"), [sentence], [0], 0, "doc.md", {}, SETTINGS
+    )
+    assert short is not None and short.text == "Denver Broncos"
+
+
+def test_an_unread_type_needs_a_confident_sentence_and_a_read_type_does_not() -> None:
+    thing = plan_for("What river was Petrela located by?")
+    sentence = "Meanwhile, they occupied Petrela, the citadel of Mili at the banks of the river Deabolis."
+    confident = choose_short_answer(thing, [sentence], [0], 0, "doc.md", {}, SETTINGS, probability=0.9)
+    assert confident is not None and confident.text == "Deabolis"
+    assert choose_short_answer(thing, [sentence], [0], 0, "doc.md", {}, SETTINGS, probability=SETTINGS.short_answer_floor - 0.1) is None
+    count = plan_for("How many Anti-Terrorism Task Forces were created?")
+    short = choose_short_answer(count, ["This includes the creation of 93 task forces."], [0], 0, "doc.md", {}, SETTINGS, probability=0.4)
+    assert short is not None and short.text == "93"
+
+
+def test_no_short_answer_for_an_explanation_or_a_span_of_the_question_words() -> None:
+    why = plan_for("Why do states cooperate?")
+    assert choose_short_answer(why, ["States cooperate because threats cross borders."], [0], 0, "doc.md", {}, SETTINGS) is None
+    who = plan_for("Who did the US Department of Justice work with?")
+    assert choose_short_answer(who, ["The US Department of Justice worked with partners."], [0], 0, "doc.md", {}, SETTINGS) is None
