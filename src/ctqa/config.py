@@ -134,6 +134,11 @@ Backend = Literal["onnx", "torch"]
 Precision = Literal["fp32", "int8"]
 BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
 PRECISIONS: tuple[Precision, ...] = ("fp32", "int8")
+# How a sentence's vector is made (docs/embedding.md): "separate" encodes the sentence on its
+# own; "late" pools the sentence's word pieces out of its passage's token vectors (one model
+# run per passage; a sentence the 256-piece window cut off is still encoded on its own).
+SentenceVectors = Literal["separate", "late"]
+SENTENCE_VECTORS: tuple[SentenceVectors, ...] = ("separate", "late")
 
 
 @dataclass(frozen=True)
@@ -162,12 +167,18 @@ class EmbeddingSettings:
     batch_threads: int = 2
     # Folder of the exported ONNX files; None: $CTQA_MODEL_CACHE, else ~/.cache/ctqa/models.
     cache_dir: Path | None = None
+    # Sentence vectors: "separate" or "late" (SENTENCE_VECTORS). Recorded in the manifest.
+    sentence_vectors: SentenceVectors = "separate"
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"embedding backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.sentence_vectors not in SENTENCE_VECTORS:
+            raise ValueError(
+                f"sentence_vectors must be one of {', '.join(SENTENCE_VECTORS)}, not {self.sentence_vectors!r}"
+            )
         if self.backend == "torch" and self.precision != "fp32":
             raise ValueError(f"precision {self.precision} needs backend onnx (torch runs fp32 only)")
         for name in ("query_threads", "batch_threads"):
