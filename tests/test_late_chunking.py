@@ -49,6 +49,13 @@ def test_a_span_is_the_mean_of_the_words_starting_inside_it() -> None:
     np.testing.assert_allclose(tokens.text_vector(), normalise(tokens.vectors.mean(axis=0)), rtol=1e-5)
 
 
+def test_the_passage_share_is_taken_off_the_span_mean_before_normalising() -> None:
+    tokens = words_of("The mill closed. It reopened in 1988.")
+    vectors, _ = tokens.span_vectors([(0, 16)], passage_share=0.4)
+    expected = tokens.vectors[1:4].mean(axis=0) - 0.4 * tokens.vectors.mean(axis=0)
+    np.testing.assert_allclose(vectors[0], normalise(expected), rtol=1e-5)
+
+
 def test_a_span_holding_no_word_piece_is_not_pooled() -> None:
     tokens = words_of("one two")
     vectors, pooled = tokens.span_vectors([(3, 4), (0, 3)])
@@ -94,6 +101,9 @@ def test_pooled_spans_equal_the_direct_mean_of_their_tokens(words: list[str], cu
         assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
 
 
+LATE_PLAIN = EmbeddingSettings(sentence_vectors="late", late_passage_share=0.0)
+
+
 class WordEmbedder:
     """Stands in for the model: a fixed random vector per word, no context."""
 
@@ -128,11 +138,11 @@ def test_late_sentence_vectors_run_the_model_once_per_passage() -> None:
         PassageText("Town\nA short one.", [(5, 17)]),
     ]
     embedder = WordEmbedder()
-    late = embed_passages(embedder, passages, "late")  # type: ignore[arg-type]
+    late = embed_passages(embedder, passages, LATE_PLAIN)  # type: ignore[arg-type]
     assert embedder.encoded == [p.text for p in passages] and late.encoded == 2
     assert late.passages.shape == (2, MODEL_DIMENSION) and late.sentences.shape == (3, MODEL_DIMENSION)
     # with context-free word vectors, the pooled sentence equals the sentence encoded alone
-    separate = embed_passages(WordEmbedder(), passages, "separate")  # type: ignore[arg-type]
+    separate = embed_passages(WordEmbedder(), passages, EmbeddingSettings(sentence_vectors="separate"))  # type: ignore[arg-type]
     assert separate.encoded == 5
     np.testing.assert_allclose(late.sentences, separate.sentences, atol=1e-5)
 
@@ -149,12 +159,19 @@ def test_passage_text_places_sentence_spans_after_the_header() -> None:
 
 
 def test_the_sentence_vector_method_is_in_the_manifest_and_a_change_makes_the_index_stale() -> None:
-    late = manifest_model(EmbeddingSettings(sentence_vectors="late"))
+    late = manifest_model(EmbeddingSettings(sentence_vectors="late", late_passage_share=0.4))
     separate = manifest_model(EmbeddingSettings(sentence_vectors="separate"))
-    assert late["sentence_vectors"] == "late"
-    assert model_change(late, separate) == "sentence vectors made late, the settings ask for separate"
+    assert late["sentence_vectors"] == "late, passage share 0.4"
+    assert model_change(late, separate) == (
+        "sentence vectors made late, passage share 0.4, the settings ask for separate "
+        "(EmbeddingSettings.sentence_vectors)"
+    )
+    other_share = manifest_model(EmbeddingSettings(sentence_vectors="late", late_passage_share=0.25))
+    assert "passage share 0.25" in (model_change(late, other_share) or "")
     # a manifest without the entry encoded each sentence on its own
     older = {k: v for k, v in separate.items() if k != "sentence_vectors"}
     assert model_change(older, separate) is None and model_change(older, late)
     with pytest.raises(ValueError, match="sentence_vectors must be one of separate, late, not 'early'"):
         EmbeddingSettings(sentence_vectors="early")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="late_passage_share must be at least 0 and below 1, not 1.5"):
+        EmbeddingSettings(late_passage_share=1.5)

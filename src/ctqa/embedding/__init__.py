@@ -52,8 +52,16 @@ def manifest_model(settings: EmbeddingSettings) -> dict[str, Any]:
         "dimension": MODEL_DIMENSION,
         "backend": settings.backend,
         "precision": settings.precision,
-        "sentence_vectors": settings.sentence_vectors,
+        "sentence_vectors": sentence_vector_method(settings),
     }
+
+
+def sentence_vector_method(settings: EmbeddingSettings) -> str:
+    """How sentence vectors are made, as the manifest records it: ``"separate"``, or
+    ``"late"`` with the passage share taken off (``"late, passage share 0.4"``)."""
+    if settings.sentence_vectors == "separate":
+        return "separate"
+    return f"late, passage share {settings.late_passage_share:g}"
 
 
 def model_change(built: dict[str, Any], wanted: dict[str, Any]) -> str | None:
@@ -73,7 +81,7 @@ def model_change(built: dict[str, Any], wanted: dict[str, Any]) -> str | None:
         )
     was_method, now_method = built.get("sentence_vectors", "separate"), wanted["sentence_vectors"]
     if was_method != now_method:
-        return f"sentence vectors made {was_method}, the settings ask for {now_method}"
+        return f"sentence vectors made {was_method}, the settings ask for {now_method} (EmbeddingSettings.sentence_vectors)"
     return None
 
 

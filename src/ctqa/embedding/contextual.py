@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ctqa.config import MODEL_DIMENSION, SentenceVectors
+from ctqa.config import MODEL_DIMENSION, EmbeddingSettings
 from ctqa.embedding import Embedder
 
 
@@ -41,11 +41,12 @@ class PassageVectors:
 
 
 def embed_passages(
-    embedder: Embedder, passages: Sequence[PassageText], method: SentenceVectors, *, show_progress: bool = False
+    embedder: Embedder, passages: Sequence[PassageText], settings: EmbeddingSettings, *, show_progress: bool = False
 ) -> PassageVectors:
-    """The passage and sentence vectors of ``passages`` by ``method`` ("separate" or "late")."""
+    """The passage and sentence vectors of ``passages`` as ``settings.sentence_vectors`` says
+    ("separate" or "late", with ``settings.late_passage_share``)."""
     sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
-    if method == "separate":
+    if settings.sentence_vectors == "separate":
         vectors = embedder.encode([p.text for p in passages] + sentence_texts, show_progress=show_progress)
         return PassageVectors(vectors[: len(passages)], vectors[len(passages) :], len(passages) + len(sentence_texts))
     first = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])]).astype(np.int64)
@@ -55,7 +56,7 @@ def embed_passages(
     for number, tokens in embedder.token_vectors([p.text for p in passages], show_progress=show_progress):
         passage_vectors[number] = tokens.text_vector()
         rows = slice(int(first[number]), int(first[number + 1]))
-        sentence_vectors[rows], pooled[rows] = tokens.span_vectors(passages[number].sentences)
+        sentence_vectors[rows], pooled[rows] = tokens.span_vectors(passages[number].sentences, settings.late_passage_share)
     alone = np.flatnonzero(~pooled)
     if len(alone):
         sentence_vectors[alone] = embedder.encode([sentence_texts[i] for i in alone])

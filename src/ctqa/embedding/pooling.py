@@ -55,9 +55,12 @@ class TokenVectors:
         """The text's vector: the mean of all its tokens, unit length, ``(dim,)``."""
         return mean_pool_normalise(self.vectors[None], np.ones((1, len(self.vectors))))[0]
 
-    def span_vectors(self, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    def span_vectors(
+        self, spans: Sequence[tuple[int, int]], passage_share: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The vector of each character span ``[start, end)`` of the text: the mean of the word
-        pieces that start inside it, unit length.
+        pieces that start inside it, less ``passage_share`` times the mean of all the text's
+        tokens, unit length.
 
         Returns ``(vectors, pooled)``: ``(len(spans), dim)`` float32 and a bool ``(len(spans),)``.
         A span is pooled only when the model read all of it (the text was not cut before the
@@ -81,5 +84,7 @@ class TokenVectors:
             # somewhere past its end
             pooled &= stop < len(starts)
         means = (sums[stop] - sums[first]) / np.clip(counts, 1, None)[:, None]
+        if passage_share:
+            means -= passage_share * self.vectors.mean(axis=0, dtype=np.float64)
         vectors = np.where(pooled[:, None], normalise(means), 0.0).astype(np.float32)
         return vectors, pooled

@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from ctqa.chunking import chunk_documents
-from ctqa.config import MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings, SentenceVectors
+from ctqa.config import MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings
 from ctqa.embedding import Embedder, manifest_model, model_change
 from ctqa.embedding.contextual import PassageText, embed_passages
 from ctqa.errors import CorpusError, IndexBusyError, IndexError_, IndexWriteError
@@ -284,7 +284,7 @@ def build_index(
             to_embed,
             passage_vectors,
             sentence_vectors,
-            (embedding or EmbeddingSettings()).sentence_vectors,
+            embedding or EmbeddingSettings(),
             report,
             show_progress,
         )
@@ -350,7 +350,7 @@ def _embed_new(
     to_embed: list[tuple[int, list[Passage]]],
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
-    method: SentenceVectors,
+    settings: EmbeddingSettings,
     report: BuildReport,
     show_progress: bool,
 ) -> None:
@@ -367,7 +367,7 @@ def _embed_new(
             texts.append(passage_text(passage))
             passage_targets.append(row)
             sentence_targets.extend(range(int(offsets[row]), int(offsets[row + 1])))
-    vectors = embed_passages(embedder, texts, method, show_progress=show_progress)
+    vectors = embed_passages(embedder, texts, settings, show_progress=show_progress)
     passage_vectors[passage_targets] = vectors.passages
     sentence_vectors[sentence_targets] = vectors.sentences
     report.embedded = vectors.encoded

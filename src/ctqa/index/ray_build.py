@@ -102,7 +102,7 @@ class DocumentWorker:
         settings = EmbeddingSettings(**embedding)
         self.embedder = shared_embedder(replace(settings, query_threads=threads, batch_threads=threads))
         self.chunking = ChunkSettings(**chunking)
-        self.sentence_vectors = settings.sentence_vectors
+        self.settings = settings
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         results = [self._read_and_chunk(str(d), bytes(b), str(p)) for d, b, p in zip(batch["doc_id"], batch["data"], batch["path"], strict=True)]
@@ -128,7 +128,7 @@ class DocumentWorker:
     def _embed(self, results: list[DocumentResult]) -> None:
         """Embed all passages and sentences of ``results`` in one call (``embedding.contextual``)."""
         texts = [passage_text(p) for result in results for p in result.passages]
-        vectors = embed_passages(self.embedder, texts, self.sentence_vectors)
+        vectors = embed_passages(self.embedder, texts, self.settings)
         passage_row = sentence_row = 0
         for number, result in enumerate(results):
             count = sum(len(p.sentences) for p in result.passages)
