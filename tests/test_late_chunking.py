@@ -175,3 +175,53 @@ def test_the_sentence_vector_method_is_in_the_manifest_and_a_change_makes_the_in
         EmbeddingSettings(sentence_vectors="early")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="late_passage_share must be at least 0 and below 1, not 1.5"):
         EmbeddingSettings(late_passage_share=1.5)
+
+
+# -- the real model (slow) -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def article_passages() -> list[PassageText]:
+    from conftest import ARTICLE_PATH
+
+    from ctqa.chunking import chunk_documents
+    from ctqa.config import ChunkSettings
+    from ctqa.ingest.loader import load_document
+
+    document = load_document(ARTICLE_PATH, ARTICLE_PATH.parent)
+    passages = chunk_documents([document], ChunkSettings(), lambda text: len(text.split()))
+    texts = [passage_text(p) for p in passages[:12]]
+    # one passage longer than the 256-piece window: its last sentences are encoded alone
+    long_text = " ".join(f"Sentence number {n} says the mill at Aldbury ground wheat for the town." for n in range(40))
+    spans, start = [], 0
+    for n in range(40):
+        end = long_text.index(".", start) + 1
+        spans.append((start, end))
+        start = end + 1
+    return [*texts, PassageText(long_text, spans)]
+
+
+@pytest.mark.slow
+def test_late_vectors_agree_between_onnx_and_torch_and_keep_the_passage_vectors(
+    article_passages: list[PassageText],
+) -> None:
+    from ctqa.embedding import make_embedder
+
+    onnx = make_embedder(EmbeddingSettings(backend="onnx"))
+    torch = make_embedder(EmbeddingSettings(backend="torch"))
+    late = EmbeddingSettings(sentence_vectors="late")
+    onnx_late = embed_passages(onnx, article_passages, late)
+    torch_late = embed_passages(torch, article_passages, late)
+    np.testing.assert_allclose(onnx_late.passages, torch_late.passages, atol=1e-5)
+    np.testing.assert_allclose(onnx_late.sentences, torch_late.sentences, atol=1e-5)
+    # the passage vectors are encode's, whichever way the sentences are made
+    np.testing.assert_allclose(onnx_late.passages, onnx.encode([p.text for p in article_passages]), atol=1e-6)
+    # sentences past the window of the long passage were encoded on their own
+    sentences = [p.text[s:e] for p in article_passages for s, e in p.sentences]
+    assert len(article_passages) < onnx_late.encoded < len(article_passages) + 40
+    alone = onnx.encode(sentences[-3:])
+    np.testing.assert_allclose(onnx_late.sentences[-3:], alone, atol=1e-6)
+    # pooled sentences are unit vectors that differ from the sentence read alone
+    cosines = np.sum(onnx_late.sentences[:-40] * onnx.encode(sentences[:-40]), axis=1)
+    assert np.allclose(np.linalg.norm(onnx_late.sentences, axis=1), 1.0, atol=1e-5)
+    assert 0.3 < cosines.min() and cosines.mean() < 0.999

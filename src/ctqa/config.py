@@ -167,12 +167,17 @@ class EmbeddingSettings:
     batch_threads: int = 2
     # Folder of the exported ONNX files; None: $CTQA_MODEL_CACHE, else ~/.cache/ctqa/models.
     cache_dir: Path | None = None
-    # Sentence vectors: "separate" or "late" (SENTENCE_VECTORS). Recorded in the manifest.
+    # Sentence vectors: "separate" or "late" (SENTENCE_VECTORS, docs/embedding.md). Recorded in
+    # the manifest. "late" halves the embedding time of a build, but on the SQuAD quarter
+    # (ctqa eval --format squad --limit 1500) no share kept every figure within 0.5 points:
+    # share 0.4 gave false-abstain rate +0.81, share 0 token F1 -1.34, share 0.25 paragraph
+    # hit@1 -0.54; the ranker and abstention threshold were fitted on separate vectors.
     sentence_vectors: SentenceVectors = "separate"
     # "late" only: the share of the passage's mean token vector taken off each sentence's mean
     # before normalising. Read in context, a sentence's tokens lean towards the whole passage
     # (mean cosine with the passage vector 0.91 on the article, 0.72 for sentences encoded
-    # alone); taking part of it off makes the sentences of one passage differ again.
+    # alone); taking part of it off makes the sentences of one passage differ again. 0.4 lost
+    # least token F1 of 0, 0.25 and 0.4 on the SQuAD quarter (docs/embedding.md).
     late_passage_share: float = 0.4
 
     def __post_init__(self) -> None:
