@@ -172,6 +172,11 @@ Backend = Literal["onnx", "torch"]
 Precision = Literal["fp32", "int8"]
 BACKENDS: tuple[Backend, ...] = ("onnx", "torch")
 PRECISIONS: tuple[Precision, ...] = ("fp32", "int8")
+# How a sentence's vector is made (docs/embedding.md): "separate" encodes the sentence on its
+# own; "late" pools the sentence's word pieces out of its passage's token vectors (one model
+# run per passage; a sentence the 256-piece window cut off is still encoded on its own).
+SentenceVectors = Literal["separate", "late"]
+SENTENCE_VECTORS: tuple[SentenceVectors, ...] = ("separate", "late")
 
 
 @dataclass(frozen=True)
@@ -200,12 +205,30 @@ class EmbeddingSettings:
     batch_threads: int = 2
     # Folder of the exported ONNX files; None: $CTQA_MODEL_CACHE, else ~/.cache/ctqa/models.
     cache_dir: Path | None = None
+    # Sentence vectors: "separate" or "late" (SENTENCE_VECTORS, docs/embedding.md). Recorded in
+    # the manifest. "late" halves the embedding time of a build, but on the SQuAD quarter
+    # (ctqa eval --format squad --limit 1500) no share kept every figure within 0.5 points:
+    # share 0.4 gave false-abstain rate +0.81, share 0 token F1 -1.34, share 0.25 paragraph
+    # hit@1 -0.54; the ranker and abstention threshold were fitted on separate vectors.
+    sentence_vectors: SentenceVectors = "separate"
+    # "late" only: the share of the passage's mean token vector taken off each sentence's mean
+    # before normalising. Read in context, a sentence's tokens lean towards the whole passage
+    # (mean cosine with the passage vector 0.91 on the article, 0.72 for sentences encoded
+    # alone); taking part of it off makes the sentences of one passage differ again. 0.4 lost
+    # least token F1 of 0, 0.25 and 0.4 on the SQuAD quarter (docs/embedding.md).
+    late_passage_share: float = 0.4
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"embedding backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.sentence_vectors not in SENTENCE_VECTORS:
+            raise ValueError(
+                f"sentence_vectors must be one of {', '.join(SENTENCE_VECTORS)}, not {self.sentence_vectors!r}"
+            )
+        if not 0.0 <= self.late_passage_share < 1.0:
+            raise ValueError(f"late_passage_share must be at least 0 and below 1, not {self.late_passage_share}")
         if self.backend == "torch" and self.precision != "fp32":
             raise ValueError(f"precision {self.precision} needs backend onnx (torch runs fp32 only)")
         for name in ("query_threads", "batch_threads"):

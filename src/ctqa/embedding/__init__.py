@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ctqa.config import MODEL_DIMENSION, MODEL_MAX_TOKENS, MODEL_NAME, Backend, EmbeddingSettings, Precision
+from ctqa.embedding.pooling import TokenVectors
 
 logger = logging.getLogger(__name__)
 
@@ -51,13 +52,23 @@ def manifest_model(settings: EmbeddingSettings) -> dict[str, Any]:
         "dimension": MODEL_DIMENSION,
         "backend": settings.backend,
         "precision": settings.precision,
+        "sentence_vectors": sentence_vector_method(settings),
     }
+
+
+def sentence_vector_method(settings: EmbeddingSettings) -> str:
+    """How sentence vectors are made, as the manifest records it: ``"separate"``, or
+    ``"late"`` with the passage share taken off (``"late, passage share 0.4"``)."""
+    if settings.sentence_vectors == "separate":
+        return "separate"
+    return f"late, passage share {settings.late_passage_share:g}"
 
 
 def model_change(built: dict[str, Any], wanted: dict[str, Any]) -> str | None:
     """Why vectors made with manifest entry ``built`` cannot serve ``wanted`` (None if they can).
 
-    An entry without backend/precision was written before they were recorded, by torch at fp32.
+    An entry without backend/precision was written before they were recorded, by torch at fp32;
+    one without ``sentence_vectors`` encoded each sentence on its own ("separate").
     """
     if (built.get("name"), built.get("dimension")) != (wanted["name"], wanted["dimension"]):
         return f"built with model {built}, ctqa uses {wanted['name']} ({wanted['dimension']})"
@@ -68,6 +79,9 @@ def model_change(built: dict[str, Any], wanted: dict[str, Any]) -> str | None:
             f"embedded with {was[0]} {was[1]}, the settings ask for {now[0]} {now[1]} "
             "(--backend / --precision)"
         )
+    was_method, now_method = built.get("sentence_vectors", "separate"), wanted["sentence_vectors"]
+    if was_method != now_method:
+        return f"sentence vectors made {was_method}, the settings ask for {now_method} (EmbeddingSettings.sentence_vectors)"
     return None
 
 
@@ -90,6 +104,14 @@ class Embedder(ABC):
     @abstractmethod
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` without the [CLS]/[SEP] markers."""
+
+    def token_vectors(
+        self, texts: list[str], *, batch_size: int = BATCH_SIZE, show_progress: bool = False
+    ) -> Iterator[tuple[int, TokenVectors]]:
+        """``(i, TokenVectors of texts[i])`` for every text, in any order: the model's output
+        per word piece, before pooling, with each piece's character offsets (what sentence
+        vectors read in their passage's context are pooled from: ``embedding.contextual``)."""
+        raise NotImplementedError(f"the {self.backend} backend gives no token vectors")
 
 
 def _onnx(settings: EmbeddingSettings) -> Embedder:

@@ -8,6 +8,7 @@ exported transformer, their mean over the attention mask, then L2 normalisation.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,45 +18,28 @@ from tqdm.auto import tqdm
 from ctqa.config import MODEL_MAX_TOKENS, QUERY_TEXTS, EmbeddingSettings
 from ctqa.embedding import BATCH_SIZE, Embedder, model_path
 from ctqa.embedding.export import INPUT_NAMES, OUTPUT_NAME, ensure_export
+from ctqa.embedding.pooling import TokenVectors, mean_pool_normalise
 
 if TYPE_CHECKING:
     import onnxruntime
-    from tokenizers import Tokenizer
+    from tokenizers import Encoding, Tokenizer
 
 
 def load_tokenizers(model_dir: Path) -> tuple[Tokenizer, Tokenizer]:
-    """(encoder, counter) from ``tokenizer.json``: the encoder truncates at 256 and pads each
-    batch to its longest text; the counter neither truncates nor pads. The file itself asks for
-    truncation and fixed padding at 128, which sentence-transformers overrides with its 256 too.
+    """(encoder, counter) from ``tokenizer.json``: the encoder truncates at 256 and does not pad
+    (``OnnxEmbedder`` pads each batch to its longest text itself, after sorting the texts by
+    word pieces); the counter neither truncates nor pads. The file itself asks for truncation and
+    fixed padding at 128, which sentence-transformers overrides with its 256 too.
     """
     from tokenizers import Tokenizer
 
     encoder = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     encoder.enable_truncation(max_length=MODEL_MAX_TOKENS)
-    pad_id = encoder.token_to_id("[PAD]")
-    encoder.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+    encoder.no_padding()
     counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     counter.no_truncation()
     counter.no_padding()
     return encoder, counter
-
-
-def mean_pool_normalise(token_vectors: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-    """Mean of the token vectors over the mask, then unit length (sentence-transformers' Pooling
-    and Normalize: the same clamps, 1e-9 on the count and 1e-12 on the norm).
-
-    Args:
-        token_vectors: ``(batch, sequence, 384)`` float32.
-        attention_mask: ``(batch, sequence)``, 1 for real tokens.
-
-    Returns:
-        ``(batch, 384)`` float32, unit norm.
-    """
-    mask = attention_mask[..., None].astype(np.float32)
-    summed = (token_vectors * mask).sum(axis=1)
-    pooled = summed / np.clip(mask.sum(axis=1), 1e-9, None)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
 def _session(model: bytes, threads: int) -> onnxruntime.InferenceSession:
@@ -97,31 +81,61 @@ class OnnxEmbedder(Embedder):
             self._sessions[threads] = _session(self._model_bytes, threads)
         return self._sessions[threads]
 
-    def _embed_batch(self, session: onnxruntime.InferenceSession, texts: list[str]) -> np.ndarray:
-        encodings = self._encoder.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        feeds = dict(zip(INPUT_NAMES, (ids, mask, types), strict=True))
+    def _run(self, session: onnxruntime.InferenceSession, encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
+        """Token vectors ``(batch, longest, 384)`` and attention mask of one batch of encodings,
+        padded here to the batch's longest (the tokenizer does not pad)."""
+        longest = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), longest), dtype=np.int64)  # [PAD] is id 0
+        mask = np.zeros((len(encodings), longest), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        feeds = dict(zip(INPUT_NAMES, (ids, mask, np.zeros_like(ids)), strict=True))
         (token_vectors,) = session.run([OUTPUT_NAME], feeds)
-        return mean_pool_normalise(token_vectors, mask)
+        return token_vectors, mask
 
-    def encode(self, texts: list[str], *, batch_size: int = BATCH_SIZE, show_progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        threads = self.settings.query_threads if len(texts) <= QUERY_TEXTS else self.settings.batch_threads
-        # Longest first, as sentence-transformers does: texts of similar length share a batch,
-        # so little padding is computed.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+    def _batches(
+        self, texts: list[str], batch_size: int, threads: int, show_progress: bool
+    ) -> Iterator[tuple[list[int], list[Encoding], np.ndarray, np.ndarray]]:
+        """(rows, encodings, token vectors, mask) per batch, longest texts first.
+
+        Each text is tokenised once; texts are sorted by word pieces (what the model's time
+        grows with), so a batch pads its texts to nearly the same length. Holds the model lock
+        while the batches are read.
+        """
+        encodings = self._encoder.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         with self._lock:
             session = self._session_for(threads)
             for start in tqdm(
                 range(0, len(texts), batch_size), desc="Batches", unit="batch", disable=not show_progress
             ):
                 rows = order[start : start + batch_size]
-                vectors[rows] = self._embed_batch(session, [texts[i] for i in rows])
+                batch = [encodings[i] for i in rows]
+                token_vectors, mask = self._run(session, batch)
+                yield rows, batch, token_vectors, mask
+
+    def encode(self, texts: list[str], *, batch_size: int = BATCH_SIZE, show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        threads = self.settings.query_threads if len(texts) <= QUERY_TEXTS else self.settings.batch_threads
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for rows, _, token_vectors, mask in self._batches(texts, batch_size, threads, show_progress):
+            vectors[rows] = mean_pool_normalise(token_vectors, mask)
         return vectors
+
+    def token_vectors(
+        self, texts: list[str], *, batch_size: int = BATCH_SIZE, show_progress: bool = False
+    ) -> Iterator[tuple[int, TokenVectors]]:
+        for rows, batch, token_vectors, _ in self._batches(texts, batch_size, self.settings.batch_threads, show_progress):
+            for row, encoding, vectors in zip(rows, batch, token_vectors, strict=True):
+                length = len(encoding.ids)
+                yield row, TokenVectors(
+                    vectors=vectors[:length],
+                    offsets=np.asarray(encoding.offsets, dtype=np.int64).reshape(length, 2),
+                    special=np.asarray(encoding.special_tokens_mask, dtype=bool),
+                    truncated=bool(encoding.overflowing),
+                )
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)

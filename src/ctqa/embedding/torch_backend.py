@@ -11,6 +11,7 @@ import numpy as np
 
 from ctqa.config import MODEL_DIMENSION, MODEL_MAX_TOKENS
 from ctqa.embedding import BATCH_SIZE, Embedder, model_path
+from ctqa.embedding.pooling import TokenVectors
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -64,6 +65,37 @@ class TorchEmbedder(Embedder):
                 show_progress_bar=show_progress,
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def token_vectors(
+        self, texts: list[str], *, batch_size: int = BATCH_SIZE, show_progress: bool = False
+    ) -> Iterator[tuple[int, TokenVectors]]:
+        """sentence-transformers' ``output_value="token_embeddings"`` (each text's rows up to its
+        last real token, [CLS] and [SEP] included), with offsets from the same fast tokenizer."""
+        tokenizer = self._model.tokenizer
+        for first in range(0, len(texts), batch_size):
+            batch = texts[first : first + batch_size]
+            with self._lock:
+                outputs = self._model.encode(
+                    batch, batch_size=batch_size, output_value="token_embeddings", convert_to_numpy=False
+                )
+            encoded = tokenizer(
+                batch,
+                truncation=True,
+                max_length=MODEL_MAX_TOKENS,
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+            )
+            for number, (text, vectors) in enumerate(zip(batch, outputs, strict=True)):
+                rows = np.asarray(vectors.float().cpu().numpy(), dtype=np.float32)
+                offsets = np.asarray(encoded["offset_mapping"][number], dtype=np.int64).reshape(-1, 2)
+                if len(rows) != len(offsets):
+                    raise RuntimeError(f"{len(rows)} token vectors for {len(offsets)} word pieces")
+                yield first + number, TokenVectors(
+                    vectors=rows,
+                    offsets=offsets,
+                    special=np.asarray(encoded["special_tokens_mask"][number], dtype=bool),
+                    truncated=self.count_tokens(text) + 2 > MODEL_MAX_TOKENS,
+                )
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer.tokenize(text))

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings
 from ctqa.embedding import Embedder, manifest_model, model_change
+from ctqa.embedding.contextual import PassageText, embed_passages
 from ctqa.errors import CorpusError, IndexBusyError, IndexError_, IndexWriteError
 from ctqa.index.store import LOCK, IndexData, check_index_folder, load_index, read_manifest, save_index
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
@@ -277,7 +278,16 @@ def build_index(
 
         passage_vectors = np.concatenate(passage_rows) if passage_rows else np.zeros((0, MODEL_DIMENSION))
         sentence_vectors = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, MODEL_DIMENSION))
-        _embed_new(embedder, passages, to_embed, passage_vectors, sentence_vectors, report, show_progress)
+        _embed_new(
+            embedder,
+            passages,
+            to_embed,
+            passage_vectors,
+            sentence_vectors,
+            embedding or EmbeddingSettings(),
+            report,
+            show_progress,
+        )
 
         skipped = dict(over_limit)
         for error in loaded.skipped:
@@ -327,34 +337,37 @@ def _all_passage_vectors(previous: IndexData) -> np.ndarray:
     return np.asarray(previous.passage_index.reconstruct_n(0, total), dtype=np.float32)
 
 
+def passage_text(passage: Passage) -> PassageText:
+    """The passage as the model reads it, with its sentences' spans in that text."""
+    text = passage_embedding_text(passage)
+    shift = len(text) - len(passage.text) - passage.start  # the header and newline come first
+    return PassageText(text, [(start + shift, end + shift) for start, end in passage.sentences])
+
+
 def _embed_new(
     embedder: Embedder,
     passages: list[Passage],
     to_embed: list[tuple[int, list[Passage]]],
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    settings: EmbeddingSettings,
     report: BuildReport,
     show_progress: bool,
 ) -> None:
-    """Embed new passages and their sentences in one model call, writing rows in place."""
+    """Embed new passages and their sentences (``embedding.contextual``), writing rows in place."""
     if not to_embed:
         return
     offsets = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])])
-    # All passage texts first, then all sentence texts: the split of ``vectors`` below relies on it.
-    passage_texts: list[str] = []
-    sentence_texts: list[str] = []
     passage_targets: list[int] = []
     sentence_targets: list[int] = []
+    texts: list[PassageText] = []
     for first, new_passages in to_embed:
         for number, passage in enumerate(new_passages):
             row = first + number
-            passage_texts.append(passage_embedding_text(passage))
+            texts.append(passage_text(passage))
             passage_targets.append(row)
-            for k, (start, end) in enumerate(passage.sentences):
-                sentence_texts.append(passage.text[start - passage.start : end - passage.start])
-                sentence_targets.append(int(offsets[row]) + k)
-    texts = passage_texts + sentence_texts
-    vectors = embedder.encode(texts, show_progress=show_progress)
-    passage_vectors[passage_targets] = vectors[: len(passage_targets)]
-    sentence_vectors[sentence_targets] = vectors[len(passage_targets) :]
-    report.embedded = len(texts)
+            sentence_targets.extend(range(int(offsets[row]), int(offsets[row + 1])))
+    vectors = embed_passages(embedder, texts, settings, show_progress=show_progress)
+    passage_vectors[passage_targets] = vectors.passages
+    sentence_vectors[sentence_targets] = vectors.sentences
+    report.embedded = vectors.encoded

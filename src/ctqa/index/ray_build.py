@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
 from ctqa.embedding import manifest_model
+from ctqa.embedding.contextual import embed_passages
 from ctqa.errors import CorpusError, CtqaError, DocumentReadError, IndexWriteError
 from ctqa.index.builder import (
     BuildReport,
@@ -38,7 +39,7 @@ from ctqa.index.builder import (
     _previous_index,
     _sha256_or_empty,
     index_lock,
-    passage_embedding_text,
+    passage_text,
     write_problem,
 )
 from ctqa.index.reachable import connection_problem
@@ -101,6 +102,7 @@ class DocumentWorker:
         settings = EmbeddingSettings(**embedding)
         self.embedder = shared_embedder(replace(settings, query_threads=threads, batch_threads=threads))
         self.chunking = ChunkSettings(**chunking)
+        self.settings = settings
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         results = [self._read_and_chunk(str(d), bytes(b), str(p)) for d, b, p in zip(batch["doc_id"], batch["data"], batch["path"], strict=True)]
@@ -124,21 +126,19 @@ class DocumentWorker:
         return DocumentResult(doc_id, document, passages, empty, empty)
 
     def _embed(self, results: list[DocumentResult]) -> None:
-        """Embed all passages, then all sentences, of ``results`` in one model call."""
-        texts: list[str] = []
-        for result in results:
-            texts.extend(passage_embedding_text(p) for p in result.passages)
-        for result in results:
-            texts.extend(p.text[s - p.start : e - p.start] for p in result.passages for s, e in p.sentences)
-        vectors = self.embedder.encode(texts)
-        row = 0
-        for number, result in enumerate(results):
-            results[number] = replace(result, passage_vectors=vectors[row : row + len(result.passages)])
-            row += len(result.passages)
+        """Embed all passages and sentences of ``results`` in one call (``embedding.contextual``)."""
+        texts = [passage_text(p) for result in results for p in result.passages]
+        vectors = embed_passages(self.embedder, texts, self.settings)
+        passage_row = sentence_row = 0
         for number, result in enumerate(results):
             count = sum(len(p.sentences) for p in result.passages)
-            results[number] = replace(result, sentence_vectors=vectors[row : row + count])
-            row += count
+            results[number] = replace(
+                result,
+                passage_vectors=vectors.passages[passage_row : passage_row + len(result.passages)],
+                sentence_vectors=vectors.sentences[sentence_row : sentence_row + count],
+            )
+            passage_row += len(result.passages)
+            sentence_row += count
 
 
 def _check_address(address: str) -> None:

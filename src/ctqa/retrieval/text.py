@@ -30,12 +30,15 @@ QUERY_STOPWORDS = DOCUMENT_STOPWORDS | frozenset(
 
 _DOTTED_INITIALISM_RE = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_JOINER_RE = re.compile(r"[-']")
 
 
 def fold(text: str) -> str:
     """Case-fold and strip accents: ``"Türkiye"`` -> ``"turkiye"``; curly quotes -> straight."""
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = _DOTTED_INITIALISM_RE.sub(lambda m: m.group(0).replace(".", ""), text)
+    if text.isascii():  # nothing to decompose or strip (most text; the slow loop below is per character)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -46,7 +49,7 @@ def words(text: str) -> list[str]:
     for word in _WORD_RE.findall(fold(text)):
         if word.endswith("'s"):
             word = word[:-2]
-        parts = re.split(r"[-']", word)
+        parts = _JOINER_RE.split(word) if "-" in word or "'" in word else [word]
         if len(parts) > 1:
             result.extend(part for part in parts if part)
             result.append("".join(parts))
