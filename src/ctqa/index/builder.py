@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -25,7 +26,15 @@ from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings
 from ctqa.embedding import Embedder, manifest_model, model_change
 from ctqa.errors import CorpusError, IndexBusyError, IndexError_, IndexWriteError
-from ctqa.index.store import LOCK, IndexData, check_index_folder, load_index, read_manifest, save_index
+from ctqa.index.store import (
+    LOCK,
+    IndexData,
+    check_index_folder,
+    load_index,
+    read_manifest,
+    save_index,
+    sentence_offsets,
+)
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
 from ctqa.types import Document, Passage
 
@@ -197,6 +206,7 @@ def build_index(
     embedding: EmbeddingSettings | None = None,
     show_progress: bool = False,
     corpus: CorpusSettings | None = None,
+    embed: EmbedStep | None = None,
 ) -> BuildReport:
     """Build or update the index of ``corpus_dir`` in ``index_dir``; returns a ``BuildReport``.
 
@@ -204,7 +214,9 @@ def build_index(
     the manifest: those ``embedder`` runs. ``corpus`` holds the per-file limits and the corpus
     boundary (default ``CorpusSettings()``): a file over a limit or a link outside the corpus is
     skipped and named in ``report.skipped``. An interrupted build (Ctrl-C) writes nothing: the
-    previous index stays in use.
+    previous index stays in use. ``embed`` runs the model on the new passages (default
+    ``embed_in_process(embedder)``; ``index.ray_build`` passes one that runs on a Ray cluster);
+    ``embedder`` still counts the word pieces that cut passages.
 
     Raises:
         CorpusError: the folder is missing or no file in it could be read.
@@ -277,7 +289,9 @@ def build_index(
 
         passage_vectors = np.concatenate(passage_rows) if passage_rows else np.zeros((0, MODEL_DIMENSION))
         sentence_vectors = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, MODEL_DIMENSION))
-        _embed_new(embedder, passages, to_embed, passage_vectors, sentence_vectors, report, show_progress)
+        report.embedded = _fill_new_vectors(
+            embed or embed_in_process(embedder), passages, to_embed, passage_vectors, sentence_vectors, show_progress
+        )
 
         skipped = dict(over_limit)
         for error in loaded.skipped:
@@ -325,6 +339,53 @@ def _all_passage_vectors(previous: IndexData) -> np.ndarray:
     if total == 0:
         return np.zeros((0, MODEL_DIMENSION), dtype=np.float32)
     return np.asarray(previous.passage_index.reconstruct_n(0, total), dtype=np.float32)
+
+
+class EmbedStep(Protocol):
+    """How a build turns its new passages into vectors: in this process or on a cluster."""
+
+    def __call__(self, passages: list[Passage], show_progress: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The passage vectors of ``passages``, shape ``(len(passages), 384)``, and their sentence
+        vectors, one row per sentence in passage order (``embed_passages``)."""
+        ...
+
+
+def embed_passages(
+    embedder: Embedder, passages: list[Passage], show_progress: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage vectors ``(len(passages), 384)`` and sentence vectors (one row per sentence, in
+    passage order) of ``passages``: what every build, local or on Ray, stores for new passages."""
+    passage_vectors = np.zeros((len(passages), MODEL_DIMENSION), dtype=np.float32)
+    sentence_vectors = np.zeros((sum(len(p.sentences) for p in passages), MODEL_DIMENSION), dtype=np.float32)
+    _embed_new(embedder, passages, [(0, passages)], passage_vectors, sentence_vectors, BuildReport(), show_progress)
+    return passage_vectors, sentence_vectors
+
+
+def embed_in_process(embedder: Embedder) -> EmbedStep:
+    """The build's default ``EmbedStep``: ``embed_passages`` with ``embedder``, in this process."""
+    return partial(embed_passages, embedder)
+
+
+def _fill_new_vectors(
+    embed: EmbedStep,
+    passages: list[Passage],
+    to_embed: list[tuple[int, list[Passage]]],
+    passage_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    show_progress: bool,
+) -> int:
+    """Embed the passages of ``to_embed`` (first row, passages) with ``embed`` and write their
+    rows of ``passage_vectors`` and ``sentence_vectors`` in place; returns the texts embedded."""
+    new = [passage for _, group in to_embed for passage in group]
+    if not new:
+        return 0
+    new_passage_vectors, new_sentence_vectors = embed(new, show_progress)
+    rows = np.concatenate([np.arange(first, first + len(group)) for first, group in to_embed])
+    offsets = sentence_offsets(passages)
+    sentence_rows = np.concatenate([np.arange(offsets[row], offsets[row + 1]) for row in rows])
+    passage_vectors[rows] = new_passage_vectors
+    sentence_vectors[sentence_rows] = new_sentence_vectors
+    return len(rows) + len(sentence_rows)
 
 
 def _embed_new(
