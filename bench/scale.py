@@ -36,7 +36,8 @@ from ctqa.embedding import shared_embedder  # noqa: E402
 from ctqa.evaluation.squad import write_squad_corpus  # noqa: E402
 from ctqa.index.store import load_index  # noqa: E402
 
-SQUAD_FILE = ROOT.parent / "shared" / "data" / "squad2-dev-16-articles.json"
+# The shared data beside the checkout (CTQA_SHARED_DATA overrides it, as for bench/peers.py).
+SQUAD_FILE = Path(os.environ.get("CTQA_SHARED_DATA", ROOT.parent / "shared" / "data")) / "squad2-dev-16-articles.json"
 SQUAD_QUARTER = ["Normans", "Computational complexity theory", "Huguenot", "Steam engine"]
 RESULTS_DIR = BENCH_DIR / "results"
 QUESTIONS = 100
