@@ -15,7 +15,8 @@ from conftest import ARTICLE_NAME, BuiltArticle
 from ctqa.cli import app
 from ctqa.errors import IndexCorruptError, IndexMissingError
 from ctqa.index.milvus_store import STATE_FILE, MilvusTarget, connect
-from test_cli import BEES, write_tiny_corpus
+from ctqa.index.store import load_index
+from test_cli import BEES, LIGHTHOUSES, write_tiny_corpus
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
@@ -124,3 +125,73 @@ def test_a_removed_document_leaves_milvus(article_copy: Callable[[], BuiltArticl
     client = connect(target)
     assert client.query(target.passages, filter='doc_id == "extra.txt"', output_fields=["key"]) == []
     client.close()
+
+
+def rows_by_document(target: MilvusTarget) -> dict[str, tuple[int, int]]:
+    """(passage rows, sentence rows) of each document in the Milvus copy, counted by Milvus."""
+    client = connect(target)
+    try:
+        counts: dict[str, list[int]] = {}
+        for column, collection in enumerate((target.passages, target.sentences)):
+            for row in client.query(collection, filter="", output_fields=["doc_id"], limit=16_384):
+                counts.setdefault(row["doc_id"], [0, 0])[column] += 1
+        return {doc: (p, s) for doc, (p, s) in counts.items()}
+    finally:
+        client.close()
+
+
+def local_rows(built: BuiltArticle) -> dict[str, tuple[int, int]]:
+    """(passages, sentences) of each document in the index folder's build."""
+    counts: dict[str, tuple[int, int]] = {}
+    for passage in load_index(built.index_dir).passages:
+        p, s = counts.get(passage.doc_id, (0, 0))
+        counts[passage.doc_id] = (p + 1, s + len(passage.sentences))
+    return counts
+
+
+@pytest.mark.slow
+def test_three_documents_filtered_inside_milvus_and_synced_one_at_a_time(
+    article_copy: Callable[[], BuiltArticle],
+) -> None:
+    built = article_copy()
+    (built.corpus_dir / "bees.txt").write_text(BEES, encoding="utf-8")
+    (built.corpus_dir / "lighthouses.txt").write_text(LIGHTHOUSES, encoding="utf-8")
+    qa = milvus_qa(built)
+    qa.build()
+    target = MilvusTarget(str(built.index_dir / "milvus.db"))
+    before = rows_by_document(target)
+    assert before == local_rows(built)
+    assert set(before) == {ARTICLE_NAME, "bees.txt", "lighthouses.txt"}
+
+    # Retrieval restricted to one document returns only its passages, all of them here (the
+    # filter is applied inside Milvus's search, not to a top-k taken over every document).
+    retriever = qa.ensure_ready()
+    plan = retriever.rewriter.plan("Who invented the Fresnel lens?", None)
+    allowed = retriever.passages_of({"bees.txt"})
+    candidates = retriever.retrieve(plan, retriever.embed_query(plan), fusion=qa.fusion, allowed=allowed)
+    assert sorted(c.passage_id for c in candidates) == allowed.tolist()
+    assert {retriever.index.passages[c.passage_id].doc_id for c in candidates} == {"bees.txt"}
+
+    eggs = "How many eggs does the queen lay per day?"
+    answer = qa.ask(eggs, documents=["bees.txt"])
+    assert "2,000 eggs" in answer.text
+    assert {c.doc_id for c in answer.citations} == {"bees.txt"}
+    # The same question kept to the other two documents cannot cite the bees.
+    elsewhere = qa.ask(eggs, documents=["lighthouses.txt", ARTICLE_NAME])
+    assert "2,000 eggs" not in elsewhere.text
+    assert {c.doc_id for c in [*elsewhere.citations, *elsewhere.closest]} <= {"lighthouses.txt", ARTICLE_NAME}
+    fresnel = qa.ask("Who invented the Fresnel lens?", documents=["lighthouses.txt"])
+    assert "Augustin-Jean Fresnel" in fresnel.text
+    assert {c.doc_id for c in fresnel.citations} == {"lighthouses.txt"}
+
+    # Removing one document deletes its rows only; adding it back inserts its rows only.
+    (built.corpus_dir / "lighthouses.txt").unlink()
+    qa.build()
+    assert qa.messages[-1].endswith("1 documents deleted, 0 inserted (0 passages)")
+    after_remove = rows_by_document(target)
+    assert after_remove == {doc: rows for doc, rows in before.items() if doc != "lighthouses.txt"}
+    (built.corpus_dir / "lighthouses.txt").write_text(LIGHTHOUSES, encoding="utf-8")
+    report = qa.build()
+    assert report.added == ["lighthouses.txt"] and report.unchanged == sorted([ARTICLE_NAME, "bees.txt"])
+    assert qa.messages[-1].endswith(f"0 documents deleted, 1 inserted ({before['lighthouses.txt'][0]} passages)")
+    assert rows_by_document(target) == before

@@ -244,11 +244,13 @@ class DocumentQA:
             report = build_index_ray(
                 self.corpus_dir,
                 self.index_dir,
+                self.embedder,
                 self.settings.chunk,
                 address=self.ray,
                 workers=self.ray_workers,
                 embedding=self.settings.embedding,
                 show_progress=show_progress,
+                corpus=self.settings.corpus,
             )
         self.last_build = report
         message = self.store.after_build(self.index_dir, show_progress=show_progress)

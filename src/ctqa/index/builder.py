@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -24,9 +25,17 @@ from tqdm.auto import tqdm
 from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings
 from ctqa.embedding import Embedder, manifest_model, model_change
-from ctqa.embedding.contextual import PassageText, embed_passages
+from ctqa.embedding.contextual import PassageText, PassageVectors, embed_passages
 from ctqa.errors import CorpusError, IndexBusyError, IndexError_, IndexWriteError
-from ctqa.index.store import LOCK, IndexData, check_index_folder, load_index, read_manifest, save_index
+from ctqa.index.store import (
+    LOCK,
+    IndexData,
+    check_index_folder,
+    load_index,
+    read_manifest,
+    save_index,
+    sentence_offsets,
+)
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
 from ctqa.types import Document, Passage
 
@@ -198,6 +207,7 @@ def build_index(
     embedding: EmbeddingSettings | None = None,
     show_progress: bool = False,
     corpus: CorpusSettings | None = None,
+    embed: EmbedStep | None = None,
 ) -> BuildReport:
     """Build or update the index of ``corpus_dir`` in ``index_dir``; returns a ``BuildReport``.
 
@@ -205,7 +215,9 @@ def build_index(
     the manifest: those ``embedder`` runs. ``corpus`` holds the per-file limits and the corpus
     boundary (default ``CorpusSettings()``): a file over a limit or a link outside the corpus is
     skipped and named in ``report.skipped``. An interrupted build (Ctrl-C) writes nothing: the
-    previous index stays in use.
+    previous index stays in use. ``embed`` runs the model on the new passages (default
+    ``embed_in_process(embedder)``; ``index.ray_build`` passes one that runs on a Ray cluster);
+    ``embedder`` still counts the word pieces that cut passages.
 
     Raises:
         CorpusError: the folder is missing or no file in it could be read.
@@ -278,14 +290,12 @@ def build_index(
 
         passage_vectors = np.concatenate(passage_rows) if passage_rows else np.zeros((0, MODEL_DIMENSION))
         sentence_vectors = np.concatenate(sentence_rows) if sentence_rows else np.zeros((0, MODEL_DIMENSION))
-        _embed_new(
-            embedder,
+        report.embedded = _fill_new_vectors(
+            embed or embed_in_process(embedder, embedding or EmbeddingSettings()),
             passages,
             to_embed,
             passage_vectors,
             sentence_vectors,
-            embedding or EmbeddingSettings(),
-            report,
             show_progress,
         )
 
@@ -344,30 +354,49 @@ def passage_text(passage: Passage) -> PassageText:
     return PassageText(text, [(start + shift, end + shift) for start, end in passage.sentences])
 
 
-def _embed_new(
-    embedder: Embedder,
+class EmbedStep(Protocol):
+    """How a build turns its new passages into vectors: in this process or on a cluster."""
+
+    def __call__(self, passages: list[Passage], show_progress: bool) -> PassageVectors:
+        """The passage vectors of ``passages``, shape ``(len(passages), 384)``, and their sentence
+        vectors, one row per sentence in passage order (``vectors_of_passages``)."""
+        ...
+
+
+def vectors_of_passages(
+    embedder: Embedder, settings: EmbeddingSettings, passages: list[Passage], show_progress: bool = False
+) -> PassageVectors:
+    """Passage vectors ``(len(passages), 384)`` and sentence vectors (one row per sentence, in
+    passage order) of ``passages``, made as ``settings.sentence_vectors`` says
+    (``embedding.contextual``): what every build, local or on Ray, stores for new passages."""
+    texts = [passage_text(passage) for passage in passages]
+    return embed_passages(embedder, texts, settings, show_progress=show_progress)
+
+
+def embed_in_process(embedder: Embedder, settings: EmbeddingSettings) -> EmbedStep:
+    """The build's default ``EmbedStep``: ``vectors_of_passages`` with ``embedder``, in this process."""
+    return partial(vectors_of_passages, embedder, settings)
+
+
+def _fill_new_vectors(
+    embed: EmbedStep,
     passages: list[Passage],
     to_embed: list[tuple[int, list[Passage]]],
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
-    settings: EmbeddingSettings,
-    report: BuildReport,
     show_progress: bool,
-) -> None:
-    """Embed new passages and their sentences (``embedding.contextual``), writing rows in place."""
-    if not to_embed:
-        return
-    offsets = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])])
-    passage_targets: list[int] = []
-    sentence_targets: list[int] = []
-    texts: list[PassageText] = []
-    for first, new_passages in to_embed:
-        for number, passage in enumerate(new_passages):
-            row = first + number
-            texts.append(passage_text(passage))
-            passage_targets.append(row)
-            sentence_targets.extend(range(int(offsets[row]), int(offsets[row + 1])))
-    vectors = embed_passages(embedder, texts, settings, show_progress=show_progress)
-    passage_vectors[passage_targets] = vectors.passages
-    sentence_vectors[sentence_targets] = vectors.sentences
-    report.embedded = vectors.encoded
+) -> int:
+    """Embed the passages of ``to_embed`` (first row, passages) with ``embed`` and write their
+    rows of ``passage_vectors`` and ``sentence_vectors`` in place; returns the texts encoded."""
+    new = [passage for _, group in to_embed for passage in group]
+    if not new:
+        return 0
+    vectors = embed(new, show_progress)
+    rows = np.concatenate([np.arange(first, first + len(group)) for first, group in to_embed])
+    offsets = sentence_offsets(passages)
+    sentence_rows = np.concatenate([np.arange(offsets[row], offsets[row + 1]) for row in rows])
+    passage_vectors[rows] = vectors.passages
+    sentence_vectors[sentence_rows] = vectors.sentences
+    return vectors.encoded
+
+

@@ -10,8 +10,9 @@ Milvus, so a serving process holds no vector in memory:
     BM25 function scores the same terms as bm25s), ``sparse`` (filled by Milvus's BM25 function)
     and ``vector`` (the dense passage vector, inner product = cosine).
 ``<prefix>_sentences``
-    one row per sentence: ``key``, ``passage_key``, ``number`` and ``vector``; answering fetches
-    only the sentences of its few candidate passages (``passage_key in [...]``).
+    one row per sentence: ``key`` (sha1 of doc id, passage start and sentence start),
+    ``passage_key``, ``number`` and ``vector``; answering fetches only the sentences of its few
+    candidate passages, by primary key.
 
 ``milvus.json`` in the index folder records what was copied (URI, collections, model, the build
 and each document's sha256), so a re-index sends only new and changed documents, and a load
@@ -27,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -74,6 +76,8 @@ DELETE_BATCH = 200
 # Milvus VARCHAR limits are in bytes; a passage is at most 256 word pieces, far below them.
 MAX_TEXT_BYTES = 65_535
 MAX_NAME_BYTES = 4_096
+# How long a sync waits for Milvus to index the rows it wrote before serving anyway.
+INDEX_WAIT_SECONDS = 600.0
 # bm25s's defaults (Lucene variant: idf = ln(1 + (N - df + 0.5) / (df + 0.5))), so Milvus's BM25
 # scores the same tokens as the embedded store's retrieval.sparse.BM25Retriever.
 BM25_K1 = 1.5
@@ -240,7 +244,7 @@ def _create_collections(client: MilvusClient, target: MilvusTarget) -> None:
     sentences.add_field("number", DataType.INT64)
     sentences.add_field("vector", DataType.FLOAT_VECTOR, dim=MODEL_DIMENSION)
     sentence_indexes = client.prepare_index_params()
-    # Never searched by similarity (fetched by passage_key); FLAT is the cheapest index to keep.
+    # Never searched by similarity (fetched by key); FLAT is the cheapest index to keep.
     sentence_indexes.add_index("vector", index_type="FLAT", metric_type="IP")
     sentence_indexes.add_index("passage_key", index_type="INVERTED")
     client.create_collection(
@@ -342,6 +346,8 @@ def sync_index(index_dir: Path, index: IndexData, target: MilvusTarget, *, show_
             client.delete(target.passages, filter=expression)
             client.delete(target.sentences, filter=expression)
         rows = _insert(client, target, index, fresh, show_progress)
+        if rows or stale:
+            _wait_for_indexes(client, target)
         SyncState(
             uri=target.uri,
             prefix=target.prefix,
@@ -355,6 +361,24 @@ def sync_index(index_dir: Path, index: IndexData, target: MilvusTarget, *, show_
         return SyncReport(deleted=len(stale), inserted=len(fresh), rows=rows, rebuilt=problem)
     finally:
         client.close()
+
+
+def _wait_for_indexes(client: MilvusClient, target: MilvusTarget) -> None:
+    """Seal the rows just written and wait until every index covers them, so the first
+    questions search indexed segments instead of scanning growing ones (on Milvus Lite a search
+    during that catch-up took seconds instead of milliseconds, ``bench/scale.py``)."""
+    deadline = time.monotonic() + INDEX_WAIT_SECONDS
+    for name in (target.passages, target.sentences):
+        client.flush(name)
+        for index_name in client.list_indexes(name):
+            while True:
+                info = client.describe_index(name, index_name) or {}
+                if int(info.get("pending_index_rows", 0)) == 0 and info.get("state", "Finished") == "Finished":
+                    break
+                if time.monotonic() > deadline:
+                    logger.warning("index %s of %s is still being built; questions may be slow until it is", index_name, name)
+                    return
+                time.sleep(0.5)
 
 
 def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -511,25 +535,22 @@ class MilvusPassages:
         """Sentence vectors of each passage, shape ``(len(passage.sentences), 384)``, in order."""
         if not passages:
             return []
-        keys = [passage_key(p) for p in passages]
-        rows = self.client.query(
-            self.target.sentences,
-            filter=f"passage_key in {_quoted(keys)}",
-            output_fields=["passage_key", "number", "vector"],
-        )
-        by_passage: dict[str, dict[int, list[float]]] = {key: {} for key in keys}
-        for row in rows:
-            by_passage[row["passage_key"]][int(row["number"])] = row["vector"]
+        # By primary key (derived from the passage, as at insert): a key lookup, where a
+        # ``passage_key in [...]`` filter scans the scalar index (several times slower on Lite).
+        keys = [[_sentence_key(p, start) for start, _ in p.sentences] for p in passages]
+        rows = self.client.get(self.target.sentences, ids=[key for group in keys for key in group], output_fields=["vector"])
+        # pymilvus 2.x names the primary key "id" in a row, 3.x by its field name ("key").
+        found = {str(row["key"] if "key" in row else row["id"]): row["vector"] for row in rows}
         result = []
-        for key, passage in zip(keys, passages, strict=True):
-            found = by_passage[key]
-            if len(found) != len(passage.sentences):
+        for group, passage in zip(keys, passages, strict=True):
+            vectors = [found[key] for key in group if key in found]
+            if len(vectors) != len(group):
                 raise IndexCorruptError(
-                    f"{self.target.sentences} in {self.target.uri} holds {len(found)} of the "
-                    f"{len(passage.sentences)} sentences of a passage of {passage.doc_id}",
+                    f"{self.target.sentences} in {self.target.uri} holds {len(vectors)} of the "
+                    f"{len(group)} sentences of a passage of {passage.doc_id}",
                     "run `ctqa index --store milvus` to rewrite it",
                 )
-            result.append(np.asarray([found[k] for k in range(len(found))], dtype=np.float32).reshape(-1, MODEL_DIMENSION))
+            result.append(np.asarray(vectors, dtype=np.float32).reshape(-1, MODEL_DIMENSION))
         return result
 
 
