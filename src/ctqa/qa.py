@@ -22,8 +22,8 @@ import numpy as np
 from ctqa.answering.broad import is_broad
 from ctqa.answering.compose import closest_passages, compose_extract, passage_order
 from ctqa.answering.corpus_view import CorpusView
-from ctqa.answering.floor import mark_floor
 from ctqa.answering.declining import DeclineContext, decide, decline_text
+from ctqa.answering.floor import mark_floor
 from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.answering.readings import read_as
