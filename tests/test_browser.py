@@ -17,14 +17,13 @@ a phone's screen.
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import PROJECT_ROOT, BuiltArticle
+from conftest import PROJECT_ROOT, BuiltArticle, hold_rebuilds
 from ctqa import chat
 from ctqa.index.store import read_manifest
 from ctqa.ingest.loader import READERS
@@ -450,19 +449,10 @@ def test_a_document_changed_while_the_page_runs_is_indexed_while_two_people_ask(
     qa = built.qa
     first, second = open_page(browser, url), open_page(browser, url)
     expect(ask(first, TASK_FORCES).locator(".ctqa-answer-text")).to_contain_text("93 Anti-Terrorism")
-    building, release = threading.Event(), threading.Event()
-    real_build = qa._build_now
-
-    def held_build(show_progress: bool) -> object:
-        building.set()
-        assert release.wait(120)
-        return real_build(show_progress)
-
-    monkeypatch.setattr(qa, "_build_now", held_build)
+    building, release = hold_rebuilds(qa, monkeypatch)
     article = next(built.corpus_dir.glob("*.txt"))
     article.write_text(article.read_text(encoding="utf-8").replace(" 93", " 77"), encoding="utf-8")
     (built.corpus_dir / "gone.md").symlink_to(tmp_path / "missing.md")
-    qa._checked_at, qa._watcher._scanned_at = 0.0, None  # the check interval has passed
     try:
         answers = [ask(page, TASK_FORCES) for page in (first, second)]
         assert building.wait(60) and qa.updating

@@ -20,7 +20,7 @@ import pytest
 from filelock import FileLock
 
 import ctqa
-from conftest import PROJECT_ROOT, BuiltArticle
+from conftest import PROJECT_ROOT, BuiltArticle, hold_rebuilds
 from ctqa.config import ChunkSettings
 from ctqa.index.builder import staleness_reasons
 from ctqa.index.store import LOCK, MANIFEST, load_index, read_manifest
@@ -170,19 +170,9 @@ def test_a_changed_corpus_is_indexed_in_the_background_while_questions_are_answe
     copy = article_copy()
     qa = copy.qa
     assert "93" in qa.ask(QUESTION).text
-    building, release = threading.Event(), threading.Event()
-    real_build = qa._build_now
-
-    def held_build(show_progress: bool) -> Any:  # the rebuild lasts until the test releases it
-        building.set()
-        assert release.wait(120)
-        return real_build(show_progress)
-
-    monkeypatch.setattr(qa, "_build_now", held_build)
+    building, release = hold_rebuilds(qa, monkeypatch)
     article = next(copy.corpus_dir.glob("*.txt"))
     article.write_text(article.read_text(encoding="utf-8").replace(" 93", " 77"), encoding="utf-8")
-    qa._checked_at = 0.0  # the next question checks the corpus (the check interval has passed)
-    qa._watcher._scanned_at = None
     try:
         first = qa.ask(QUESTION)
         assert building.wait(60) and qa.updating
