@@ -112,6 +112,12 @@ def test_a_number_that_is_a_label_is_not_a_count() -> None:
         "The passage closest to the question does not give a number: “5” is a label, not a count.",
     )
     assert decided("How many members does NATO have?", "number", "In 2024 NATO had 32 members.", NATO) is None
+    term = "The NATO Secretary General is appointed by the member states for a term of four years."
+    assert decided("How many members does NATO have?", "number", term, NATO) == (
+        "fact_not_an_answer",
+        "The passage closest to the question does not give a number: “four” is a duration, not a count.",
+    )
+    assert decided("How many years does a NATO term last?", "number", term, NATO) is None
 
 
 def test_a_leader_answer_must_be_a_person_not_the_asked_name_or_an_institution() -> None:

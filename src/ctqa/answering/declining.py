@@ -18,8 +18,8 @@ user under the one-sentence decline.
   passage: the row "Number of COEs accredited by NATO 30" does not answer it;
 * ``fact_not_an_answer`` — every span of the asked type in the answer sentences is no answer
   (``NOT_AN_ANSWER``): it names the question's own subject ("North Atlantic" for "Who is the NATO
-  Secretary General?"), it is a label ("Article 5" for "How many members …?"), or it names an
-  institution where a person is asked for.
+  Secretary General?"), it is a label ("Article 5" for "How many members …?") or a duration
+  ("a term of four years"), or it names an institution where a person is asked for.
 """
 
 from __future__ import annotations
@@ -127,6 +127,11 @@ _LABEL_BEFORE_RE = re.compile(
     r"Level|Rule|Protocol|No\.)s?\s+$"
 )
 _INSTITUTION_RE = re.compile(rf"\b(?:{INSTITUTION_WORDS})\b")
+# A number followed by a unit of time is a duration ("a term of four years"), not a count of
+# what the question asks about, unless the question asks about that unit.
+_TIME_UNIT = r"(?:second|minute|hour|day|week|month|year|decade|centur(?:y|ie))s?"
+_DURATION_AFTER_RE = re.compile(rf"^[\s-]+{_TIME_UNIT}\b", re.I)
+_TIME_UNIT_RE = re.compile(rf"\b{_TIME_UNIT}\b|\blong\b", re.I)
 
 
 def asked_name_tokens(plan: QueryPlan) -> set[str]:
@@ -172,19 +177,27 @@ def _asked_words(plan: QueryPlan, tokens: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-SpanCheck = Callable[[Span, str, QuestionType, set[str]], bool]
+SpanCheck = Callable[[Span, str, QuestionType, set[str], str], bool]
 
 
-def _names_the_subject(span: Span, sentence: str, answer_type: QuestionType, names: set[str]) -> bool:
+def _names_the_subject(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
     tokens = set(tokenize(span.text))
     return bool(tokens) and tokens <= names
 
 
-def _is_a_label(span: Span, sentence: str, answer_type: QuestionType, names: set[str]) -> bool:
+def _is_a_label(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
     return answer_type == "number" and _LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
 
 
-def _is_an_institution(span: Span, sentence: str, answer_type: QuestionType, names: set[str]) -> bool:
+def _is_a_duration(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
+    return (
+        answer_type == "number"
+        and _DURATION_AFTER_RE.match(sentence[span.end :]) is not None
+        and _TIME_UNIT_RE.search(question) is None
+    )
+
+
+def _is_an_institution(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
     return answer_type == "leader" and _INSTITUTION_RE.search(span.text) is not None
 
 
@@ -192,6 +205,7 @@ def _is_an_institution(span: Span, sentence: str, answer_type: QuestionType, nam
 NOT_AN_ANSWER: tuple[tuple[str, SpanCheck], ...] = (
     ("names what the question asks about", _names_the_subject),
     ("is a label, not a count", _is_a_label),
+    ("is a duration, not a count", _is_a_duration),
     ("names an institution, not a person", _is_an_institution),
 )
 
@@ -208,7 +222,7 @@ def _fact_not_an_answer(context: DeclineContext) -> str | None:
     for number in range(first, last + 1):
         sentence = view.sentence_text(best.passage_id, number)
         for span in answer_spans(sentence, plan.answer_type, plan.question, view.acronyms):
-            why = next((what for what, check in NOT_AN_ANSWER if check(span, sentence, plan.answer_type, names)), None)
+            why = next((what for what, check in NOT_AN_ANSWER if check(span, sentence, plan.answer_type, names, plan.question)), None)
             if why is None:
                 return None
             refused.append(f"“{span.text}” {why}")
