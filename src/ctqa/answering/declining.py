@@ -158,7 +158,7 @@ def _subject_missing(context: DeclineContext) -> str | None:
     event verbs, "founded", "born", are paraphrased: "(1919–2001)"), and requiring the counted
     noun alone declined answerable article questions ("people" / "participants")."""
     plan = context.plan
-    if plan.answer_type not in ("number", "money") or plan.followup_of:
+    if not context.settings.require_answer_type or plan.answer_type not in ("number", "money") or plan.followup_of:
         return None
     subject = subject_tokens(plan)
     if not subject:
@@ -213,7 +213,7 @@ NOT_AN_ANSWER: tuple[tuple[str, SpanCheck], ...] = (
 def _fact_not_an_answer(context: DeclineContext) -> str | None:
     """Declines when the answer sentences hold spans of the asked type and none answers."""
     plan = context.plan
-    if plan.answer_type not in FACT_TYPES:
+    if not context.settings.require_answer_type or plan.answer_type not in FACT_TYPES:
         return None
     best, view = context.scored[0], context.view
     first, last = answer_sentences(context.scored, view.passages[best.passage_id], context.settings)
