@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -113,3 +114,20 @@ class RecordedLaunch:
 
     def close(self) -> None:
         pass
+
+
+def hold_rebuilds(qa: ctqa.DocumentQA, monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Make ``qa``'s next builds wait until the test sets the second event (``release``); the
+    first (``building``) is set when a build starts. Also makes the next question check the
+    corpus at once, as if the check interval had passed."""
+    building, release = threading.Event(), threading.Event()
+    real_build = qa._build_now
+
+    def held_build(show_progress: bool) -> BuildReport:
+        building.set()
+        assert release.wait(120)
+        return real_build(show_progress)
+
+    monkeypatch.setattr(qa, "_build_now", held_build)
+    qa._checked_at, qa._watcher._scanned_at = 0.0, None
+    return building, release

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conftest import PROJECT_ROOT, BuiltArticle
+from conftest import PROJECT_ROOT, BuiltArticle, hold_rebuilds
 from ctqa import chat
 from ctqa.index.store import read_manifest
 from ctqa.ingest.loader import READERS
@@ -441,3 +441,33 @@ def test_a_broad_question_shows_an_overview_as_a_cited_list(browser: Browser, se
         expect(row.locator(".ctqa-ref")).to_have_text(f"[{item.citation}]")
         expect(sources.nth(item.citation - 1).locator("mark").first).to_be_visible()
     screenshot(page, "chat-overview.png")
+
+
+def test_a_document_changed_while_the_page_runs_is_indexed_while_two_people_ask(
+    browser: Browser, served: tuple[str, BuiltArticle], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An edit in corpus/ while the page runs: two people ask during the rebuild and both are
+    answered from the loaded index at once, the page says the index is updating, and the new
+    text answers once it is swapped in. A broken link is named in the documents table."""
+    from playwright.sync_api import expect
+
+    url, built = served
+    qa = built.qa
+    first, second = open_page(browser, url), open_page(browser, url)
+    expect(ask(first, TASK_FORCES).locator(".ctqa-answer-text")).to_contain_text("93 Anti-Terrorism")
+    building, release = hold_rebuilds(qa, monkeypatch)
+    article = next(built.corpus_dir.glob("*.txt"))
+    article.write_text(article.read_text(encoding="utf-8").replace(" 93", " 77"), encoding="utf-8")
+    (built.corpus_dir / "gone.md").symlink_to(tmp_path / "missing.md")
+    try:
+        answers = [ask(page, TASK_FORCES) for page in (first, second)]
+        assert building.wait(60) and qa.updating
+        for answer in answers:
+            expect(answer.locator(".ctqa-answer-text")).to_contain_text("93 Anti-Terrorism")
+            expect(answer).to_contain_text("the index is being updated")
+        expect(second.locator("#ctqa-loading")).to_contain_text("Updating the index", timeout=ANSWER_TIMEOUT)
+    finally:
+        release.set()
+    expect(second.locator("#ctqa-loading")).to_be_hidden(timeout=INDEX_TIMEOUT)
+    expect(second.locator("#ctqa-documents")).to_contain_text("broken link", timeout=ANSWER_TIMEOUT)
+    expect(ask(second, TASK_FORCES).locator(".ctqa-answer-text")).to_contain_text("77 Anti-Terrorism")

@@ -14,6 +14,7 @@ import pytest
 import ctqa
 from ctqa import chat
 from ctqa.answering.declining import decline_text
+from ctqa.answering.floor import above_floor, mark_floor
 from ctqa.config import Settings
 from ctqa.documents import AddReport, DocumentInfo
 from ctqa.ingest.loader import READERS
@@ -413,7 +414,7 @@ def sourced_answer(scores: list[float]) -> Answer:
 
 def test_sources_under_the_floor_are_left_out_and_the_page_says_so() -> None:
     answer = sourced_answer([0.9, 0.4, 0.01, 0.0])
-    shown = chat.above_floor(answer, top_k=4, floor=0.05)
+    shown = above_floor(answer, top_k=4, floor=0.05)
     assert [c.score for c in shown.citations] == [0.9, 0.4]
     assert shown.notes[-1].startswith("2 sources of the 4 asked for")
     rendered = chat.render_answer(shown)
@@ -421,16 +422,27 @@ def test_sources_under_the_floor_are_left_out_and_the_page_says_so() -> None:
 
 
 def test_the_first_source_is_kept_whatever_its_score_and_a_full_list_has_no_note() -> None:
-    low = chat.above_floor(sourced_answer([0.01, 0.0]), top_k=2, floor=0.05)
+    low = above_floor(sourced_answer([0.01, 0.0]), top_k=2, floor=0.05)
     assert [c.score for c in low.citations] == [0.01] and len(low.notes) == 1
     full = sourced_answer([0.9, 0.5, 0.3])
-    assert chat.above_floor(full, top_k=3, floor=0.05) is full
+    assert above_floor(full, top_k=3, floor=0.05) is full
+
+
+def test_the_answer_marks_sources_under_the_floor_and_the_shown_answer_drops_exactly_those() -> None:
+    """One floor: ``ctqa.ask()`` keeps every source, marked; the page and the CLI show the unmarked."""
+    marked = mark_floor(sourced_answer([0.02, 0.4, 0.01, 0.3]), 0.05)
+    assert [c.below_floor for c in marked.citations] == [False, False, True, False]  # the first is the answer
+    assert [c["below_floor"] for c in marked.to_dict()["citations"]] == [False, False, True, False]
+    assert Answer.from_dict(marked.to_dict()) == marked
+    shown = above_floor(marked, top_k=4, floor=0.05)
+    assert [c.score for c in shown.citations] == [0.02, 0.4, 0.3]
+    assert mark_floor(shown, 0.05) == shown and above_floor(shown, top_k=4, floor=0.05).citations == shown.citations
 
 
 def test_a_declined_answer_keeps_its_closest_passages() -> None:
     declined = Answer(question="q?", text=decline_text("q?"), citations=[], abstained=True, confidence=0.1,
                       closest=[citation("Close but no.")])
-    assert chat.above_floor(declined, top_k=3, floor=0.5) is declined
+    assert above_floor(declined, top_k=3, floor=0.5) is declined
 
 
 def test_remove_asks_naming_the_file() -> None:
@@ -445,6 +457,17 @@ def test_loading_banner_follows_the_loader() -> None:
     assert "cannot be loaded: no readable document in corpus" in chat.render_loading(loader)
     loader.error = ""
     assert chat.render_loading(loader) == "" and chat.render_loading(None) == ""
+
+
+def test_banner_says_the_index_is_updating_while_changed_documents_are_indexed() -> None:
+    qa = RecordingQA()
+    loader = chat.IndexLoader(qa)  # type: ignore[arg-type]
+    loader.ready.set()
+    qa.updating = True  # type: ignore[attr-defined]
+    assert chat.UPDATING_TEXT.split("…")[0] in chat.render_loading(loader)
+    assert chat.render_loading(None, qa) == chat.render_loading(loader)  # type: ignore[arg-type]
+    qa.updating = False  # type: ignore[attr-defined]
+    assert chat.render_loading(loader) == ""
 def test_render_short_answer_first_and_bold_then_marked_in_its_sentence() -> None:
     sentence = "This includes the creation of 93 Anti-Terrorism Task Forces."
     short = ShortAnswer("93", 130, 132, "doc.txt", "number")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -248,3 +250,23 @@ def test_serve_on_a_port_in_use_fails_at_once_naming_it(runner: CliRunner, tmp_p
         result = runner.invoke(app, ["serve", "--port", str(port), "--corpus", str(tmp_path)])
     assert result.exit_code == 1
     assert f"port {port} on 127.0.0.1 is in use" in result.output
+
+
+@pytest.mark.slow
+def test_ask_lists_the_sources_the_page_lists_and_json_marks_those_under_the_floor(article_index: Any) -> None:
+    """One relevance floor: `ctqa ask` shows the sources the chat page shows (with the same
+    note); `--json` and ``DocumentQA.ask`` keep every source, those under the floor marked."""
+    from ctqa import chat
+
+    question = "How many Anti-Terrorism Task Forces did the US create?"
+    where = ["--corpus", str(article_index.corpus_dir), "--index", str(article_index.index_dir)]
+    shown = CliRunner().invoke(app, ["ask", question, "--top-k", "10", *where])
+    assert shown.exit_code == 0, shown.output
+    cli_sources = re.findall(r"^\[\d+\] ", shown.output, flags=re.M)
+    page, _ = chat.respond(question, [], article_index.qa, top_k=10)
+    assert 1 <= len(cli_sources) == page.count('class="ctqa-source"') < 10
+    assert f"{len(cli_sources)} sources of the 10 asked for" in shown.output
+    full = CliRunner().invoke(app, ["ask", question, "--top-k", "10", "--json", *where])
+    citations = json.loads(full.stdout)["citations"]
+    assert len(citations) >= 10 and citations[0]["below_floor"] is False
+    assert sum(not citation["below_floor"] for citation in citations) == len(cli_sources)

@@ -20,7 +20,7 @@ import pytest
 from filelock import FileLock
 
 import ctqa
-from conftest import PROJECT_ROOT, BuiltArticle
+from conftest import PROJECT_ROOT, BuiltArticle, hold_rebuilds
 from ctqa.config import ChunkSettings
 from ctqa.index.builder import staleness_reasons
 from ctqa.index.store import LOCK, MANIFEST, load_index, read_manifest
@@ -155,3 +155,35 @@ def test_two_index_commands_at_once_leave_one_valid_index(article_index: BuiltAr
     assert staleness_reasons(index_dir, article_index.corpus_dir, ChunkSettings()) == []
     names = sorted(path.name for path in index_dir.iterdir() if path.name != LOCK)
     assert names == sorted([MANIFEST, read_manifest(index_dir).build_dir])
+
+
+# -- a corpus changed while questions are answered -------------------------------------------------
+
+QUESTION = "How many Anti-Terrorism Task Forces did the US create?"
+
+
+def test_a_changed_corpus_is_indexed_in_the_background_while_questions_are_answered(
+    article_copy: Callable[[], BuiltArticle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit while the page runs: questions asked during the rebuild (two at once) are answered
+    from the loaded index, say so, and do not wait; then the new index is swapped in."""
+    copy = article_copy()
+    qa = copy.qa
+    assert "93" in qa.ask(QUESTION).text
+    building, release = hold_rebuilds(qa, monkeypatch)
+    article = next(copy.corpus_dir.glob("*.txt"))
+    article.write_text(article.read_text(encoding="utf-8").replace(" 93", " 77"), encoding="utf-8")
+    try:
+        first = qa.ask(QUESTION)
+        assert building.wait(60) and qa.updating
+        assert "93" in first.text and ctqa.qa.UPDATING_NOTE in first.notes
+        with ThreadPoolExecutor(max_workers=2) as pool:  # two users at once, mid-rebuild
+            during = list(pool.map(lambda _: qa.ask(QUESTION), range(2)))
+        assert all("93" in answer.text and ctqa.qa.UPDATING_NOTE in answer.notes for answer in during)
+        assert qa.updating  # nobody waited for the rebuild
+    finally:
+        release.set()
+    assert qa.wait_for_update(300) and not qa.updating
+    after = qa.ask(QUESTION)
+    assert "77" in after.text and ctqa.qa.UPDATING_NOTE not in after.notes
+    assert any(message.startswith("index rebuilt") for message in qa.messages)

@@ -15,13 +15,14 @@ from typer.testing import CliRunner
 
 import ctqa
 from conftest import ARTICLE_NAME, BuiltArticle
+from ctqa import chat
 from ctqa.cli import app
 from ctqa.config import CorpusSettings, Settings
-from ctqa.documents import add_documents
+from ctqa.documents import add_documents, list_documents
 from ctqa.errors import IndexBusyError
 from ctqa.index import builder
 from ctqa.index.store import LOCK, read_manifest
-from ctqa.ingest.loader import OUTSIDE_CORPUS, corpus_files, list_corpus, load_corpus
+from ctqa.ingest.loader import BROKEN_LINK, OUTSIDE_CORPUS, corpus_files, list_corpus, load_corpus
 
 SECRET = "The secret outside password is PINEAPPLE-4471.\n"
 NOTE = "Harbour Notes\n\nThe harbour of the town holds 40 fishing boats.\n"
@@ -57,6 +58,25 @@ def test_links_outside_the_corpus_are_reported_not_read(corpus_with_links: Path)
     }
     assert "points outside the corpus; not indexed" in OUTSIDE_CORPUS
     assert all("PINEAPPLE" not in document.text for document in report.documents)
+
+
+def test_broken_links_are_listed_with_the_reason(tmp_path: Path) -> None:
+    """A link whose target is missing is named, never silently left out (a folder link too);
+    a broken link to a file type the loader does not read is not a document either way."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.txt").write_text(NOTE, encoding="utf-8")
+    (corpus / "gone.md").symlink_to(tmp_path / "missing.md")
+    (corpus / "gone-folder").symlink_to(tmp_path / "missing", target_is_directory=True)
+    (corpus / "picture.png").symlink_to(tmp_path / "missing.png")
+    listing = list_corpus(corpus)
+    assert [path.name for path in listing.files] == ["harbour.txt"]
+    assert listing.broken == ("gone-folder", "gone.md")
+    assert listing.unread() == {"gone-folder": BROKEN_LINK, "gone.md": BROKEN_LINK}
+    assert BROKEN_LINK == "broken link: target missing"
+    report = load_corpus(corpus)
+    assert [document.doc_id for document in report.documents] == ["harbour.txt"]
+    assert {error.path: error.reason for error in report.outside} == listing.unread()
 
 
 def test_the_setting_reads_links_outside_and_keeps_paths_inside(corpus_with_links: Path) -> None:
@@ -129,6 +149,32 @@ def test_a_link_outside_is_never_indexed_or_answered(article_copy: Callable[[], 
     assert "PINEAPPLE" not in answer.text
     assert all("PINEAPPLE" not in c.text for c in answer.citations + answer.closest)
     assert copy.qa.ensure_ready() is copy.qa.ensure_ready()  # the refused link does not make it stale
+
+
+@pytest.mark.slow
+def test_unread_links_are_named_by_every_listing_not_only_by_a_build(
+    article_copy: Callable[[], BuiltArticle], tmp_path: Path
+) -> None:
+    """With the index up to date, `ctqa index` (every run), ``DocumentQA.build`` and the page's
+    documents table still name the link outside the corpus and the broken link, with the reason."""
+    copy = article_copy()
+    (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
+    (copy.corpus_dir / "secret.txt").symlink_to(tmp_path / "secret.txt")
+    (copy.corpus_dir / "gone.md").symlink_to(tmp_path / "missing.md")
+    expected = {"gone.md": BROKEN_LINK, "secret.txt": OUTSIDE_CORPUS}
+    report = copy.qa.build(only_if_stale=True)
+    assert report.skipped == expected and report.unchanged == [ARTICLE_NAME]  # nothing was rebuilt
+    where = ["--corpus", str(copy.corpus_dir), "--index", str(copy.index_dir)]
+    for _ in range(2):
+        result = CliRunner().invoke(app, ["index", *where])
+        assert result.exit_code == 0, result.output
+        assert "(up to date)" in result.output and "Skipped files (not indexed): 2" in result.output
+        assert f"  gone.md: {BROKEN_LINK}\n" in result.output and f"  secret.txt: {OUTSIDE_CORPUS}\n" in result.output
+    listed = {document.doc_id: document for document in list_documents(copy.qa)}
+    assert {doc_id: listed[doc_id].problem for doc_id in expected} == expected
+    assert not listed["gone.md"].removable and listed[ARTICLE_NAME].removable and listed[ARTICLE_NAME].passages > 0
+    table = chat.render_documents(list(listed.values()))
+    assert f"not indexed: {chat.escape_text(BROKEN_LINK)}" in table and "gone.md" in table
 
 
 @pytest.mark.slow

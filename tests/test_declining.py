@@ -11,6 +11,7 @@ from ctqa.answering.declining import DECLINE_RULES, DeclineContext, decide, decl
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
+from ctqa.retrieval.text import query_tokens
 
 US = passage("The US created 93 task forces. They work in every district.", 0)
 SETTINGS = AnswerSettings()
@@ -24,7 +25,10 @@ def plan(answer_type: str = "number", names: tuple[AskedName, ...] = ()) -> Quer
 
 
 def test_rules_are_checked_in_their_named_order() -> None:
-    assert [rule.name for rule in DECLINE_RULES] == ["not_a_question", "nothing_found", "low_confidence", "names_missing", "asked_type_missing"]
+    assert [rule.name for rule in DECLINE_RULES] == [
+        "not_a_question", "nothing_found", "low_confidence", "names_missing", "asked_type_missing",
+        "subject_missing", "fact_not_an_answer",
+    ]
 
 
 def test_nothing_retrieved_declines() -> None:
@@ -68,3 +72,62 @@ def test_a_required_type_the_best_sentence_lacks_declines() -> None:
 )
 def test_decline_text_is_one_sentence(question: str, expected: str) -> None:
     assert decline_text(question) == expected
+
+
+# -- a fact must be about what the question asks (the fresh-clone trial's wrong answers) ----------
+
+NATO = AskedName("NATO", ("nato",), other_forms=(("north", "atlant", "treati", "organ"),))
+NATO_ROLE = AskedName(
+    "NATO Secretary General", ("nato", "secretari", "general"), other_forms=(("north", "atlant", "treati", "organ"),)
+)
+
+
+def asked(question: str, answer_type: str, *names: AskedName) -> QueryPlan:
+    tokens = query_tokens(question)
+    return QueryPlan(
+        question=question, dense_text=question, sparse_tokens=tokens, focus_tokens=tokens,
+        answer_type=answer_type, own_tokens=tokens, names=names,  # type: ignore[arg-type]
+    )
+
+
+def decided(question: str, answer_type: str, text: str, *names: AskedName) -> tuple[str, str] | None:
+    decision = decide(DeclineContext(asked(question, answer_type, *names), [scored(0, 0, 0.9)], view(passage(text, 0)), SETTINGS))
+    return None if decision is None else (decision.rule, decision.reason)
+
+
+def test_a_count_from_a_passage_about_something_else_declines() -> None:
+    question = "How many members does NATO have?"
+    assert decided(question, "number", "Number of COEs accredited by NATO 30", NATO) == (
+        "subject_missing",
+        "The passage closest to the question does not mention members.",
+    )
+    assert decided(question, "number", "NATO has 32 members.", NATO) is None
+    # only the counted noun is required: a date question's event verb is often paraphrased
+    assert decided("When was NATO founded?", "date", "NATO came into being in 1949.", NATO) is None
+
+
+def test_a_number_that_is_a_label_is_not_a_count() -> None:
+    treaty = "Article 5 of the NATO treaty states that an armed attack against one member is an attack against them all."
+    assert decided("How many members does NATO have?", "number", treaty, NATO) == (
+        "fact_not_an_answer",
+        "The passage closest to the question does not give a number: “5” is a label, not a count.",
+    )
+    assert decided("How many members does NATO have?", "number", "In 2024 NATO had 32 members.", NATO) is None
+    term = "The NATO Secretary General is appointed by the member states for a term of four years."
+    assert decided("How many members does NATO have?", "number", term, NATO) == (
+        "fact_not_an_answer",
+        "The passage closest to the question does not give a number: “four” is a duration, not a count.",
+    )
+    assert decided("How many years does a NATO term last?", "number", term, NATO) is None
+
+
+def test_a_leader_answer_must_be_a_person_not_the_asked_name_or_an_institution() -> None:
+    no_name = "The alliance is led by its Secretary General, a diplomat who chairs the North Atlantic Council."
+    rule, reason = decided("Who is the NATO Secretary General?", "leader", no_name, NATO_ROLE) or ("", "")
+    assert rule == "fact_not_an_answer"
+    assert reason == (
+        "The passage closest to the question does not give a person's name: "
+        "“North Atlantic” names what the question asks about."
+    )
+    named = "The alliance is led by its Secretary General, Mark Rutte, who chairs the North Atlantic Council."
+    assert decided("Who is the NATO Secretary General?", "leader", named, NATO_ROLE) is None

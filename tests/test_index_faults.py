@@ -226,6 +226,9 @@ def test_corpus_edited_while_running_is_seen_within_the_check_interval(
     article.write_text(article.read_text(encoding="utf-8").replace(" 93", " 77"), encoding="utf-8")
 
     time.sleep(qa_module.CORPUS_CHECK_INTERVAL + 0.2)
+    during = copy.qa.ask(QUESTION)  # answered from the loaded index while the update is built
+    assert "93" in during.text and qa_module.UPDATING_NOTE in during.notes
+    assert copy.qa.wait_for_update(300)
     answer = copy.qa.ask(QUESTION)
     assert any(f"changed file {ARTICLE_NAME}" in message for message in copy.qa.messages)
     assert "77" in answer.text
@@ -234,14 +237,17 @@ def test_corpus_edited_while_running_is_seen_within_the_check_interval(
 
 
 def test_a_failed_reload_is_not_answered_from_the_old_index(article_copy: Callable[[], BuiltArticle]) -> None:
-    """The corpus loses its only document: every question fails (clearly) until it is back,
-    even within the check interval — the index of the removed text is never used again."""
+    """The corpus loses its only document: once the background update has failed, every
+    question fails (clearly) until it is back, even within the check interval — the index of the
+    removed text is not used again."""
     copy = article_copy()
     assert not copy.qa.ask(QUESTION).abstained
     article = copy.corpus_dir / ARTICLE_NAME
     text = article.read_bytes()
     article.unlink()
     time.sleep(qa_module.CORPUS_CHECK_INTERVAL + 0.2)
+    copy.qa.ensure_ready()  # sees the change: the update starts in the background, and fails
+    assert copy.qa.wait_for_update(300)
     for _ in range(2):  # the second question comes within the interval
         with pytest.raises(CorpusError, match="no readable document"):
             copy.qa.ask(QUESTION)

@@ -78,3 +78,40 @@ def test_index_of_an_unchanged_corpus_is_a_no_op_without_the_model(
     assert "0 added, 0 changed, 0 removed, 1 unchanged" in summary[0] and "(up to date)" in summary[0]
     assert "loading embedding model" not in result.stderr  # -v would have said so
     assert sorted(path.name for path in Path(built.index_dir).glob("build-*")) == build_dir  # not rewritten
+
+
+def visible_lines(stream: str) -> list[str]:
+    """What a terminal shows of ``stream``: each line as its last carriage return left it."""
+    return [line.rsplit("\r", 1)[-1].strip() for line in stream.split("\n") if line.rsplit("\r", 1)[-1].strip()]
+
+
+def test_index_names_each_skipped_file_once_and_leaves_one_report(
+    article_copy: Callable[[], BuiltArticle], tmp_path: Path
+) -> None:
+    """A build with a skipped file: one line per skipped file (on stdout, in the report, not
+    again as a warning), the progress bars replace each other on one line and are gone at the
+    end, so the report is all that is left."""
+    built = article_copy()
+    (built.corpus_dir / "empty.txt").write_text("", encoding="utf-8")
+    (built.corpus_dir / "gone.md").symlink_to(tmp_path / "missing.md")
+    (built.corpus_dir / "notes.md").write_text("# Notes\n\nThe harbour holds 40 fishing boats.\n", encoding="utf-8")
+    # bytes, not text: universal newlines would turn each bar's carriage returns into new lines
+    raw = subprocess.run(
+        [sys.executable, "-m", "ctqa.cli", "index", *folders(built)], capture_output=True, timeout=600, check=False
+    )
+    result = subprocess.CompletedProcess(raw.args, raw.returncode, raw.stdout.decode(), raw.stderr.decode())
+    assert result.returncode == 0, result.stderr
+    both = result.stdout + result.stderr
+    assert both.count("empty.txt") == 1 and both.count("gone.md") == 1
+    assert "Batches" in result.stderr  # there was a progress display ...
+    assert visible_lines(result.stderr) == []  # ... and nothing of it, and no warning, is left
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith("Index ready in") and "1 added" in lines[1]
+    assert lines[-3:] == [
+        "Skipped files (not indexed): 2",
+        "  gone.md: broken link: target missing",
+        "  empty.txt: no text found (empty file or only boilerplate)",
+    ]
+    (built.corpus_dir / "notes.md").write_text("# Notes\n\nThe harbour holds 41 fishing boats.\n", encoding="utf-8")
+    verbose = run_ctqa("-v", "index", *folders(built))  # -v: what ctqa did, on stderr
+    assert "skipped empty.txt" in verbose.stderr

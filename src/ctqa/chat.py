@@ -35,12 +35,13 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from ctqa.answering.floor import above_floor
 from ctqa.config import AnswerSettings
 from ctqa.documents import (
     MAX_UPLOAD_BYTES,
@@ -87,7 +88,15 @@ LOADING_TEXT = (
     "Loading the index… (the embedding model and any new or changed documents); a question asked "
     "now is answered as soon as it is ready."
 )
-# Seconds between the page's checks of the loading state while the index loads.
+UPDATING_TEXT = (
+    "Updating the index with changed documents… questions are answered from the previous index "
+    "until it is ready."
+)
+# The banner state of a page just opened: differs from every banner, so the first check fills
+# in the documents table.
+NO_BANNER_SHOWN = "\x00"
+# Seconds between the page's checks of the index state (loading, updating); a check reads two
+# flags, and refreshes the documents table only when the state changed.
 LOADING_POLL_SECONDS = 1.0
 DECLINED_HEADING = "Closest passages — they do not answer the question"
 SOURCE_ROLES = {
@@ -209,7 +218,8 @@ class IndexLoader:
     """Loads the model and brings the index up to date in a background thread, so the page is
     served at once and says "loading the index…" meanwhile (one process, one model load).
 
-    A question asked while it loads waits for it (``DocumentQA`` holds its lock while building).
+    A question asked while it loads waits for it (there is no index to answer from yet); later
+    changes to the corpus are indexed in the background (``DocumentQA.updating``).
     """
 
     def __init__(self, qa: DocumentQA, *, show_progress: bool = False) -> None:
@@ -243,13 +253,17 @@ class IndexLoader:
         return self.ready.wait(timeout)
 
 
-def render_loading(loader: IndexLoader | None) -> str:
-    """The banner under the title: loading, failed, or nothing once the index is ready."""
-    if loader is None or (loader.ready.is_set() and not loader.error):
-        return ""
-    if loader.error:
+def render_loading(loader: IndexLoader | None, qa: DocumentQA | None = None) -> str:
+    """The banner under the title: loading, failed, updating (``qa``, or the loader's, indexes
+    changed documents in the background), or nothing."""
+    if loader is not None and loader.error and loader.ready.is_set():
         return f'<p class="ctqa-error">The index cannot be loaded: {escape_text(loader.error)}</p>'
-    return f"<p>{html.escape(LOADING_TEXT)}</p>"
+    if loader is not None and not loader.ready.is_set():
+        return f"<p>{html.escape(LOADING_TEXT)}</p>"
+    serving = qa if qa is not None else (loader.qa if loader is not None else None)
+    if getattr(serving, "updating", False):
+        return f"<p>{html.escape(UPDATING_TEXT)}</p>"
+    return ""
 
 
 def escape_text(text: str) -> str:
@@ -414,24 +428,6 @@ def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
     parts.extend(f'<p class="ctqa-meta">{escape_text(note)}</p>' for note in answer.notes)
     parts.append("</div>")
     return "\n".join(parts)
-
-
-def above_floor(answer: Answer, top_k: int, floor: float) -> Answer:
-    """``answer`` with the sources after the first kept only when they score at least ``floor``
-    (``AnswerSettings.source_floor``); a note says how many of ``top_k`` are shown when fewer.
-
-    The first source holds the answer and is always kept; a declined answer is left as it is
-    (its closest passages are headed as not answering), and so is an overview, whose items
-    point at their sources by number.
-    """
-    if answer.abstained or not answer.citations or answer.overview:
-        return answer
-    kept = [answer.citations[0], *(c for c in answer.citations[1:] if c.score >= floor)]
-    if len(kept) == len(answer.citations) and len(kept) >= top_k:
-        return answer
-    shown = f"{len(kept)} source{'s' if len(kept) != 1 else ''}"
-    note = f"{shown} of the {top_k} asked for: the other passages score under the relevance floor ({floor:.0%})."
-    return replace(answer, citations=kept, notes=[*answer.notes, note])
 
 
 def render_notice(text: str) -> str:
@@ -617,7 +613,7 @@ def _documents_view(qa: DocumentQA) -> tuple[str, Any, list[DocumentInfo], str]:
     except CtqaError as error:
         logger.warning("documents cannot be listed: %s", error)
         return render_documents([]), gr.update(choices=[], value=None), [], str(error)
-    choices = [document.doc_id for document in documents]
+    choices = [document.doc_id for document in documents if document.removable]
     return render_documents(documents), gr.update(choices=choices, value=None), documents, ""
 
 
@@ -781,30 +777,35 @@ def build_app(qa: DocumentQA, loader: IndexLoader | None = None) -> gr.Blocks:
             table, choices, _, _ = _documents_view(qa)
             return table, choices, render_status([f"Removed {doc_id}; {report.passages} passages remain indexed."])
 
-        if loader is None or loader.ready.is_set():
-            demo.load(on_load, outputs=[documents_table, remove_choice, status], api_visibility="private")
-        else:
-            # While the index loads, the page checks every second; once ready it shows the
-            # documents and stops checking.
-            timer = gr.Timer(LOADING_POLL_SECONDS, active=True)
+        # The page checks the index state every second: "loading the index…" until it is ready,
+        # "updating…" while changed documents are indexed in the background. When the state
+        # changes, the documents table is refreshed.
+        timer = gr.Timer(LOADING_POLL_SECONDS, active=True)
+        shown_state = gr.State(banner)
 
-            def on_tick() -> tuple[Any, Any, Any, Any, Any]:
-                banner = render_loading(loader)
-                shown = gr.update(value=banner, visible=bool(banner))
-                if not loader.ready.is_set():
-                    return shown, gr.update(), gr.update(), gr.update(), gr.update()
-                table, choices, problem = on_load()
-                return shown, table, choices, problem, gr.Timer(active=False)
+        def on_tick(previous: str) -> tuple[Any, Any, Any, Any, str]:
+            banner = render_loading(loader, qa)
+            shown = gr.update(value=banner, visible=bool(banner))
+            loading_now = loader is not None and not loader.ready.is_set()
+            if banner == previous or loading_now:
+                return shown, gr.update(), gr.update(), gr.update(), banner
+            table, choices, problem = on_load()
+            # an upload's or removal's report stays until there is a problem to show instead
+            return shown, table, choices, problem or gr.update(), banner
 
-            timer.tick(
-                on_tick,
-                outputs=[loading, documents_table, remove_choice, status, timer],
-                api_visibility="private",
-                queue=False,
-            )
-            demo.load(
-                on_tick, outputs=[loading, documents_table, remove_choice, status, timer], api_visibility="private", queue=False
-            )
+        timer.tick(
+            on_tick,
+            inputs=[shown_state],
+            outputs=[loading, documents_table, remove_choice, status, shown_state],
+            api_visibility="private",
+            queue=False,
+        )
+        # On opening the page: the banner and, unless still loading, the documents table.
+        demo.load(
+            lambda: on_tick(NO_BANNER_SHOWN),
+            outputs=[loading, documents_table, remove_choice, status, shown_state],
+            api_visibility="private",
+        )
         add_button.click(
             on_add,
             inputs=[upload],

@@ -36,6 +36,7 @@ from typing import Annotated, NoReturn  # noqa: E402
 
 import typer  # noqa: E402
 
+from ctqa.answering.floor import above_floor  # noqa: E402
 from ctqa.config import (  # noqa: E402
     BACKENDS,
     PRECISIONS,
@@ -281,7 +282,7 @@ def index_command(
     qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, ray, ray_workers, settings=settings)
     where = "" if ray is None else f" on Ray ({'a local cluster' if ray == RAY_LOCAL else ray})"
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir}{where} …")
-    with _ctqa_errors():
+    with _ctqa_errors(), _one_progress_line():
         try:
             report = qa.build(show_progress=True, only_if_stale=True)
         except KeyboardInterrupt:
@@ -289,6 +290,26 @@ def index_command(
     print_build_report(report, seconds_since_start())
     for message in qa.messages:
         typer.echo(message)
+
+
+@contextmanager
+def _one_progress_line() -> Iterator[None]:
+    """One progress display for a build: each stage's bar (reading, splitting, embedding; ctqa's
+    own or a library's) clears its line when done, so the next stage's bar takes its place and
+    only the report is left. With -v every bar is kept, with the INFO lines between them."""
+    from functools import partialmethod
+
+    from tqdm import std
+
+    if logging.getLogger("ctqa").isEnabledFor(logging.INFO):
+        yield
+        return
+    original = std.tqdm.__init__
+    std.tqdm.__init__ = partialmethod(original, leave=False)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        std.tqdm.__init__ = original  # type: ignore[method-assign]
 
 
 def _write_dataset(dataset_format: str, source: Path | None, corpus: Path | None) -> Path:
@@ -489,10 +510,10 @@ def ask_command(
             answer = qa.ask(question, top_k=top_k)
         except ValueError as error:
             _fail(str(error), EXIT_USAGE)
-    if as_json:
+    if as_json:  # every source, those under the relevance floor marked "below_floor"
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print_answer(answer)
+    else:  # the sources the chat page lists (answering/floor.py)
+        print_answer(above_floor(answer, top_k, qa.settings.answer.source_floor))
 
 
 def is_loopback(host: str) -> bool:

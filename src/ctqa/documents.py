@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ctqa.errors import CtqaError, DocumentReadError
 from ctqa.index.builder import BuildReport, staleness_reasons
-from ctqa.ingest.loader import READERS, corpus_files, load_document
+from ctqa.ingest.loader import READERS, corpus_files, load_document, unindexed_links
 from ctqa.qa import DocumentQA
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Longest cleaned text accepted (about 170,000 words, a 400-page book). Indexing time grows with
 # the text, not the file: this is roughly 10,000 sentences and passages to embed, minutes on 2
-# cores, and questions wait while the index is rebuilt (``DocumentQA.build`` holds its lock).
+# cores (questions are answered from the previous index meanwhile, ``DocumentQA.build``).
 MAX_UPLOAD_TEXT_CHARS = 1_000_000
 # Longest file name kept (the stem is cut, the suffix kept); far under every file system's 255.
 MAX_NAME_CHARS = 100
@@ -81,6 +81,8 @@ class DocumentInfo:
     passages: int
     size_bytes: int
     problem: str = ""
+    # False for a symlink that is never read (outside the corpus, or broken): not a corpus file
+    removable: bool = True
 
 
 @dataclass
@@ -320,8 +322,9 @@ def remove_document(qa: DocumentQA, doc_id: str, *, progress: Progress = _no_pro
 def list_documents(qa: DocumentQA) -> list[DocumentInfo]:
     """Every file of the corpus with its indexed passage count, sorted by doc id.
 
-    The index is brought up to date first (``DocumentQA.ensure_ready``), so the counts are those
-    the next answer uses. A file the loader could not read is listed with its ``problem``.
+    The counts are those of the loaded index (``DocumentQA.ensure_ready``), which the next answer
+    uses. A file the loader could not read, and a symlink that is never read (outside the corpus,
+    or broken), is listed with its ``problem``.
     """
     index = qa.ensure_ready().index
     counts = Counter(passage.doc_id for passage in index.passages)
@@ -340,4 +343,8 @@ def list_documents(qa: DocumentQA) -> list[DocumentInfo]:
                 problem="" if document else skipped.get(doc_id, "not indexed yet"),
             )
         )
-    return infos
+    for doc_id, reason in unindexed_links(qa.corpus_dir, qa.settings.corpus).items():
+        suffix = Path(doc_id).suffix.lower()
+        format_name = READERS[suffix][0] if suffix in READERS else "link"
+        infos.append(DocumentInfo(doc_id, "", format_name, 0, 0, problem=reason, removable=False))
+    return sorted(infos, key=lambda info: info.doc_id)

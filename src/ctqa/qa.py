@@ -23,6 +23,7 @@ from ctqa.answering.broad import is_broad
 from ctqa.answering.compose import closest_passages, compose_extract, passage_order
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.declining import DeclineContext, decide, decline_text
+from ctqa.answering.floor import mark_floor
 from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.answering.readings import read_as
@@ -45,7 +46,8 @@ from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, Index
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons, wait_for_running_build
 from ctqa.index.store import IndexData, read_manifest
 from ctqa.index.stores import passage_store
-from ctqa.ingest.watch import CorpusWatcher, Signature
+from ctqa.ingest.loader import unindexed_links
+from ctqa.ingest.watch import CorpusWatcher, Signature, file_signature
 from ctqa.retrieval.hybrid import HybridRetriever
 from ctqa.retrieval.query import clean_question
 from ctqa.types import Answer
@@ -56,6 +58,8 @@ logger = logging.getLogger(__name__)
 # How often (seconds) ``ask`` re-checks the corpus folder for edits: a stat of its folders, and
 # of every file when a folder changed or a periodic full scan is due (``ingest.watch``).
 CORPUS_CHECK_INTERVAL = 2.0
+# Said with an answer given while a changed corpus is being indexed in the background.
+UPDATING_NOTE = "The documents changed; the index is being updated, so this answer comes from the previous index."
 
 
 def default_index_dir(corpus_dir: Path) -> Path:
@@ -133,7 +137,12 @@ class DocumentQA:
         self.fusion: Fusion = fusion or self.settings.retrieval.fusion
         self.messages: list[str] = []
         self.last_build: BuildReport | None = None
+        # ``_lock`` guards the loaded index and is held only briefly; ``_build_lock`` serialises
+        # builds and loads, which take seconds to minutes, so questions never wait for them
+        # while an index is loaded.
         self._lock = threading.RLock()
+        self._build_lock = threading.RLock()
+        self._update_thread: threading.Thread | None = None
         self._loaded: _Loaded | None = None
         self._checked_at = 0.0
         self._watcher = CorpusWatcher(
@@ -156,9 +165,15 @@ class DocumentQA:
         With ``only_if_stale``, an index that already matches the corpus, the settings and its
         checksums is left as it is and the embedding model is not loaded (``ctqa index``: a
         no-op run costs the imports and a checksum of each file, not a model load and a rewrite).
+
+        Questions are answered from the loaded index while this builds: only builds wait for
+        each other. When an index was loaded, the new one is loaded and swapped in at the end.
         """
-        with self._lock:
+        with self._build_lock:
             started = time.perf_counter()
+            serving = self._loaded is not None
+            follow = self.settings.corpus.follow_outside_links
+            signature = file_signature(self.corpus_dir, follow_outside_links=follow) if serving else ()
             try:
                 index = self._load_if_fresh() if only_if_stale else None
             except IndexError_:
@@ -166,25 +181,45 @@ class DocumentQA:
             if index is not None:
                 report = BuildReport(
                     unchanged=sorted(index.manifest.files),
-                    skipped=dict(index.manifest.skipped),
+                    skipped={**unindexed_links(self.corpus_dir, self.settings.corpus), **index.manifest.skipped},
                     passages=len(index.passages),
                     seconds=time.perf_counter() - started,
                 )
                 self.last_build = report
                 return report
-            report = self._build_now(show_progress)
+            report = self._build_now(show_progress)  # a failed build leaves the index as it was
             self.last_build = report
-            self._loaded = None
+            fresh = self._loaded_view(self.store.load(self.index_dir), signature) if serving else None
+            with self._lock:
+                self._loaded = fresh
             return report
+
+    @property
+    def updating(self) -> bool:
+        """True while a changed corpus is being indexed in the background (questions are answered
+        from the previous index meanwhile)."""
+        thread = self._update_thread
+        return thread is not None and thread.is_alive()
+
+    def wait_for_update(self, timeout: float | None = None) -> bool:
+        """Wait for a background index update to finish; False when it is still running."""
+        thread = self._update_thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self.updating
+
     def ensure_ready(self, *, show_progress: bool = False) -> HybridRetriever:
-        """The retriever over a fresh index, (re)building first when needed and allowed."""
+        """The retriever over a fresh index, (re)building first when needed and allowed.
+
+        Once an index is loaded, a change to the corpus is indexed in the background and the
+        loaded index keeps answering until the new one is swapped in (``updating``)."""
         return self._ready(show_progress=show_progress).retriever
 
     def _ready(self, *, show_progress: bool = False) -> _Loaded:
         with self._lock:
             now = time.monotonic()
             loaded = self._loaded
-            if loaded is not None and now - self._checked_at < CORPUS_CHECK_INTERVAL:
+            if loaded is not None and (now - self._checked_at < CORPUS_CHECK_INTERVAL or self.updating):
                 return loaded
             self._checked_at = now
             if loaded is not None and not self._watcher.may_have_changed():
@@ -192,11 +227,39 @@ class DocumentQA:
             signature = self._watcher.scan()
             if loaded is not None and loaded.corpus_signature == signature:
                 return loaded
+            if loaded is not None and self.auto_build:
+                self._update_thread = threading.Thread(
+                    target=self._update, args=(signature,), name="ctqa-index-update", daemon=True
+                )
+                self._update_thread.start()
+                return loaded
             # Forget the old index first: if loading or rebuilding fails, the next question must
             # fail too (and retry), never be answered from an index of text that has changed.
             self._loaded = None
-            self._loaded = self._load_fresh(signature, show_progress)
-            return self._loaded
+        # The first load (or a reload without auto_build) holds the build lock, not the state
+        # lock: questions asked meanwhile wait for it here, as there is nothing to answer from.
+        with self._build_lock:
+            with self._lock:
+                if self._loaded is not None:  # another thread loaded it meanwhile
+                    return self._loaded
+            fresh = self._load_fresh(signature, show_progress)
+            with self._lock:
+                self._loaded = fresh
+            return fresh
+
+    def _update(self, signature: Signature) -> None:
+        """Bring the index up to date with the changed corpus, then swap it in. On failure the
+        loaded index is dropped, so the next question reports the problem (and retries) instead
+        of answering from text the corpus no longer has."""
+        try:
+            with self._build_lock:
+                fresh = self._load_fresh(signature, show_progress=False)
+        except Exception as error:  # noqa: BLE001 - reported by the next question, which retries
+            logger.warning("the index could not be updated: %s", error)
+            self.messages.append(f"the index could not be updated: {error}")
+            fresh = None
+        with self._lock:
+            self._loaded = fresh
 
     def _load_fresh(self, signature: Signature, show_progress: bool) -> _Loaded:
         try:
@@ -329,6 +392,8 @@ class DocumentQA:
         settings = self.settings.answer
         loaded = self._ready()
         retriever, view = loaded.retriever, loaded.view
+        if self.updating:
+            notes = [*notes, UPDATING_NOTE]
         # A bare term ("NATO") is read as the question about it (answering.readings).
         asked, reading = read_as(text) if not history else (text, None)
         if reading is not None:
@@ -380,7 +445,7 @@ class DocumentQA:
         if self.settings.overview.enabled and is_broad(asked):
             answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview, top_k)
             answer = replace(answer, latency_ms=_elapsed_ms(started))
-        return answer
+        return mark_floor(answer, settings.source_floor)
 
     def _document_passages(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
         wanted = checked_documents(documents)

@@ -106,7 +106,9 @@ class Citation:
     ``start``/``end`` are character offsets of the cited passage in the cleaned document text;
     ``answer_spans`` are the offsets of the answer sentences inside that same text (a subset of
     the passage). ``score`` is the retrieval score of the passage (higher is better, not
-    calibrated); ``supports_answer`` is false for "closest passages" shown with a declined answer.
+    calibrated); ``supports_answer`` is false for "closest passages" shown with a declined answer;
+    ``below_floor`` is true for a source after the first whose score is under the relevance
+    floor (``AnswerSettings.source_floor``), which the CLI and the chat page do not list.
     """
 
     doc_id: str
@@ -123,6 +125,9 @@ class Citation:
     supports_answer: bool = True
     # other files holding the same passage text word for word (answering/duplicates.py)
     also_in: tuple[str, ...] = ()
+    # a source after the first scoring under AnswerSettings.source_floor: listed only to fill
+    # top-k; the CLI and the chat page leave it out (answering/floor.py), the API keeps it
+    below_floor: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

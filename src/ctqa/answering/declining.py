@@ -12,7 +12,14 @@ user under the one-sentence decline.
   passage about the US's task forces;
 * ``asked_type_missing`` — the question asks for a required answer type (a number, date,
   amount, leader's name, country, reason, or a yes/no statement) and the best sentence has none
-  (``require_answer_type``).
+  (``require_answer_type``);
+* ``subject_missing`` — a count question ("How many members does NATO have?") whose subject
+  words (its own words less names, kind words and numbers) are all missing from the best
+  passage: the row "Number of COEs accredited by NATO 30" does not answer it;
+* ``fact_not_an_answer`` — every span of the asked type in the answer sentences is no answer
+  (``NOT_AN_ANSWER``): it names the question's own subject ("North Atlantic" for "Who is the NATO
+  Secretary General?"), it is a label ("Article 5" for "How many members …?") or a duration
+  ("a term of four years"), or it names an institution where a person is asked for.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ctqa.answering.answer_types import BY_NAME
+from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, QuestionType, Span, answer_spans
+from ctqa.answering.compose import answer_sentences
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
 from ctqa.answering.followups import is_interjection
@@ -29,7 +37,7 @@ from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
-from ctqa.retrieval.text import initialisms
+from ctqa.retrieval.text import initialisms, stem, tokenize
 
 
 @dataclass(frozen=True)
@@ -107,12 +115,131 @@ def _asked_type_missing(context: DeclineContext) -> str | None:
     return f"The passage closest to the question does not give {_LACKS.get(answer_type, answer_type)}."
 
 
+# -- the fact must be about what is asked -----------------------------------------------------
+
+# Answer types whose short answer is one bare fact: a wrong one reads as a confident answer, so
+# the answer must be about what the question asks (the fresh-clone trial: "30", "North Atlantic").
+FACT_TYPES: frozenset[QuestionType] = frozenset({"number", "money", "date", "leader"})
+# Question words that say which kind of fact is asked ("what year"), not what it is about.
+_KIND_WORDS = frozenset(stem(word) for word in ("year", "date", "time", "day", "month", "number", "total", "amount", "exact"))
+# A number right after one of these words is a label, not a count: "Article 5", "Resolution 1373".
+_LABEL_BEFORE_RE = re.compile(
+    r"\b(?:Article|Section|Chapter|Clause|Resolution|Title|Part|Annex|Amendment|Paragraph|Phase|Stage|"
+    r"Level|Rule|Protocol|No\.)s?\s+$"
+)
+_INSTITUTION_RE = re.compile(rf"\b(?:{INSTITUTION_WORDS})\b")
+# A number followed by a unit of time is a duration ("a term of four years"), not a count of
+# what the question asks about, unless the question asks about that unit.
+_TIME_UNIT = r"(?:second|minute|hour|day|week|month|year|decade|centur(?:y|ie))s?"
+_DURATION_AFTER_RE = re.compile(rf"^[\s-]+{_TIME_UNIT}\b", re.I)
+_TIME_UNIT_RE = re.compile(rf"\b{_TIME_UNIT}\b|\blong\b", re.I)
+
+
+def asked_name_tokens(plan: QueryPlan) -> set[str]:
+    """Every token of the names the question uses, their initials and their long or short forms."""
+    tokens: set[str] = set()
+    for name in plan.names:
+        tokens.update(name.tokens)
+        tokens.update(name.initials)
+        for form in name.other_forms:
+            tokens.update(form)
+    return tokens
+
+
+def subject_tokens(plan: QueryPlan) -> list[str]:
+    """What a count question is about, beyond its names: "members" in "How many members does
+    NATO have?" (the user's own words less the names, kind words such as "year", and numbers)."""
+    names = asked_name_tokens(plan)
+    return [t for t in dict.fromkeys(plan.own_tokens) if t not in names and t not in _KIND_WORDS and not t.isdigit()]
+
+
+def _subject_missing(context: DeclineContext) -> str | None:
+    """Declines a count whose passage uses none of the question's subject words. Counts only:
+    the same check on dates and names declined 11 answerable SQuAD questions of 1,520 (their
+    event verbs, "founded", "born", are paraphrased: "(1919–2001)"), and requiring the counted
+    noun alone declined answerable article questions ("people" / "participants")."""
+    plan = context.plan
+    if not context.settings.require_answer_type or plan.answer_type not in ("number", "money") or plan.followup_of:
+        return None
+    subject = subject_tokens(plan)
+    if not subject:
+        return None
+    best = context.scored[0]
+    tokens = {*context.view.passage_tokens[best.passage_id], *context.view.sentence_context_tokens[best.passage_id][best.number]}
+    if any(token in tokens for token in subject):
+        return None
+    return f"The passage closest to the question does not mention {' or '.join(_asked_words(plan, subject))}."
+
+
+def _asked_words(plan: QueryPlan, tokens: list[str]) -> list[str]:
+    """The question's own words behind ``tokens``, as the user wrote them."""
+    wanted = set(tokens)
+    found = (word for word in re.findall(r"[\w'’-]+", plan.question) if set(tokenize(word)) & wanted)
+    return list(dict.fromkeys(found))
+
+
+SpanCheck = Callable[[Span, str, QuestionType, set[str], str], bool]
+
+
+def _names_the_subject(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
+    tokens = set(tokenize(span.text))
+    return bool(tokens) and tokens <= names
+
+
+def _is_a_label(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
+    return answer_type == "number" and _LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
+
+
+def _is_a_duration(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
+    return (
+        answer_type == "number"
+        and _DURATION_AFTER_RE.match(sentence[span.end :]) is not None
+        and _TIME_UNIT_RE.search(question) is None
+    )
+
+
+def _is_an_institution(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
+    return answer_type == "leader" and _INSTITUTION_RE.search(span.text) is not None
+
+
+# Why a span of the asked type is no answer: (what it is, in the user's terms, check).
+NOT_AN_ANSWER: tuple[tuple[str, SpanCheck], ...] = (
+    ("names what the question asks about", _names_the_subject),
+    ("is a label, not a count", _is_a_label),
+    ("is a duration, not a count", _is_a_duration),
+    ("names an institution, not a person", _is_an_institution),
+)
+
+
+def _fact_not_an_answer(context: DeclineContext) -> str | None:
+    """Declines when the answer sentences hold spans of the asked type and none answers."""
+    plan = context.plan
+    if not context.settings.require_answer_type or plan.answer_type not in FACT_TYPES:
+        return None
+    best, view = context.scored[0], context.view
+    first, last = answer_sentences(context.scored, view.passages[best.passage_id], context.settings)
+    names = asked_name_tokens(plan)
+    refused: list[str] = []
+    for number in range(first, last + 1):
+        sentence = view.sentence_text(best.passage_id, number)
+        for span in answer_spans(sentence, plan.answer_type, plan.question, view.acronyms):
+            why = next((what for what, check in NOT_AN_ANSWER if check(span, sentence, plan.answer_type, names, plan.question)), None)
+            if why is None:
+                return None
+            refused.append(f"“{span.text}” {why}")
+    if not refused:
+        return None
+    return f"The passage closest to the question does not give {_LACKS.get(plan.answer_type, plan.answer_type)}: {refused[0]}."
+
+
 DECLINE_RULES: tuple[DeclineRule, ...] = (
     DeclineRule("not_a_question", _not_a_question),
     DeclineRule("nothing_found", _nothing_found),
     DeclineRule("low_confidence", _low_confidence),
     DeclineRule("names_missing", _names_missing),
     DeclineRule("asked_type_missing", _asked_type_missing),
+    DeclineRule("subject_missing", _subject_missing),
+    DeclineRule("fact_not_an_answer", _fact_not_an_answer),
 )
 
 

@@ -88,12 +88,16 @@ OUTSIDE_CORPUS = (
 )
 
 
+BROKEN_LINK = "broken link: target missing"
+
+
 @dataclass
 class LoadReport:
     """What ``load_corpus`` read: the documents, and the files it skipped with the reason.
 
-    ``outside`` lists the symlinks that point outside the corpus (reported, never read); they
-    are not corpus files, so they take no part in the index's staleness check.
+    ``outside`` lists the symlinks that are not read: those pointing outside the corpus and
+    broken ones (reported, never read); they are not corpus files, so they take no part in the
+    index's staleness check.
     """
 
     documents: list[Document] = field(default_factory=list)
@@ -107,6 +111,17 @@ class CorpusListing:
 
     files: tuple[Path, ...]
     outside: tuple[str, ...]  # relative POSIX paths of refused links (files or folders)
+    broken: tuple[str, ...] = ()  # relative POSIX paths of links whose target does not exist
+
+    def unread(self) -> dict[str, str]:
+        """Every link listed but not read, with the reason, by relative path."""
+        return {**{path: OUTSIDE_CORPUS for path in self.outside}, **{path: BROKEN_LINK for path in self.broken}}
+
+
+def unindexed_links(corpus_dir: Path, settings: CorpusSettings) -> dict[str, str]:
+    """The symlinks of ``corpus_dir`` that are never read (outside the corpus, or broken), with
+    the reason: reported by every listing of the corpus, not only by a build."""
+    return list_corpus(corpus_dir, follow_outside_links=settings.follow_outside_links).unread()
 
 
 def is_inside(path: Path, root: Path) -> bool:
@@ -129,6 +144,7 @@ def list_corpus(corpus_dir: Path, *, follow_outside_links: bool = False) -> Corp
     root = corpus_dir.resolve()
     files: list[Path] = []
     outside: list[str] = []
+    broken: list[str] = []
     visited = {root}
     for folder, subfolders, names in os.walk(corpus_dir, followlinks=True):
         here = Path(folder)
@@ -139,13 +155,27 @@ def list_corpus(corpus_dir: Path, *, follow_outside_links: bool = False) -> Corp
         ]
         for name in names:
             path = here / name
-            if name.startswith(".") or not is_supported(path) or not path.is_file():
+            if name.startswith("."):
+                continue
+            if _is_broken_link(path):  # no suffix: it may have been a folder
+                if is_supported(path) or not path.suffix:
+                    broken.append(path.relative_to(corpus_dir).as_posix())
+                continue
+            if not is_supported(path) or not path.is_file():
                 continue
             if path.is_symlink() and not follow_outside_links and not is_inside(path, root):
                 outside.append(path.relative_to(corpus_dir).as_posix())
                 continue
             files.append(path)
-    return CorpusListing(tuple(sorted(files)), tuple(sorted(outside)))
+    return CorpusListing(tuple(sorted(files)), tuple(sorted(outside)), tuple(sorted(broken)))
+
+
+def _is_broken_link(path: Path) -> bool:
+    """True for a symlink whose target does not exist (or that loops back on itself)."""
+    try:
+        return path.is_symlink() and not path.exists()
+    except OSError:
+        return True
 
 
 def _walk_into(
@@ -238,13 +268,14 @@ def load_corpus(
     settings = settings or CorpusSettings()
     report = LoadReport()
     listing = list_corpus(corpus_dir, follow_outside_links=settings.follow_outside_links)
-    for link in listing.outside:
-        logger.warning("skipped %s: %s", link, OUTSIDE_CORPUS)
-        report.outside.append(DocumentReadError(link, OUTSIDE_CORPUS))
+    for link, reason in listing.unread().items():
+        logger.info("skipped %s: %s", link, reason)
+        report.outside.append(DocumentReadError(link, reason))
     for path in tqdm(listing.files, desc="Reading documents", unit="file", disable=not show_progress):
         try:
             report.documents.append(load_document(path, corpus_dir, max_bytes=settings.max_file_bytes))
         except DocumentReadError as error:
-            logger.warning("skipped %s", error)
+            # INFO: the caller reports every skipped file once (``BuildReport.skipped``)
+            logger.info("skipped %s", error)
             report.skipped.append(error)
     return report
