@@ -131,3 +131,11 @@ def test_a_leader_answer_must_be_a_person_not_the_asked_name_or_an_institution()
     )
     named = "The alliance is led by its Secretary General, Mark Rutte, who chairs the North Atlantic Council."
     assert decided("Who is the NATO Secretary General?", "leader", named, NATO_ROLE) is None
+
+
+def test_a_leader_answer_naming_only_the_office_is_declined() -> None:
+    # the office is made of the question's own words and no person is named
+    office_only = "The Secretary General is appointed by the member states for a term of four years."
+    rule, reason = decided("Who is the NATO Secretary General?", "leader", office_only, NATO_ROLE) or ("", "")
+    assert rule == "fact_not_an_answer"
+    assert reason == "The passage closest to the question does not give a person's name."
