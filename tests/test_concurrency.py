@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -187,3 +188,23 @@ def test_a_changed_corpus_is_indexed_in_the_background_while_questions_are_answe
     after = qa.ask(QUESTION)
     assert "77" in after.text and ctqa.qa.UPDATING_NOTE not in after.notes
     assert any(message.startswith("index rebuilt") for message in qa.messages)
+
+
+def test_a_changed_corpus_is_noticed_without_a_question(article_copy: Callable[[], BuiltArticle]) -> None:
+    """The page's timer calls ``notice_changes``: a new file is indexed in the background and
+    ``generation`` moves on (the documents table refreshes), before anyone asks."""
+    copy = article_copy()
+    qa = copy.qa
+    qa.notice_changes()  # nothing loaded yet: returns at once, loads nothing
+    assert qa.generation == 0
+    qa.ensure_ready()
+    loaded = qa.generation
+    (copy.corpus_dir / "lighthouse.md").write_text(
+        "# Lighthouses\n\nThe Bell Rock Lighthouse was built between 1807 and 1810.\n", encoding="utf-8"
+    )
+    deadline = time.monotonic() + 300
+    while qa.generation == loaded and time.monotonic() < deadline:
+        qa.notice_changes()
+        time.sleep(0.5)
+    assert qa.wait_for_update(300) and qa.generation > loaded
+    assert "lighthouse.md" in {citation.doc_id for citation in qa.ask("When was the Bell Rock Lighthouse built?").citations}

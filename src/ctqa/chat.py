@@ -784,14 +784,18 @@ def build_app(qa: DocumentQA, loader: IndexLoader | None = None) -> gr.Blocks:
         shown_state = gr.State(banner)
 
         def on_tick(previous: str) -> tuple[Any, Any, Any, Any, str]:
+            loading_now = loader is not None and not loader.ready.is_set()
+            if not loading_now:
+                qa.notice_changes()  # a file added or edited is indexed without waiting for a question
             banner = render_loading(loader, qa)
             shown = gr.update(value=banner, visible=bool(banner))
-            loading_now = loader is not None and not loader.ready.is_set()
-            if banner == previous or loading_now:
-                return shown, gr.update(), gr.update(), gr.update(), banner
+            # the table follows the banner and every index swapped in, even one built within a tick
+            state = f"{banner}{NO_BANNER_SHOWN}{qa.generation}"
+            if state == previous or loading_now:
+                return shown, gr.update(), gr.update(), gr.update(), state
             table, choices, problem = on_load()
             # an upload's or removal's report stays until there is a problem to show instead
-            return shown, table, choices, problem or gr.update(), banner
+            return shown, table, choices, problem or gr.update(), state
 
         timer.tick(
             on_tick,

@@ -284,7 +284,8 @@ def index_command(
     typer.echo(f"Indexing {qa.corpus_dir} into {qa.index_dir}{where} …")
     with _ctqa_errors(), _one_progress_line():
         try:
-            report = qa.build(show_progress=True, only_if_stale=True)
+            # progress bars are for a person at a terminal: redirected to a file they are noise
+            report = qa.build(show_progress=sys.stderr.isatty(), only_if_stale=True)
         except KeyboardInterrupt:
             _fail(f"interrupted; the previous index in {qa.index_dir} is unchanged", EXIT_INTERRUPTED)
     print_build_report(report, seconds_since_start())

@@ -46,7 +46,7 @@ from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, Index
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons, wait_for_running_build
 from ctqa.index.store import IndexData, read_manifest
 from ctqa.index.stores import passage_store
-from ctqa.ingest.loader import unindexed_links
+from ctqa.ingest.loader import require_corpus_folder, unindexed_links
 from ctqa.ingest.watch import CorpusWatcher, Signature, file_signature
 from ctqa.retrieval.hybrid import HybridRetriever
 from ctqa.retrieval.query import clean_question
@@ -144,6 +144,7 @@ class DocumentQA:
         self._build_lock = threading.RLock()
         self._update_thread: threading.Thread | None = None
         self._loaded: _Loaded | None = None
+        self._generation = 0  # indexes loaded or swapped in so far (the page refreshes on a change)
         self._checked_at = 0.0
         self._watcher = CorpusWatcher(
             self.corpus_dir,
@@ -169,6 +170,7 @@ class DocumentQA:
         Questions are answered from the loaded index while this builds: only builds wait for
         each other. When an index was loaded, the new one is loaded and swapped in at the end.
         """
+        require_corpus_folder(self.corpus_dir)
         with self._build_lock:
             started = time.perf_counter()
             serving = self._loaded is not None
@@ -192,6 +194,7 @@ class DocumentQA:
             fresh = self._loaded_view(self.store.load(self.index_dir), signature) if serving else None
             with self._lock:
                 self._loaded = fresh
+                self._generation += 1
             return report
 
     @property
@@ -214,6 +217,20 @@ class DocumentQA:
         Once an index is loaded, a change to the corpus is indexed in the background and the
         loaded index keeps answering until the new one is swapped in (``updating``)."""
         return self._ready(show_progress=show_progress).retriever
+
+    @property
+    def generation(self) -> int:
+        """How many indexes have been loaded or swapped in: a change means the documents changed."""
+        return self._generation
+
+    def notice_changes(self) -> None:
+        """Look for corpus changes now, without a question (at most every
+        ``CORPUS_CHECK_INTERVAL``), and index them in the background as ``ask`` would. Does
+        nothing until an index is loaded, so a caller such as the page's timer never waits."""
+        with self._lock:
+            if self._loaded is None:
+                return
+        self._ready()
 
     def _ready(self, *, show_progress: bool = False) -> _Loaded:
         with self._lock:
@@ -245,6 +262,7 @@ class DocumentQA:
             fresh = self._load_fresh(signature, show_progress)
             with self._lock:
                 self._loaded = fresh
+                self._generation += 1
             return fresh
 
     def _update(self, signature: Signature) -> None:
@@ -260,6 +278,7 @@ class DocumentQA:
             fresh = None
         with self._lock:
             self._loaded = fresh
+            self._generation += 1
 
     def _load_fresh(self, signature: Signature, show_progress: bool) -> _Loaded:
         try:

@@ -132,6 +132,13 @@ def is_inside(path: Path, root: Path) -> bool:
         return False
 
 
+def require_corpus_folder(corpus_dir: Path) -> None:
+    """Raises ``CorpusError`` when ``corpus_dir`` is not a folder: checked before anything is
+    written for it (a build must not leave an index folder behind for a mistyped path)."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it and add documents")
+
+
 def list_corpus(corpus_dir: Path, *, follow_outside_links: bool = False) -> CorpusListing:
     """Supported files under ``corpus_dir`` (recursively, sorted, hidden names excluded) and the
     symlinks found there that resolve outside it (see the module docstring).
@@ -139,8 +146,7 @@ def list_corpus(corpus_dir: Path, *, follow_outside_links: bool = False) -> Corp
     Raises:
         CorpusError: ``corpus_dir`` is not a folder.
     """
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {corpus_dir} does not exist; create it and add documents")
+    require_corpus_folder(corpus_dir)
     root = corpus_dir.resolve()
     files: list[Path] = []
     outside: list[str] = []
