@@ -80,11 +80,6 @@ def test_index_of_an_unchanged_corpus_is_a_no_op_without_the_model(
     assert sorted(path.name for path in Path(built.index_dir).glob("build-*")) == build_dir  # not rewritten
 
 
-def visible_lines(stream: str) -> list[str]:
-    """What a terminal shows of ``stream``: each line as its last carriage return left it."""
-    return [line.rsplit("\r", 1)[-1].strip() for line in stream.split("\n") if line.rsplit("\r", 1)[-1].strip()]
-
-
 def test_index_names_each_skipped_file_once_and_leaves_one_report(
     article_copy: Callable[[], BuiltArticle], tmp_path: Path
 ) -> None:
