@@ -51,8 +51,7 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     """Normalise white space, control characters and lone surrogates; truncate with a note when too long.
 
-    Raises ``ValueError`` for an empty or whitespace-only question, one of HTML tags only, or one
-    without a letter or digit ("???", "…").
+    Raises ``ValueError`` for an empty or whitespace-only question, or one of HTML tags only.
     """
     if not isinstance(question, str):
         raise ValueError(f"the question must be text, not {type(question).__name__}")
@@ -62,8 +61,6 @@ def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     text = " ".join(_TAG_RE.sub(" ", text).split())  # "<b>Where is X?</b>" asks where X is
     if not text:
         raise ValueError("the question holds only markup (HTML tags); type a question about the documents")
-    if not any(char.isalnum() for char in text):
-        raise ValueError("the question has no letters or digits; type a question about the documents")
     notes = []
     if len(text) > max_chars:
         cut = text.rfind(" ", 0, max_chars)
