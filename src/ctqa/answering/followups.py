@@ -256,12 +256,6 @@ def ellipsis_topic(history: Sequence[dict[str, str]] | None) -> str:
     return turns[-1] if turns else ""
 
 
-def earlier_user_text(history: Sequence[dict[str, str]] | None) -> str:
-    return " ".join(
-        m["content"] for m in history or [] if m.get("role") == "user" and isinstance(m.get("content"), str)
-    )
-
-
 def previous_answers(history: Sequence[dict[str, str]] | None) -> tuple[str, ...]:
     """The folded text of the assistant turns of ``history`` (a follow-up wants something new)."""
     return tuple(
