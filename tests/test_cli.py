@@ -89,6 +89,29 @@ def test_help_lists_the_commands(runner: CliRunner) -> None:
         assert command in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("ask", "Usage: ctqa ask [OPTIONS] QUESTION"),
+        ("add", "Usage: ctqa add [OPTIONS] FILE..."),
+        ("index", "Usage: ctqa index [OPTIONS] [SOURCE]"),
+        ("serve", "Usage: ctqa serve [OPTIONS]"),
+    ],
+)
+def test_usage_lines_name_arguments_without_braces(runner: CliRunner, command: str, usage: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    first = next(line.strip() for line in result.stdout.splitlines() if line.strip())
+    assert first == usage
+
+
+def test_a_missing_question_shows_the_usage_with_its_name(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["ask"])
+    assert result.exit_code == 2
+    assert "Usage: ctqa ask [OPTIONS] QUESTION" in result.output
+    assert "{" not in result.output
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
 def test_empty_question_exits_2_with_a_message(runner: CliRunner, tmp_path: Path, question: str) -> None:
     result = runner.invoke(app, ["ask", question, "--corpus", str(tmp_path), "--index", str(tmp_path / "i")])

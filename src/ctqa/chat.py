@@ -35,7 +35,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from ctqa.documents import (
     MAX_UPLOAD_BYTES,
     AddReport,
     DocumentInfo,
+    Progress,
     add_documents,
     allowed_suffixes,
     list_documents,
@@ -617,265 +618,368 @@ def _documents_view(qa: DocumentQA) -> tuple[str, Any, list[DocumentInfo], str]:
     return render_documents(documents), gr.update(choices=choices, value=None), documents, ""
 
 
+@dataclass(frozen=True)
+class _Page:
+    """The components the page's events read and write (``build_app`` lays them out)."""
+
+    loading: Any
+    chatbot: Any
+    plain_history: Any
+    question: Any
+    new_chat: Any
+    examples: Any
+    top_k: Any
+    show_closest: Any
+    documents_table: Any
+    upload: Any
+    add_button: Any
+    status: Any
+    remove_choice: Any
+    remove_button: Any
+    confirm_group: Any
+    confirm_text: Any
+    confirm_button: Any
+    cancel_button: Any
+
+
 def build_app(qa: DocumentQA, loader: IndexLoader | None = None) -> gr.Blocks:
     """The chat page over ``qa``, with its queue enabled (``CONCURRENCY_LIMIT`` at once).
 
     With ``loader`` (the index loading in the background) the page shows "loading the index…"
     until it is ready and then fills in the documents panel.
     """
-    suffixes = allowed_suffixes()
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.HTML(
-            f"<h1>{html.escape(TITLE)}</h1><p>{html.escape(DESCRIPTION)}</p>",
-            elem_id="ctqa-header",
-            js_on_load=None,
-        )
         banner = render_loading(loader)
-        loading = gr.HTML(banner, elem_id="ctqa-loading", js_on_load=None, visible=bool(banner))
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=340):
-                # The label is a heading of its own: Gradio's label chip sits over the first message.
-                gr.HTML('<p class="ctqa-pane-label">Conversation</p>', elem_id="ctqa-chat-label", js_on_load=None)
-                chatbot = gr.Chatbot(
-                    show_label=False,
-                    elem_id="ctqa-chat",
-                    # No fixed height: the conversation grows with its messages and the page
-                    # scrolls, so a long sources list is not a scroll box inside the page.
-                    height=None,
-                    min_height=320,
-                    layout="panel",
-                    autoscroll=False,  # SCROLL_TO_LATEST_JS instead
-                    placeholder=CHAT_PLACEHOLDER,
-                    sanitize_html=True,
-                    allow_tags=False,
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    # No per-message copy button: it would copy the rendered HTML, not the text.
-                    buttons=[],
-                )
-                plain_history = gr.State([])
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        show_label=False,
-                        placeholder="Ask a question about the documents…",
-                        autofocus=True,
-                        scale=6,
-                        # On a phone "New chat" wraps under the box instead of squeezing it.
-                        min_width=300,
-                        submit_btn=True,
-                        elem_id="ctqa-question",
-                    )
-                    new_chat = gr.Button("New chat", variant="secondary", scale=1, min_width=90)
-                examples = gr.Examples(
-                    examples=[[example] for example in EXAMPLES],
-                    inputs=[question],
-                    label="Examples (click one to ask it)",
-                    examples_per_page=len(EXAMPLES),
-                )
-            with gr.Column(scale=2, min_width=300):
-                with gr.Accordion("Settings", open=True):
-                    top_k = gr.Slider(
-                        minimum=1,
-                        maximum=MAX_TOP_K,
-                        step=1,
-                        value=TOP_K,
-                        label="Sources per answer (top-k)",
-                        info=f"At most this many (an overview lists at most this many items, one source each); a passage scoring under {qa.settings.answer.source_floor:.0%} is not listed.",
-                        elem_id="ctqa-top-k",
-                    )
-                    show_closest = gr.Checkbox(
-                        value=True, label="Show the closest passages when there is no answer", elem_id="ctqa-closest"
-                    )
-                with gr.Accordion("Documents", open=True):
-                    documents_table = gr.HTML(render_documents([]), elem_id="ctqa-documents", js_on_load=None)
-                    upload = gr.File(
-                        label="Add documents",
-                        file_count="multiple",
-                        file_types=suffixes,
-                        type="filepath",
-                        elem_id="ctqa-upload",
-                        height=150,
-                    )
-                    gr.HTML(
-                        f'<p class="ctqa-upload-info">{html.escape(", ".join(suffixes))}; '
-                        f"up to {MAX_UPLOAD_BYTES // 2**20} MB each.</p>",
-                        elem_id="ctqa-upload-info",
-                        js_on_load=None,
-                    )
-                    add_button = gr.Button("Add to the corpus", variant="primary", size="md", elem_id="ctqa-add")
-                    status = gr.HTML("", elem_id="ctqa-status", js_on_load=None)
-                    remove_choice = gr.Dropdown(
-                        choices=[],
-                        label="Remove a document",
-                        info="Deletes the file from the corpus folder and its passages from the index.",
-                        elem_id="ctqa-remove-choice",
-                    )
-                    remove_button = gr.Button("Remove…", variant="stop", size="sm", elem_id="ctqa-remove")
-                    with gr.Group(visible=False, elem_id="ctqa-remove-confirm") as confirm_group:
-                        confirm_text = gr.HTML("", elem_id="ctqa-remove-question", js_on_load=None)
-                        with gr.Row():
-                            confirm_button = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="ctqa-remove-yes")
-                            cancel_button = gr.Button("Cancel", variant="secondary", size="sm", elem_id="ctqa-remove-no")
-
-        def on_submit(
-            message: str, shown: list[dict[str, Any]], history: list[Message], k: int, closest: bool
-        ) -> tuple[str, list[dict[str, Any]], list[Message]]:
-            return chat_turn(message, shown, history, qa, k, closest)
-
-        chat_inputs = [question, chatbot, plain_history, top_k, show_closest]
-        chat_outputs = [question, chatbot, plain_history]
-        question.submit(
-            on_submit, chat_inputs, chat_outputs, api_visibility="private", concurrency_id=CONCURRENCY_ID
-        ).then(None, js=SCROLL_TO_LATEST_JS, api_visibility="private", queue=False)
-        # A click on an example puts it in the textbox (Gradio's own event), then asks it.
-        examples.load_input_event.then(
-            on_submit, chat_inputs, chat_outputs, api_visibility="private", concurrency_id=CONCURRENCY_ID
-        ).then(None, js=SCROLL_TO_LATEST_JS, api_visibility="private", queue=False)
-        new_chat.click(
-            lambda: ("", [], []),
-            outputs=[question, chatbot, plain_history],
-            api_visibility="private",
-            queue=False,
-        )
-        # The chatbot's own "Clear" button empties what is shown; the history must go with it,
-        # or a follow-up would still lean on the cleared conversation.
-        chatbot.clear(lambda: [], outputs=[plain_history], api_visibility="private", queue=False)
-
-        def on_load() -> tuple[str, Any, str]:
-            table, choices, _, problem = _documents_view(qa)
-            return table, choices, render_status([], [problem] if problem else [])
-
-        def on_add(files: Any, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, Any, str, Any]:  # noqa: B008
-            uploads = _upload_paths(files)
-            if not uploads:
-                table, choices, _, _ = _documents_view(qa)
-                return table, choices, render_status([], ["Choose one or more files first."]), gr.update()
-            try:
-                report = add_documents(qa, uploads, progress=lambda fraction, text: progress(fraction, desc=text))
-            except CtqaError as error:
-                table, choices, _, _ = _documents_view(qa)
-                return table, choices, render_status([], [str(error)]), None
-            table, choices, documents, problem = _documents_view(qa)
-            lines, errors = describe_add(report, documents)
-            return table, choices, render_status(lines, [*errors, *([problem] if problem else [])]), None
-
-        def on_remove_asked(doc_id: str | None) -> tuple[Any, str, str]:
-            """Remove asks first, naming the file; nothing is deleted until "Yes, remove it"."""
-            if not doc_id:
-                return gr.update(visible=False), "", render_status([], ["Choose the document to remove first."])
-            return gr.update(visible=True), render_status([confirm_removal(doc_id)]), ""
-
-        def on_remove(doc_id: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, Any, str]:  # noqa: B008
-            if not doc_id:
-                table, choices, _, _ = _documents_view(qa)
-                return table, choices, render_status([], ["Choose the document to remove first."])
-            try:
-                report = remove_document(qa, doc_id, progress=lambda fraction, text: progress(fraction, desc=text))
-            except CtqaError as error:
-                table, choices, _, _ = _documents_view(qa)
-                return table, choices, render_status([], [str(error)])
-            table, choices, _, _ = _documents_view(qa)
-            return table, choices, render_status([f"Removed {doc_id}; {report.passages} passages remain indexed."])
-
-        # The page checks the index state every second: "loading the index…" until it is ready,
-        # "updating…" while changed documents are indexed in the background. When the state
-        # changes, the documents table is refreshed.
-        timer = gr.Timer(LOADING_POLL_SECONDS, active=True)
-        shown_state = gr.State(banner)
-
-        def on_tick(previous: str) -> tuple[Any, Any, Any, Any, str]:
-            loading_now = loader is not None and not loader.ready.is_set()
-            if not loading_now:
-                qa.notice_changes()  # a file added or edited is indexed without waiting for a question
-            banner = render_loading(loader, qa)
-            shown = gr.update(value=banner, visible=bool(banner))
-            # the table follows the banner and every index swapped in, even one built within a tick
-            state = f"{banner}{NO_BANNER_SHOWN}{qa.generation}"
-            if state == previous or loading_now:
-                return shown, gr.update(), gr.update(), gr.update(), state
-            table, choices, problem = on_load()
-            # an upload's or removal's report stays until there is a problem to show instead
-            return shown, table, choices, problem or gr.update(), state
-
-        timer.tick(
-            on_tick,
-            inputs=[shown_state],
-            outputs=[loading, documents_table, remove_choice, status, shown_state],
-            api_visibility="private",
-            queue=False,
-        )
-        # On opening the page: the banner and, unless still loading, the documents table.
-        demo.load(
-            lambda: on_tick(NO_BANNER_SHOWN),
-            outputs=[loading, documents_table, remove_choice, status, shown_state],
-            api_visibility="private",
-        )
-        add_button.click(
-            on_add,
-            inputs=[upload],
-            outputs=[documents_table, remove_choice, status, upload],
-            api_visibility="private",
-            concurrency_id=INDEXING_ID,
-            concurrency_limit=1,
-        )
-        remove_button.click(
-            on_remove_asked,
-            inputs=[remove_choice],
-            outputs=[confirm_group, confirm_text, status],
-            api_visibility="private",
-            queue=False,
-        )
-
-        def hide_question() -> tuple[Any, str]:
-            return gr.update(visible=False), ""
-
-        # Cancel, "Yes" and choosing another document (the question named the previous one) all
-        # hide the question; only "Yes" goes on to remove.
-        *_, confirmed = [
-            trigger(hide_question, outputs=[confirm_group, confirm_text], api_visibility="private", queue=False)
-            for trigger in (cancel_button.click, remove_choice.change, confirm_button.click)
-        ]
-        confirmed.then(
-            on_remove,
-            inputs=[remove_choice],
-            outputs=[documents_table, remove_choice, status],
-            api_visibility="private",
-            concurrency_id=INDEXING_ID,
-            concurrency_limit=1,
-        )
-
-        def ask(question: str, history_json: str = "[]", top_k: int = TOP_K) -> dict:
-            """Answer a question from the documents.
-
-            Args:
-                question: the question.
-                history_json: earlier turns as a JSON list of {"role": "user"|"assistant", "content": text}.
-                top_k: citations to return, 1 to MAX_TOP_K (10).
-
-            Returns:
-                The answer as a dict (Answer.to_dict()): text, citations with offsets, abstained, confidence.
-            """
-            try:
-                return ask_json(qa, question, history_json, top_k=top_k)
-            except (ValueError, CtqaError) as error:
-                raise gr.Error(str(error), print_exception=False) from error
-
-        def documents() -> list[dict]:
-            """The documents of the corpus.
-
-            Returns:
-                One dict per file: doc_id, title, format, passages (indexed), size_bytes, problem ("" when indexed).
-            """
-            try:
-                return [asdict(document) for document in list_documents(qa)]
-            except CtqaError as error:
-                raise gr.Error(str(error), print_exception=False) from error
-
-        gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
-        gr.api(documents, api_name="documents", concurrency_id=CONCURRENCY_ID)
+        page = _layout(qa, banner)
+        _wire_chat(page, qa)
+        _wire_index_state(demo, page, qa, loader, banner)
+        _wire_uploads(page, qa)
+        _wire_removal(page, qa)
+        _wire_api(qa)
     # default_concurrency_limit: see CONCURRENCY_LIMIT (4 questions answered in parallel).
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
     return demo
+
+
+# -- layout ---------------------------------------------------------------------------------
+
+
+def _layout(qa: DocumentQA, banner: str) -> _Page:
+    """The page's components inside the open ``gr.Blocks``: title, banner, conversation, and the
+    settings and documents column."""
+    gr.HTML(f"<h1>{html.escape(TITLE)}</h1><p>{html.escape(DESCRIPTION)}</p>", elem_id="ctqa-header", js_on_load=None)
+    loading = gr.HTML(banner, elem_id="ctqa-loading", js_on_load=None, visible=bool(banner))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=340):
+            conversation = _conversation_pane()
+        with gr.Column(scale=2, min_width=300):
+            settings = _settings_panel(qa)
+            documents = _documents_panel()
+    return _Page(loading=loading, **conversation, **settings, **documents)
+
+
+def _conversation_pane() -> dict[str, Any]:
+    """The conversation, the question box with "New chat", and the examples."""
+    # The label is a heading of its own: Gradio's label chip sits over the first message.
+    gr.HTML('<p class="ctqa-pane-label">Conversation</p>', elem_id="ctqa-chat-label", js_on_load=None)
+    chatbot = gr.Chatbot(
+        show_label=False,
+        elem_id="ctqa-chat",
+        # No fixed height: the conversation grows with its messages and the page
+        # scrolls, so a long sources list is not a scroll box inside the page.
+        height=None,
+        min_height=320,
+        layout="panel",
+        autoscroll=False,  # SCROLL_TO_LATEST_JS instead
+        placeholder=CHAT_PLACEHOLDER,
+        sanitize_html=True,
+        allow_tags=False,
+        latex_delimiters=[],
+        feedback_options=None,
+        # No per-message copy button: it would copy the rendered HTML, not the text.
+        buttons=[],
+    )
+    plain_history = gr.State([])
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            show_label=False,
+            placeholder="Ask a question about the documents…",
+            autofocus=True,
+            scale=6,
+            # On a phone "New chat" wraps under the box instead of squeezing it.
+            min_width=300,
+            submit_btn=True,
+            elem_id="ctqa-question",
+        )
+        new_chat = gr.Button("New chat", variant="secondary", scale=1, min_width=90)
+    examples = gr.Examples(
+        examples=[[example] for example in EXAMPLES],
+        inputs=[question],
+        label="Examples (click one to ask it)",
+        examples_per_page=len(EXAMPLES),
+    )
+    return {
+        "chatbot": chatbot,
+        "plain_history": plain_history,
+        "question": question,
+        "new_chat": new_chat,
+        "examples": examples,
+    }
+
+
+def _settings_panel(qa: DocumentQA) -> dict[str, Any]:
+    """Sources per answer (top-k) and whether a decline shows the closest passages."""
+    with gr.Accordion("Settings", open=True):
+        top_k = gr.Slider(
+            minimum=1,
+            maximum=MAX_TOP_K,
+            step=1,
+            value=TOP_K,
+            label="Sources per answer (top-k)",
+            info=f"At most this many (an overview lists at most this many items, one source each); a passage scoring under {qa.settings.answer.source_floor:.0%} is not listed.",
+            elem_id="ctqa-top-k",
+        )
+        show_closest = gr.Checkbox(
+            value=True, label="Show the closest passages when there is no answer", elem_id="ctqa-closest"
+        )
+    return {"top_k": top_k, "show_closest": show_closest}
+
+
+def _documents_panel() -> dict[str, Any]:
+    """The documents table, the upload, and Remove with its confirmation question."""
+    suffixes = allowed_suffixes()
+    with gr.Accordion("Documents", open=True):
+        documents_table = gr.HTML(render_documents([]), elem_id="ctqa-documents", js_on_load=None)
+        upload = gr.File(
+            label="Add documents",
+            file_count="multiple",
+            file_types=suffixes,
+            type="filepath",
+            elem_id="ctqa-upload",
+            height=150,
+        )
+        gr.HTML(
+            f'<p class="ctqa-upload-info">{html.escape(", ".join(suffixes))}; '
+            f"up to {MAX_UPLOAD_BYTES // 2**20} MB each.</p>",
+            elem_id="ctqa-upload-info",
+            js_on_load=None,
+        )
+        add_button = gr.Button("Add to the corpus", variant="primary", size="md", elem_id="ctqa-add")
+        status = gr.HTML("", elem_id="ctqa-status", js_on_load=None)
+        remove_choice = gr.Dropdown(
+            choices=[],
+            label="Remove a document",
+            info="Deletes the file from the corpus folder and its passages from the index.",
+            elem_id="ctqa-remove-choice",
+        )
+        remove_button = gr.Button("Remove…", variant="stop", size="sm", elem_id="ctqa-remove")
+        with gr.Group(visible=False, elem_id="ctqa-remove-confirm") as confirm_group:
+            confirm_text = gr.HTML("", elem_id="ctqa-remove-question", js_on_load=None)
+            with gr.Row():
+                confirm_button = gr.Button("Yes, remove it", variant="stop", size="sm", elem_id="ctqa-remove-yes")
+                cancel_button = gr.Button("Cancel", variant="secondary", size="sm", elem_id="ctqa-remove-no")
+    return {
+        "documents_table": documents_table,
+        "upload": upload,
+        "add_button": add_button,
+        "status": status,
+        "remove_choice": remove_choice,
+        "remove_button": remove_button,
+        "confirm_group": confirm_group,
+        "confirm_text": confirm_text,
+        "confirm_button": confirm_button,
+        "cancel_button": cancel_button,
+    }
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+def _wire_chat(page: _Page, qa: DocumentQA) -> None:
+    """Asking (the box or an example), "New chat", and the chatbot's own Clear."""
+
+    def on_submit(
+        message: str, shown: list[dict[str, Any]], history: list[Message], k: int, closest: bool
+    ) -> tuple[str, list[dict[str, Any]], list[Message]]:
+        return chat_turn(message, shown, history, qa, k, closest)
+
+    chat_inputs = [page.question, page.chatbot, page.plain_history, page.top_k, page.show_closest]
+    chat_outputs = [page.question, page.chatbot, page.plain_history]
+    # A click on an example puts it in the textbox (Gradio's own event), then asks it.
+    for asked in (page.question.submit, page.examples.load_input_event.then):
+        asked(on_submit, chat_inputs, chat_outputs, api_visibility="private", concurrency_id=CONCURRENCY_ID).then(
+            None, js=SCROLL_TO_LATEST_JS, api_visibility="private", queue=False
+        )
+    page.new_chat.click(
+        lambda: ("", [], []),
+        outputs=[page.question, page.chatbot, page.plain_history],
+        api_visibility="private",
+        queue=False,
+    )
+    # The chatbot's own "Clear" button empties what is shown; the history must go with it,
+    # or a follow-up would still lean on the cleared conversation.
+    page.chatbot.clear(lambda: [], outputs=[page.plain_history], api_visibility="private", queue=False)
+
+
+def documents_panel_state(qa: DocumentQA) -> tuple[str, Any, str]:
+    """The documents table, the remove dropdown's choices, and the listing's error as a status."""
+    table, choices, _, problem = _documents_view(qa)
+    return table, choices, render_status([], [problem] if problem else [])
+
+
+def index_state_tick(qa: DocumentQA, loader: IndexLoader | None, previous: str) -> tuple[Any, Any, Any, Any, str]:
+    """One check of the index state: the banner, and the documents panel when the state
+    (banner and index generation) differs from ``previous``; the new state is returned last."""
+    loading_now = loader is not None and not loader.ready.is_set()
+    if not loading_now:
+        qa.notice_changes()  # a file added or edited is indexed without waiting for a question
+    banner = render_loading(loader, qa)
+    shown = gr.update(value=banner, visible=bool(banner))
+    # the table follows the banner and every index swapped in, even one built within a tick
+    state = f"{banner}{NO_BANNER_SHOWN}{qa.generation}"
+    if state == previous or loading_now:
+        return shown, gr.update(), gr.update(), gr.update(), state
+    table, choices, problem = documents_panel_state(qa)
+    # an upload's or removal's report stays until there is a problem to show instead
+    return shown, table, choices, problem or gr.update(), state
+
+
+def _wire_index_state(demo: gr.Blocks, page: _Page, qa: DocumentQA, loader: IndexLoader | None, banner: str) -> None:
+    """The page checks the index state every second: "loading the index…" until it is ready,
+    "updating…" while changed documents are indexed in the background. When the state changes,
+    the documents table is refreshed."""
+    timer = gr.Timer(LOADING_POLL_SECONDS, active=True)
+    shown_state = gr.State(banner)
+    outputs = [page.loading, page.documents_table, page.remove_choice, page.status, shown_state]
+    timer.tick(
+        lambda previous: index_state_tick(qa, loader, previous),
+        inputs=[shown_state],
+        outputs=outputs,
+        api_visibility="private",
+        queue=False,
+    )
+    # On opening the page: the banner and, unless still loading, the documents table.
+    demo.load(lambda: index_state_tick(qa, loader, NO_BANNER_SHOWN), outputs=outputs, api_visibility="private")
+
+
+def add_uploads(qa: DocumentQA, files: Any, progress: Progress) -> tuple[str, Any, str, Any]:
+    """Add the uploaded ``files`` to the corpus: the documents panel, the status report, and the
+    upload box's new value (cleared once added or refused; kept when no file was chosen)."""
+    uploads = _upload_paths(files)
+    if not uploads:
+        table, choices, _, _ = _documents_view(qa)
+        return table, choices, render_status([], ["Choose one or more files first."]), gr.update()
+    try:
+        report = add_documents(qa, uploads, progress=progress)
+    except CtqaError as error:
+        table, choices, _, _ = _documents_view(qa)
+        return table, choices, render_status([], [str(error)]), None
+    table, choices, documents, problem = _documents_view(qa)
+    lines, errors = describe_add(report, documents)
+    return table, choices, render_status(lines, [*errors, *([problem] if problem else [])]), None
+
+
+def _wire_uploads(page: _Page, qa: DocumentQA) -> None:
+    """"Add to the corpus": one index change at a time (``INDEXING_ID``)."""
+
+    def on_add(files: Any, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, Any, str, Any]:  # noqa: B008
+        return add_uploads(qa, files, lambda fraction, text: progress(fraction, desc=text))
+
+    page.add_button.click(
+        on_add,
+        inputs=[page.upload],
+        outputs=[page.documents_table, page.remove_choice, page.status, page.upload],
+        api_visibility="private",
+        concurrency_id=INDEXING_ID,
+        concurrency_limit=1,
+    )
+
+
+def ask_removal(doc_id: str | None) -> tuple[Any, str, str]:
+    """Remove asks first, naming the file; nothing is deleted until "Yes, remove it"."""
+    if not doc_id:
+        return gr.update(visible=False), "", render_status([], ["Choose the document to remove first."])
+    return gr.update(visible=True), render_status([confirm_removal(doc_id)]), ""
+
+
+def remove_chosen(qa: DocumentQA, doc_id: str | None, progress: Progress) -> tuple[str, Any, str]:
+    """Remove ``doc_id`` from the corpus and the index: the documents panel and the status."""
+    if not doc_id:
+        table, choices, _, _ = _documents_view(qa)
+        return table, choices, render_status([], ["Choose the document to remove first."])
+    try:
+        report = remove_document(qa, doc_id, progress=progress)
+    except CtqaError as error:
+        table, choices, _, _ = _documents_view(qa)
+        return table, choices, render_status([], [str(error)])
+    table, choices, _, _ = _documents_view(qa)
+    return table, choices, render_status([f"Removed {doc_id}; {report.passages} passages remain indexed."])
+
+
+def _hide_question() -> tuple[Any, str]:
+    return gr.update(visible=False), ""
+
+
+def _wire_removal(page: _Page, qa: DocumentQA) -> None:
+    """Remove… asks; Cancel, "Yes" and choosing another document (the question named the
+    previous one) all hide the question; only "Yes" goes on to remove."""
+
+    def on_remove(doc_id: str | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, Any, str]:  # noqa: B008
+        return remove_chosen(qa, doc_id, lambda fraction, text: progress(fraction, desc=text))
+
+    page.remove_button.click(
+        ask_removal,
+        inputs=[page.remove_choice],
+        outputs=[page.confirm_group, page.confirm_text, page.status],
+        api_visibility="private",
+        queue=False,
+    )
+    *_, confirmed = [
+        trigger(_hide_question, outputs=[page.confirm_group, page.confirm_text], api_visibility="private", queue=False)
+        for trigger in (page.cancel_button.click, page.remove_choice.change, page.confirm_button.click)
+    ]
+    confirmed.then(
+        on_remove,
+        inputs=[page.remove_choice],
+        outputs=[page.documents_table, page.remove_choice, page.status],
+        api_visibility="private",
+        concurrency_id=INDEXING_ID,
+        concurrency_limit=1,
+    )
+
+
+def _wire_api(qa: DocumentQA) -> None:
+    """The named endpoints ``/ask`` and ``/documents`` (see the module docstring)."""
+
+    def ask(question: str, history_json: str = "[]", top_k: int = TOP_K) -> dict:
+        """Answer a question from the documents.
+
+        Args:
+            question: the question.
+            history_json: earlier turns as a JSON list of {"role": "user"|"assistant", "content": text}.
+            top_k: citations to return, 1 to MAX_TOP_K (10).
+
+        Returns:
+            The answer as a dict (Answer.to_dict()): text, citations with offsets, abstained, confidence.
+        """
+        try:
+            return ask_json(qa, question, history_json, top_k=top_k)
+        except (ValueError, CtqaError) as error:
+            raise gr.Error(str(error), print_exception=False) from error
+
+    def documents() -> list[dict]:
+        """The documents of the corpus.
+
+        Returns:
+            One dict per file: doc_id, title, format, passages (indexed), size_bytes, problem ("" when indexed).
+        """
+        try:
+            return [asdict(document) for document in list_documents(qa)]
+        except CtqaError as error:
+            raise gr.Error(str(error), print_exception=False) from error
+
+    gr.api(ask, api_name="ask", concurrency_id=CONCURRENCY_ID)
+    gr.api(documents, api_name="documents", concurrency_id=CONCURRENCY_ID)
 
 
 def launch(

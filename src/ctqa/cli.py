@@ -32,9 +32,10 @@ from collections.abc import Iterator, Sequence  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Annotated, NoReturn  # noqa: E402
+from typing import Annotated, Any, NoReturn  # noqa: E402
 
 import typer  # noqa: E402
+from typer.core import TyperArgument, TyperCommand  # noqa: E402
 
 from ctqa.answering.floor import above_floor  # noqa: E402
 from ctqa.config import (  # noqa: E402
@@ -77,6 +78,30 @@ NOISY_LOGGERS = (
 # -v: ctqa's INFO lines (model loading, index checks); -vv: DEBUG from ctqa and INFO from the
 # libraries above. Without it only warnings and errors reach stderr.
 VERBOSITY_LEVELS = {0: logging.WARNING, 1: logging.INFO}
+
+class PlainUsageCommand(TyperCommand):
+    """A command whose usage line names its arguments as click and man pages do
+    (``ctqa ask [OPTIONS] QUESTION``): typer writes a required one as ``{question}``, which
+    reads as text to type with its braces."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # the click Context typer runs on
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                pieces.append(usage_name(param))
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+def usage_name(argument: TyperArgument) -> str:
+    """``QUESTION``, ``FILE...``, ``[SOURCE]``: the argument's metavar (else its name in capitals),
+    with ``...`` when it takes several values and brackets when it may be left out."""
+    name = argument.metavar or (argument.name or "").upper()
+    if argument.nargs != 1:
+        name += "..."
+    return name if argument.required else f"[{name}]"
+
 
 app = typer.Typer(
     name="ctqa",
@@ -237,7 +262,7 @@ def _ctqa_errors() -> Iterator[None]:
         _fail(str(error))
 
 
-@app.command("index")
+@app.command("index", cls=PlainUsageCommand)
 def index_command(
     source: Annotated[
         Path | None,
@@ -353,7 +378,7 @@ def print_build_report(report: BuildReport, total_seconds: float | None = None) 
             typer.echo(f"  {path}: {reason}")
 
 
-@app.command("add")
+@app.command("add", cls=PlainUsageCommand)
 def add_command(
     paths: Annotated[
         list[Path],
@@ -480,7 +505,7 @@ def print_extract(answer: Answer) -> None:
         typer.echo(f"Note: {note}")
 
 
-@app.command("ask")
+@app.command("ask", cls=PlainUsageCommand)
 def ask_command(
     question: Annotated[str, typer.Argument(help="The question, in quotes.", show_default=False)],
     corpus: CorpusOption = None,
@@ -543,7 +568,7 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-@app.command("serve")
+@app.command("serve", cls=PlainUsageCommand)
 def serve_command(
     host: Annotated[
         str, typer.Option("--host", help="Address to bind; 0.0.0.0 opens it to the network.")
@@ -602,7 +627,7 @@ def _register_eval_command() -> None:
     if register is not None:
         register(app)
     elif eval_command is not None:
-        app.command("eval")(eval_command)
+        app.command("eval", cls=PlainUsageCommand)(eval_command)
     elif isinstance(eval_app, typer.Typer):
         app.add_typer(eval_app, name="eval")
 

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ctqa.answering.ranker import RANKERS
-from ctqa.cli import BackendOption, PrecisionOption, embedding_settings
+from ctqa.cli import BackendOption, PlainUsageCommand, PrecisionOption, embedding_settings
 from ctqa.config import DEFAULT_CORPUS_DIR, FUSIONS, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
@@ -299,4 +299,4 @@ def eval_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("eval")(eval_command)
+    app.command("eval", cls=PlainUsageCommand)(eval_command)
