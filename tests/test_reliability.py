@@ -25,7 +25,8 @@ import ctqa
 from conftest import PROJECT_ROOT, BuiltArticle, RecordedLaunch
 from ctqa.cli import app
 from ctqa.config import AnswerSettings
-from ctqa.index.store import MANIFEST, load_index
+from ctqa.errors import IndexCorruptError
+from ctqa.index.store import MANIFEST, load_index, read_manifest
 from ctqa.types import Answer, Document
 
 MAX_CHARS = AnswerSettings().max_question_chars
@@ -119,6 +120,32 @@ def test_non_text_question_is_a_value_error(question: object, tmp_path: Path) ->
     qa = ctqa.DocumentQA(tmp_path / "corpus", tmp_path / "index")
     with pytest.raises(ValueError, match="must be text"):
         qa.ask(question)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("manifest_text", "problem"),
+    [
+        ("{}", "is missing fields format_version, ctqa_version, model, chunking, chunking_fingerprint, files"),
+        ("[]", "is not a JSON object (it holds an array)"),
+        ('{"format_version": 4, "colour": "red"}', "is missing fields ctqa_version"),
+    ],
+)
+def test_a_manifest_that_is_not_one_says_what_it_lacks(tmp_path: Path, manifest_text: str, problem: str) -> None:
+    (tmp_path / MANIFEST).write_text(manifest_text, encoding="utf-8")
+    with pytest.raises(IndexCorruptError) as raised:
+        read_manifest(tmp_path)
+    assert raised.value.reason.startswith(f"index manifest {tmp_path / MANIFEST} {problem}")
+    assert "__init__" not in str(raised.value) and "argument" not in str(raised.value)
+
+
+def test_a_manifest_with_unknown_fields_names_them(tmp_path: Path) -> None:
+    fields = {name: {} for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts")}
+    manifest = {**fields, "format_version": 4, "ctqa_version": "0", "chunking_fingerprint": "", "build_dir": "b"}
+    (tmp_path / MANIFEST).write_text(json.dumps({**manifest, "colour": "red"}), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="has fields a manifest does not have: colour"):
+        read_manifest(tmp_path)
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert read_manifest(tmp_path).build_dir == "b"
 
 
 def test_serve_binds_loopback_by_default() -> None:

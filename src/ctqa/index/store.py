@@ -31,7 +31,7 @@ import re
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -349,26 +349,55 @@ def check_index_folder(index_dir: Path, corpus_dir: Path) -> None:
 
 
 def read_manifest(index_dir: Path) -> Manifest:
-    """The manifest of ``index_dir``; raises ``IndexMissingError`` or ``IndexCorruptError``."""
+    """The manifest of ``index_dir``; raises ``IndexMissingError`` or ``IndexCorruptError``.
+
+    A manifest that is not JSON is "unreadable"; one that is JSON but not a manifest (not an
+    object, fields missing or unknown, a field of the wrong kind) says which, by name.
+    """
     path = index_dir / MANIFEST
     if not path.exists():
         raise IndexMissingError(f"no index in {index_dir}", "run `ctqa index` to build one")
     try:
-        manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexCorruptError(f"{path} is unreadable ({error})", REBUILD_ADVICE) from error
+    try:
+        manifest = Manifest(**_manifest_fields(data))
         _check_manifest(manifest)
-        return manifest
-    except (OSError, ValueError, TypeError) as error:
-        raise IndexCorruptError(f"{path} is unreadable ({error})", "run `ctqa index` to rebuild the index") from error
+    except ValueError as error:
+        raise IndexCorruptError(f"index manifest {path} {error}", REBUILD_ADVICE) from error
+    return manifest
+
+
+REBUILD_ADVICE = "run `ctqa index` to rebuild the index"
+# What a JSON document that is not an object holds, in JSON's own terms.
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false", type(None): "null"}
+
+
+def _manifest_fields(data: object) -> dict[str, Any]:
+    """``data`` as ``Manifest`` keyword arguments; ``ValueError`` saying what is wrong with it
+    ("is missing fields build_dir, files") when it is not an object of the manifest's fields."""
+    if not isinstance(data, dict):
+        raise ValueError(f"is not a JSON object (it holds {_JSON_KINDS.get(type(data), 'a value')})")
+    known = {f.name: f for f in fields(Manifest)}
+    required = [name for name, f in known.items() if f.default is MISSING and f.default_factory is MISSING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise ValueError(f"is missing fields {', '.join(missing)}")
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValueError(f"has fields a manifest does not have: {', '.join(unknown)}")
+    return data
 
 
 def _check_manifest(manifest: Manifest) -> None:
     """Raise ``ValueError`` when a field has the wrong type, or ``build_dir`` is not a plain folder name."""
     for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts"):
         if not isinstance(getattr(manifest, name), dict):
-            raise ValueError(f"field {name!r} is not an object")
+            raise ValueError(f"has a field {name!r} that is not an object")
     build_dir = manifest.build_dir
     if not isinstance(build_dir, str) or build_dir in ("", ".", "..") or Path(build_dir).name != build_dir:
-        raise ValueError(f"build_dir {build_dir!r} is not a folder name")
+        raise ValueError(f"has build_dir {build_dir!r}, which is not a folder name")
 
 
 def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) -> None:
