@@ -315,8 +315,19 @@ def test_render_documents_escapes_titles_and_names() -> None:
     )
     assert "<script" not in rendered and "a&lt;b&gt;.md" in rendered
     assert "not indexed: not valid UTF&#45;8 &lt;here&gt;" in rendered
-    assert "2 documents, 3 passages" in rendered
+    assert "1 document indexed, 3 passages; 1 file not indexed" in rendered
     assert visible_markup(rendered) <= {"div", "table", "thead", "tbody", "tr", "th", "td", "span", "br", "p"}
+
+
+def test_documents_summary_counts_only_indexed_documents() -> None:
+    indexed = [DocumentInfo("a.md", "A", "markdown", 3, 10), DocumentInfo("b.txt", "B", "text", 1, 10)]
+    unindexed = [
+        DocumentInfo("c.txt", "", "text", 0, 5, problem="not valid UTF-8"),
+        DocumentInfo("d.link", "", "link", 0, 0, problem="points outside the corpus; not indexed", removable=False),
+    ]
+    assert chat.documents_summary(indexed) == "2 documents indexed, 4 passages"
+    assert chat.documents_summary([*indexed, *unindexed]) == "2 documents indexed, 4 passages; 2 files not indexed"
+    assert chat.documents_summary(unindexed[:1]) == "0 documents indexed, 0 passages; 1 file not indexed"
 
 
 def test_describe_add_reports_passages_and_refusals() -> None:

@@ -554,7 +554,6 @@ def render_documents(documents: Sequence[DocumentInfo]) -> str:
     """The corpus as an escaped HTML table: title and file, passages (or why it is not indexed)."""
     if not documents:
         return '<div class="ctqa-documents"><p class="ctqa-meta">No documents yet.</p></div>'
-    total = sum(document.passages for document in documents)
     rows = []
     for document in documents:
         title = escape_text(document.title or document.doc_id)
@@ -570,12 +569,25 @@ def render_documents(documents: Sequence[DocumentInfo]) -> str:
             f"<tr><td>{title}<br><span class=\"ctqa-doc-id\">{escape_text(document.doc_id)}</span>{problem}</td>"
             f'<td class="ctqa-count">{count}</td></tr>'
         )
-    summary = f"{len(documents)} document{'s' if len(documents) != 1 else ''}, {total} passages"
+    summary = documents_summary(documents)
     return (
         '<div class="ctqa-documents"><table><thead><tr><th>Document</th><th class="ctqa-count">Passages</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
         f'<p class="ctqa-meta">{summary}</p></div>'
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def documents_summary(documents: Sequence[DocumentInfo]) -> str:
+    """"2 documents indexed, 40 passages; 1 file not indexed": a file that is not indexed (its
+    reader failed, a link that is never read, not indexed yet) is no document to ask about."""
+    indexed = [document for document in documents if not document.problem]
+    summary = f"{_count(len(indexed), 'document')} indexed, {_count(sum(d.passages for d in indexed), 'passage')}"
+    unindexed = len(documents) - len(indexed)
+    return f"{summary}; {_count(unindexed, 'file')} not indexed" if unindexed else summary
 
 
 def render_status(lines: Sequence[str], errors: Sequence[str] = ()) -> str:
