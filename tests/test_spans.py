@@ -62,3 +62,15 @@ def test_no_short_answer_for_an_explanation_or_a_span_of_the_question_words() ->
     assert choose_short_answer(why, ["States cooperate because threats cross borders."], [0], 0, "doc.md", {}, SETTINGS) is None
     who = plan_for("Who did the US Department of Justice work with?")
     assert choose_short_answer(who, ["The US Department of Justice worked with partners."], [0], 0, "doc.md", {}, SETTINGS) is None
+
+
+def test_no_short_answer_is_taken_from_code() -> None:
+    sentences = [
+        "DROP TABLE users; CREATE TABLE users (id INT PRIMARY KEY, name TEXT); INSERT INTO users SELECT * FROM import_2019 WHERE id > 100;",
+        "The import then copies 4,200 rows from the archive server.",
+    ]
+    starts = [0, len(sentences[0]) + 1]
+    assert choose_short_answer(plan_for("Which table is dropped?"), sentences[:1], starts[:1], 0, "db.md", {}, SETTINGS) is None
+    # the prose sentence after it still gives its fact
+    short = choose_short_answer(plan_for("How many rows are copied?"), sentences, starts, 0, "db.md", {}, SETTINGS)
+    assert short is not None and short.text == "4,200" and short.start == starts[1] + sentences[1].index("4,200")

@@ -10,11 +10,11 @@ from conftest import CORPUS_DIR
 from ctqa.answering.answer_types import question_type
 from ctqa.answering.followups import leans_on_history, previous_topic
 from ctqa.chunking import approximate_token_count, chunk_documents
-from ctqa.config import ChunkSettings
+from ctqa.config import AnswerSettings, ChunkSettings
 from ctqa.ingest.loader import load_corpus
 from ctqa.retrieval.acronyms import learn_acronyms, schwartz_hearst_long_form
 from ctqa.retrieval.query import QueryRewriter, clean_question
-from ctqa.retrieval.text import fold, query_tokens, tokenize, words
+from ctqa.retrieval.text import fold, looks_like_code, query_tokens, tokenize, words
 from ctqa.types import Document
 
 
@@ -303,3 +303,21 @@ def test_only_real_html_tags_are_removed_from_a_question(question: str, expected
 def test_a_question_of_markup_only_is_refused_as_such() -> None:
     with pytest.raises(ValueError, match="only markup"):
         clean_question("<img src=x onerror=alert(1)>", 1000)
+
+
+CODE_SETTINGS = AnswerSettings()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "code"),
+    [
+        ("DROP TABLE users; CREATE TABLE users (id INT PRIMARY KEY, name TEXT); INSERT INTO users SELECT * FROM t;", True),
+        ("for (i = 0; i < n; i++) { total += x[i]; }", True),
+        ("config_value = load_settings(path); cache_size = 10;", True),
+        ("NATO, the EU, the UN and the OSCE work with the US; COE-DAT trains their officers.", False),
+        ("If T(n) = 7n2 + 15n + 40, in big O notation one would write T(n) = O(n2).", False),
+        ("Patients were classified as high RDW group (RDW ≥ 16, n= 62) or low RDW group (RDW < 16, n= 110).", False),
+    ],
+)
+def test_looks_like_code(sentence: str, code: bool) -> None:
+    assert looks_like_code(sentence, CODE_SETTINGS.code_min_marks, CODE_SETTINGS.code_min_share) is code

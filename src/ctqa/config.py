@@ -166,6 +166,15 @@ class AnswerSettings:
     # with token F1 0.474 / 0.483 / 0.497 / 0.504 where given, 0.390 / 0.391 / 0.392 / 0.387
     # overall: 0.7 is the most precise floor that loses nothing overall.
     short_answer_floor: float = 0.7
+    # No short answer is taken from a sentence that is code, not prose ("DROP TABLE users; CREATE
+    # TABLE users (id INT …" gave "CREATE TABLE" for "Which table is dropped?"): one with at least
+    # code_min_marks code marks (; = * { snake_case …) whose marks and words in capitals are at
+    # least code_min_share of its words (retrieval.text.looks_like_code). Measured on the
+    # sentences of the SQuAD subset and the article (3,711) and of 3,000 SciFact abstracts
+    # (26,096): none is code at these values; the highest prose share with 3 marks or more was
+    # 0.30 (SQuAD, a list of citations in <…>), the SQL sentence's 0.9.
+    code_min_marks: int = 3
+    code_min_share: float = 0.5
 
 
 Backend = Literal["onnx", "torch"]

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from ctqa.answering.answer_types import Span, answer_spans, ranked_type
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
-from ctqa.retrieval.text import query_tokens
+from ctqa.retrieval.text import looks_like_code, query_tokens
 from ctqa.types import ShortAnswer
 
 _WORD_RE = re.compile(r"[\w'’-]+")
@@ -43,6 +43,8 @@ def choose_short_answer(
         return None  # the ranker did not look for the type: the sentence vouches less for a span
     order = [best, *[n for n in range(len(sentences)) if n != best]]
     for n in order:
+        if looks_like_code(sentences[n], settings.code_min_marks, settings.code_min_share):
+            continue  # a span of code ("CREATE TABLE") is no fact to show bold
         span = best_span(plan, sentences[n], acronyms, settings.short_answer_window)
         if span is not None:
             return ShortAnswer(span.text, starts[n] + span.start, starts[n] + span.end, doc_id, plan.answer_type)

@@ -103,3 +103,21 @@ _REFERENCE_START_RE = re.compile(
 def opens_with_reference(sentence: str) -> bool:
     """Whether a sentence leans on the one before ("This includes ...", "They ...")."""
     return bool(_REFERENCE_START_RE.match(sentence.lstrip()))
+
+
+# What code, queries and markup use and prose does not: statement ends, operators, braces,
+# identifiers joined by underscores; and words in capitals (SQL's keywords, or acronyms).
+_CODE_MARK_RE = re.compile(r"[;{}=<>*|`\\]|\b[A-Za-z]\w*_\w+")
+_CAPITALS_RE = re.compile(r"\b[A-Z]{2,}\b")
+_ANY_WORD_RE = re.compile(r"\w+")
+
+
+def looks_like_code(sentence: str, min_marks: int, min_share: float) -> bool:
+    """True when ``sentence`` is code rather than prose ("DROP TABLE users; CREATE TABLE …"): it
+    holds at least ``min_marks`` code marks (``;``, ``=``, ``*``, ``{``, ``snake_case`` …), and code
+    marks and words in capitals are at least ``min_share`` of its words."""
+    marks = len(_CODE_MARK_RE.findall(sentence))
+    if marks < min_marks:
+        return False
+    words_in = max(len(_ANY_WORD_RE.findall(sentence)), 1)
+    return (marks + len(_CAPITALS_RE.findall(sentence))) / words_in >= min_share
