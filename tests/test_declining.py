@@ -26,8 +26,8 @@ def plan(answer_type: str = "number", names: tuple[AskedName, ...] = ()) -> Quer
 
 def test_rules_are_checked_in_their_named_order() -> None:
     assert [rule.name for rule in DECLINE_RULES] == [
-        "not_a_question", "nothing_found", "low_confidence", "names_missing", "asked_type_missing",
-        "subject_missing", "fact_not_an_answer",
+        "not_a_question", "nothing_found", "low_confidence", "names_missing", "no_known_words",
+        "asked_type_missing", "subject_missing", "fact_not_an_answer",
     ]
 
 
@@ -52,6 +52,31 @@ def test_a_name_the_passage_lacks_declines_with_the_name_as_reason() -> None:
     assert decision is not None and decision.reason == "The documents never mention Australia."
     off = replace(SETTINGS, require_asked_names=False)
     assert decide(DeclineContext(plan(names=(canada,)), [scored(0, 0, 0.9)], view(US), off)) is None
+
+
+def own_words_plan(question: str, *, followup_of: str = "") -> QueryPlan:
+    tokens = query_tokens(question)
+    return QueryPlan(question, question, tokens, tokens, "other", own_tokens=tokens, followup_of=followup_of)
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ('" OR 1=1 --', "The question has no word to look up in the documents; ask about something they mention."),
+        ("sourdough croissants?", "The documents use none of the question's words; ask about something they mention."),
+    ],
+)
+def test_a_question_without_a_word_the_documents_use_declines(question: str, reason: str) -> None:
+    decision = decide(DeclineContext(own_words_plan(question), [scored(0, 0, 0.9)], view(US), SETTINGS))
+    assert decision is not None and decision.rule == "no_known_words" and decision.reason == reason
+
+
+def test_one_known_word_or_a_follow_up_is_not_declined_for_its_words() -> None:
+    assert decide(DeclineContext(own_words_plan("What about the forces?"), [scored(0, 0, 0.9)], view(US), SETTINGS)) is None
+    # a number of two digits is a topic ("93"); a follow-up's topic comes from the conversation
+    assert decide(DeclineContext(own_words_plan("93?"), [scored(0, 0, 0.9)], view(US), SETTINGS)) is None
+    followup = own_words_plan("And why?", followup_of="How many task forces did the US create?")
+    assert decide(DeclineContext(followup, [scored(0, 0, 0.9)], view(US), SETTINGS)) is None
 
 
 def test_a_required_type_the_best_sentence_lacks_declines() -> None:

@@ -10,6 +10,9 @@ user under the one-sentence decline.
 * ``names_missing`` — a name the question uses is not in the best sentence's passage
   (``require_asked_names``): "How many task forces has Canada set up?" is not answered by a
   passage about the US's task forces;
+* ``no_known_words`` — a question that stands alone (not a follow-up) has no content word the
+  documents use (``" OR 1=1 --"``: a lone digit is no topic), so whatever was retrieved matched
+  it by chance;
 * ``asked_type_missing`` — the question asks for a required answer type (a number, date,
   amount, leader's name, country, reason, or a yes/no statement) and the best sentence has none
   (``require_answer_type``);
@@ -91,6 +94,24 @@ def _names_missing(context: DeclineContext) -> str | None:
         return None
     unmentioned = missing_names(context.view, context.plan, context.scored[0])
     return names_note(unmentioned) if unmentioned else None
+
+
+def _no_known_words(context: DeclineContext) -> str | None:
+    plan = context.plan
+    if plan.followup_of:
+        return None  # a follow-up's topic is the conversation's, not its own words'
+    content = [token for token in plan.focus_tokens if is_content_token(token)]
+    if any(token in context.view.vocabulary for token in content):
+        return None
+    if not content:
+        return "The question has no word to look up in the documents; ask about something they mention."
+    return "The documents use none of the question's words; ask about something they mention."
+
+
+def is_content_token(token: str) -> bool:
+    """A token that can name a topic: one with a letter, or a number of two digits or more
+    ("2001", "93"); a lone digit ("1" of "1=1") is no topic."""
+    return len(token) >= 2 or token.isalpha()
 
 
 _TYPE_MATCH = FEATURE_NAMES.index("type_match")
@@ -246,6 +267,7 @@ DECLINE_RULES: tuple[DeclineRule, ...] = (
     DeclineRule("nothing_found", _nothing_found),
     DeclineRule("low_confidence", _low_confidence),
     DeclineRule("names_missing", _names_missing),
+    DeclineRule("no_known_words", _no_known_words),
     DeclineRule("asked_type_missing", _asked_type_missing),
     DeclineRule("subject_missing", _subject_missing),
     DeclineRule("fact_not_an_answer", _fact_not_an_answer),
