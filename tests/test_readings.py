@@ -2,27 +2,44 @@
 
 from __future__ import annotations
 
-from ctqa.answering.readings import READING_RULES, about_topic, read_as
+from ctqa.answering.readings import READING_RULES, Reading, about_topic, asked_questions, read_as
 
 
 def test_rules_are_named() -> None:
-    assert [rule.name for rule in READING_RULES] == ["bare_term"]
+    assert [rule.name for rule in READING_RULES] == ["several_questions", "bare_term"]
 
 
 def test_a_bare_term_is_read_as_the_question_about_it() -> None:
-    assert read_as("NATO") == ("What does the corpus say about NATO?", "bare_term")
-    assert read_as(" COE-DAT? ") == ("What does the corpus say about COE-DAT?", "bare_term")
-    assert read_as("INTERPOL")[0] == "What does the corpus say about INTERPOL?"
+    assert read_as("NATO") == Reading(
+        "What does the corpus say about NATO?", "bare_term", "Read as “What does the corpus say about NATO?”"
+    )
+    assert read_as(" COE-DAT? ").question == "What does the corpus say about COE-DAT?"
+    assert read_as("INTERPOL").question == "What does the corpus say about INTERPOL?"
+    # in a conversation one word may lean on it ("Canada?"): read as it is
+    assert read_as("NATO", in_conversation=True) == Reading("NATO")
 
 
 def test_questions_chat_and_question_words_are_read_as_they_are() -> None:
-    for text in ("thanks!", "ok", "Why?", "What is NATO?", "NEXUS program members", "when"):
-        assert read_as(text) == (text, None), text
+    for text in ("thanks!", "ok", "Why?", "What is NATO?", "NEXUS program members", "when", "Really? What is NATO?"):
+        assert read_as(text) == Reading(text), text
+
+
+def test_a_message_of_several_questions_is_read_as_its_first() -> None:
+    message = "What is NEXUS? Who founded COE-DAT?"
+    assert asked_questions(message) == ["What is NEXUS?", "Who founded COE-DAT?"]
+    for in_conversation in (False, True):
+        reading = read_as(message, in_conversation=in_conversation)
+        assert reading.question == "What is NEXUS?" and reading.rule == "several_questions"
+        assert reading.note == (
+            "The message asks 2 questions; this answers the first. Ask the others one at a time: “Who founded COE-DAT?”"
+        )
+    three = read_as("Really? What is NEXUS? Who founded COE-DAT? When was NATO founded?")
+    assert three.question == "What is NEXUS?" and three.note.startswith("The message asks 3 questions")
 
 
 def test_the_about_frame_leaves_the_topic() -> None:
     assert about_topic("What does the article say about INTERPOL?") == "INTERPOL"
     assert about_topic("what do the documents tell me about the Five Eyes") == "the Five Eyes"
-    assert about_topic(read_as("NATO")[0]) == "NATO"
+    assert about_topic(read_as("NATO").question) == "NATO"
     assert about_topic("What does NATO say about Article 5?") is None
     assert about_topic("How many task forces did the US create?") is None

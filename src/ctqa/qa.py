@@ -413,10 +413,12 @@ class DocumentQA:
         retriever, view = loaded.retriever, loaded.view
         if self.updating:
             notes = [*notes, UPDATING_NOTE]
-        # A bare term ("NATO") is read as the question about it (answering.readings).
-        asked, reading = read_as(text) if not history else (text, None)
-        if reading is not None:
-            notes = [*notes, f"Read as “{asked}”"]
+        # A bare term ("NATO") is read as the question about it, a message of several questions
+        # as its first (answering.readings).
+        reading = read_as(text, in_conversation=bool(history))
+        asked = reading.question
+        if reading.note:
+            notes = [*notes, reading.note]
         # plan → retrieve → score → reorder → decline? → compose
         plan = retriever.rewriter.plan(asked, history)
         query_vector = retriever.embed_query(plan)

@@ -3,9 +3,12 @@ words of a question frame the topic rather than name it.
 
 ``READING_RULES`` is read in order; the first rule that gives a reading wins:
 
+* ``several_questions`` — a message of two questions or more ("What is NEXUS? Who founded
+  COE-DAT?") is read as its first one, and the note names the others to ask one at a time:
+  searched together, their words match no passage well and both go unanswered;
 * ``bare_term`` — one word that is no question word and no chat ("NATO", "INTERPOL",
   "COE-DAT") is read as "What does the corpus say about NATO?", so it gets the same answer as
-  the full question about it.
+  the full question about it (the first message only: in a conversation it may be a follow-up).
 
 ``about_topic`` removes the frame of a question about what the documents say ("What does the
 article say about INTERPOL?", "What do the documents tell about NATO?"): the words "article",
@@ -34,10 +37,36 @@ ABOUT_FRAME_RE = re.compile(
 
 @dataclass(frozen=True)
 class ReadingRule:
-    """``read(question)``: the question the message is read as, or None (the next rule decides)."""
+    """``read(question)``: the question the message is read as, or None (the next rule decides).
+    ``note(question, reading)`` is what the user is told; ``in_conversation``: the rule applies
+    to a message with history too."""
 
     name: str
     read: Callable[[str], str | None]
+    note: Callable[[str, str], str]
+    in_conversation: bool
+
+
+# A question of a message: up to a question mark followed by white space or the end.
+_QUESTION_RE = re.compile(r"[^?]*\?(?=\s|$)")
+
+
+def asked_questions(message: str) -> list[str]:
+    """The questions of ``message``: its parts ending with "?" that hold two words or more and a
+    content word ("Really?" is no question of its own)."""
+    parts = [part.strip() for part in _QUESTION_RE.findall(message)]
+    return [part for part in parts if len(part.split()) >= 2 and content_words(part)]
+
+
+def _first_of_several(question: str) -> str | None:
+    questions = asked_questions(question)
+    return questions[0] if len(questions) >= 2 else None
+
+
+def _several_note(question: str, reading: str) -> str:
+    others = asked_questions(question)[1:]
+    shown = " ".join(f"“{other}”" for other in others)
+    return f"The message asks {len(others) + 1} questions; this answers the first. Ask the others one at a time: {shown}"
 
 
 def _bare_term(question: str) -> str | None:
@@ -47,16 +76,31 @@ def _bare_term(question: str) -> str | None:
     return TOPIC_QUESTION.format(term=match.group(1))
 
 
-READING_RULES: tuple[ReadingRule, ...] = (ReadingRule("bare_term", _bare_term),)
+READING_RULES: tuple[ReadingRule, ...] = (
+    ReadingRule("several_questions", _first_of_several, _several_note, in_conversation=True),
+    ReadingRule("bare_term", _bare_term, lambda question, reading: f"Read as “{reading}”", in_conversation=False),
+)
 
 
-def read_as(question: str) -> tuple[str, str | None]:
-    """The question ``question`` is read as, and the name of the rule that read it (None: as is)."""
+@dataclass(frozen=True)
+class Reading:
+    """What a message is read as: ``question``, the ``rule`` that read it ("" when read as it is)
+    and the ``note`` telling the user ("" then)."""
+
+    question: str
+    rule: str = ""
+    note: str = ""
+
+
+def read_as(question: str, *, in_conversation: bool = False) -> Reading:
+    """What ``question`` is read as; ``in_conversation``: the message has history."""
     for rule in READING_RULES:
+        if in_conversation and not rule.in_conversation:
+            continue
         reading = rule.read(question)
         if reading is not None:
-            return reading, rule.name
-    return question, None
+            return Reading(reading, rule.name, rule.note(question, reading))
+    return Reading(question)
 
 
 def about_topic(question: str) -> str | None:
