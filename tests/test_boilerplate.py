@@ -119,7 +119,7 @@ def test_sentence_above_a_see_also_marker_is_kept() -> None:
 
 
 def test_long_line_above_a_see_also_marker_is_kept() -> None:
-    long_line = " ".join(["word"] * 17)  # more than TEASER_TITLE_MAX_WORDS, no final period
+    long_line = " ".join(["word"] * 17)  # more than IngestSettings.teaser_title_max_words, no final period
     assert see_also_lines([long_line, "Related articles"]) == {1}
 
 

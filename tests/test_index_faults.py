@@ -29,7 +29,7 @@ import ctqa
 from conftest import ARTICLE_NAME, BuiltArticle
 from ctqa import qa as qa_module
 from ctqa.cli import app
-from ctqa.config import ChunkSettings
+from ctqa.config import ChunkSettings, CorpusSettings
 from ctqa.errors import CorpusError, IndexCorruptError, IndexStaleError, IndexWriteError
 from ctqa.index import store
 from ctqa.index.builder import staleness_reasons
@@ -230,7 +230,7 @@ def test_corpus_edited_while_running_is_seen_within_the_check_interval(
     article = copy.corpus_dir / ARTICLE_NAME
     article.write_text(article.read_text(encoding="utf-8").replace(" 93", " 77"), encoding="utf-8")
 
-    time.sleep(qa_module.CORPUS_CHECK_INTERVAL + 0.2)
+    time.sleep(CorpusSettings().check_interval_seconds + 0.2)
     during = copy.qa.ask(QUESTION)  # answered from the loaded index while the update is built
     assert "93" in during.text and qa_module.UPDATING_NOTE in during.notes
     assert copy.qa.wait_for_update(300)
@@ -250,7 +250,7 @@ def test_a_failed_reload_is_not_answered_from_the_old_index(article_copy: Callab
     article = copy.corpus_dir / ARTICLE_NAME
     text = article.read_bytes()
     article.unlink()
-    time.sleep(qa_module.CORPUS_CHECK_INTERVAL + 0.2)
+    time.sleep(CorpusSettings().check_interval_seconds + 0.2)
     copy.qa.ensure_ready()  # sees the change: the update starts in the background, and fails
     assert copy.qa.wait_for_update(300)
     for _ in range(2):  # the second question comes within the interval
@@ -264,7 +264,7 @@ def test_corpus_folder_removed_while_running_is_a_clear_error(article_copy: Call
     copy = article_copy()
     assert not copy.qa.ask(QUESTION).abstained
     shutil.rmtree(copy.corpus_dir)
-    time.sleep(qa_module.CORPUS_CHECK_INTERVAL + 0.2)
+    time.sleep(CorpusSettings().check_interval_seconds + 0.2)
     with pytest.raises(CorpusError, match="does not exist"):
         copy.qa.ask(QUESTION)
 

@@ -175,6 +175,18 @@ class AnswerSettings:
     # 0.30 (SQuAD, a list of citations in <…>), the SQL sentence's 0.9.
     code_min_marks: int = 3
     code_min_share: float = 0.5
+    # A sentence restating the best one's fact is an earlier "first mention" when this share of
+    # the best sentence's tokens is in it (answering.reorder, first_mention). Set by hand with the
+    # rule (no sweep recorded); the article set's first-sentence hit is the check.
+    same_fact_share: float = 0.5
+    # A candidate phrase for a short answer ("what/which X") has at most this many words
+    # (answering.answer_types, phrases). scripts/short_answer_study.py on the first 8 SQuAD
+    # articles: 4 / 6 / 8 / 12 words give short-answer token F1 0.391 / 0.393 / 0.392 / 0.391.
+    phrase_max_words: int = 8
+    # A question longer than this many characters is not repeated in the decline sentence (it
+    # would bury it; answering.declining, decline_text). The longest question of the sets in
+    # eval/ has 117 characters, so each of theirs is quoted.
+    decline_quote_chars: int = 150
 
 
 Backend = Literal["onnx", "torch"]
@@ -287,6 +299,13 @@ class CorpusSettings:
     # is reported ("points outside the corpus; not indexed") and skipped, so nothing outside the
     # folder the user chose is ever read or cited. `ctqa index --follow-outside-links`.
     follow_outside_links: bool = False
+    # Seconds between checks of the corpus folder for edits (``DocumentQA.ask`` and the page's
+    # timer): a stat of its folders, and of every file when a folder changed or a full scan is
+    # due (``ingest.watch``). 2 s: an edit is noticed before the next question a person types.
+    check_interval_seconds: float = 2.0
+    # A periodic full scan of every file may take at most this share of the time: a scan of
+    # 40 ms runs at most every 2 s, a slower one less often (``ingest.watch``).
+    full_scan_share: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -342,6 +361,10 @@ class OverviewSettings:
     # content words one chosen unit already holds). Broad set at floor 0.8: words 0.567 / 0.513,
     # embedding 0.562 / 0.515 (evidence recall 0.441 both); with lambda 0.7 words lose (0.496).
     redundancy: str = "words"
+    # How far back a chain of sentences leaning on the one before ("They ... . This includes ...")
+    # is carried into a unit (``passage_units``); a sentence leaning on more is left out. Set by
+    # hand (a unit of three sentences already fills half of max_chars); not swept.
+    max_antecedents: int = 2
 
 
 @dataclass(frozen=True)
@@ -363,10 +386,104 @@ class NameSettings:
     # A word at least this common in English (Zipf scale: 3 = once per million words) is spelt
     # on purpose even when the corpus lacks it ("took", "cause"), so it is never "corrected".
     common_word_zipf: float = 3.0
+    # Spelling correction (``retrieval.names.Spelling``), chosen with the settings above: words
+    # shorter than this are never corrected (too many corpus words are one edit from a short one) ...
+    correct_min_letters: int = 4
+    # ... corpus words shorter than this are never offered as corrections ...
+    choice_min_letters: int = 3
+    # ... and a word of at most this many letters may be one edit from its correction, a longer
+    # one two (edits grow with length: "diplomcy", "terorrism").
+    one_edit_max_letters: int = 6
+    # An acronym typed with two letters swapped ("wdm", "ntao") is corrected when it has from
+    # acronym_min_letters to acronym_max_letters letters (``correct_acronym``), and an acronym is
+    # found by its case-folded form in a question ("wmd") from acronym_min_letters on: "us" and
+    # "it" are words. Initialisms of phrases are at most acronym_max_letters long
+    # (``retrieval.text.initialisms``). Set by hand to the article's acronyms (2 to 6 letters).
+    acronym_min_letters: int = 3
+    acronym_max_letters: int = 6
 
 
 # The name settings the rewriter uses (they depend on no other setting).
 NAMES = NameSettings()
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """The rules that find structure and boilerplate in a document's text (``ctqa.ingest``).
+
+    Chosen on the article (``corpus/``: its headings, its "Characteristics Values" table, its
+    site chrome) and the format fixtures of ``tests/test_formats.py``, ``test_structure.py`` and
+    ``test_boilerplate.py``, and kept by every article question set. Not part of the manifest:
+    a change here changes the passages of files read afterwards; rebuild with ``ctqa index``
+    after deleting the index folder.
+    """
+
+    # A line of at most this many words, without a sentence end, may be a heading.
+    heading_max_words: int = 25
+    # A first table line of at most this many words in its cells, without digits, is a header.
+    table_header_max_words: int = 6
+    # A line longer than this is prose, not a flattened table row ("... October 2020", "... 93").
+    table_row_max_chars: int = 300
+    # Boilerplate (``ingest.boilerplate``): a repeated line of at most this many words is the
+    # site's name ...
+    site_line_max_words: int = 3
+    # ... a "see also" teaser's title is at most this many words ...
+    teaser_title_max_words: int = 16
+    # ... and the lines after a footer marker of at most this many words each are the footer.
+    footer_tail_max_words: int = 8
+    # PDF (``ingest.pdf``): a first/last page line recurring (digits aside) at the edge of this
+    # many pages is a running header or footer: real text at a page edge is practically never
+    # repeated.
+    pdf_running_line_min_pages: int = 2
+    # Runs of this many spaces or more in layout text separate table cells (layout mode pads
+    # justified prose with runs of two or three).
+    pdf_cell_gap: int = 4
+    # A line indented by 2 to this many more columns than the page's usual left edge starts a
+    # paragraph (deeper indents are quotes or code, kept as they are).
+    pdf_paragraph_indent_max: int = 10
+    # A line of at most this many words and under this share of the page's usual line length,
+    # after a sentence end or a gap and before a capitalised line or a gap, is a heading set in
+    # the running text.
+    pdf_inline_heading_max_words: int = 8
+    pdf_inline_heading_max_length_share: float = 0.6
+
+
+# The ingest settings the readers use (a reader is called with the file's bytes only).
+INGEST = IngestSettings()
+
+
+@dataclass(frozen=True)
+class RankerSettings:
+    """The hand-set sentence ranker (``answering.ranker.hand_ranker``): a logistic model whose
+    weights and bias were set by hand and checked with the evals, so they are settings; the
+    learned ranker's are data written by ``scripts/train_ranker.py`` (``squad_ranker.json``).
+
+    The bias is the model's intercept, not a threshold of its own: it sets where probabilities
+    sit against ``AnswerSettings.abstain_threshold``, so it moves only with the weights.
+    """
+
+    # Meaning first (dense), then the question's rare words in the sentence; a question whose
+    # rare words occur nowhere in the corpus is about something else. query_unknown was -8
+    # (chosen on eval/article_questions.jsonl before the answer-type and asked-name declines
+    # existed); on a blind set of 50 questions written by someone who never saw the rules, -8
+    # declined 4 of 25 paraphrased answerable questions ("rally international backing") and -3
+    # to -5 none, with every other set unchanged; -4 also halves SQuAD's false abstentions.
+    weights: tuple[tuple[str, float], ...] = (
+        ("dense_sentence", 5.0),
+        ("dense_passage", 2.0),
+        ("bm25_passage", 1.0),
+        ("overlap_sentence", 3.0),
+        ("overlap_passage", 1.0),
+        ("bigram_sentence", 1.0),
+        ("passage_rank", 0.5),
+        ("type_match", 0.5),
+        ("type_miss", -4.0),
+        ("query_unknown", -4.0),
+        ("length", 0.0),
+    )
+    # With these weights, the article set's abstention threshold (0.3) keeps false abstentions
+    # at or under 5 % (docs/evaluation.md, "Abstention threshold").
+    bias: float = -6.0
 
 
 @dataclass(frozen=True)

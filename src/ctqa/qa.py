@@ -55,9 +55,6 @@ from ctqa.validation import checked_documents, checked_history
 
 logger = logging.getLogger(__name__)
 
-# How often (seconds) ``ask`` re-checks the corpus folder for edits: a stat of its folders, and
-# of every file when a folder changed or a periodic full scan is due (``ingest.watch``).
-CORPUS_CHECK_INTERVAL = 2.0
 # Said with an answer given while a changed corpus is being indexed in the background.
 UPDATING_NOTE = "The documents changed; the index is being updated, so this answer comes from the previous index."
 
@@ -148,7 +145,8 @@ class DocumentQA:
         self._checked_at = 0.0
         self._watcher = CorpusWatcher(
             self.corpus_dir,
-            min_interval=CORPUS_CHECK_INTERVAL,
+            min_interval=self.settings.corpus.check_interval_seconds,
+            full_scan_share=self.settings.corpus.full_scan_share,
             follow_outside_links=self.settings.corpus.follow_outside_links,
         )
 
@@ -225,7 +223,7 @@ class DocumentQA:
 
     def notice_changes(self) -> None:
         """Look for corpus changes now, without a question (at most every
-        ``CORPUS_CHECK_INTERVAL``), and index them in the background as ``ask`` would. Does
+        ``CorpusSettings.check_interval_seconds``), and index them in the background as ``ask`` would. Does
         nothing until an index is loaded, so a caller such as the page's timer never waits."""
         with self._lock:
             if self._loaded is None:
@@ -236,7 +234,8 @@ class DocumentQA:
         with self._lock:
             now = time.monotonic()
             loaded = self._loaded
-            if loaded is not None and (now - self._checked_at < CORPUS_CHECK_INTERVAL or self.updating):
+            interval = self.settings.corpus.check_interval_seconds
+            if loaded is not None and (now - self._checked_at < interval or self.updating):
                 return loaded
             self._checked_at = now
             if loaded is not None and not self._watcher.may_have_changed():
@@ -434,7 +433,7 @@ class DocumentQA:
         if decline is not None:
             return Answer(
                 question=text,
-                text=decline_text(asked, decline.rule),
+                text=decline_text(asked, decline.rule, settings.decline_quote_chars),
                 citations=[],
                 abstained=True,
                 confidence=confidence,

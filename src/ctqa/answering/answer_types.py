@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ctqa.answering.countries import country_mentions, country_spans, mentions_country
+from ctqa.config import AnswerSettings
 
 QuestionType = Literal[
     "money", "number", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
@@ -216,9 +217,7 @@ def _long_form(sentence: str, match: re.Match[str], short: str) -> Iterator[Span
 
 
 # --- phrases (the short answer of "what/which X" questions) -----------------------------------
-# A phrase of more words is no short answer. scripts/short_answer_study.py on the first 8 SQuAD
-# articles: 4 / 6 / 8 / 12 words give short-answer token F1 0.391 / 0.393 / 0.392 / 0.391.
-PHRASE_MAX_WORDS = 8
+# A phrase of more than AnswerSettings.phrase_max_words words is no short answer.
 # A word of the sentence, with numbers ("1,000", "24–10"), initials ("U.S.") and possessives.
 _PHRASE_WORD_RE = re.compile(r"[$€£]?\w+(?:[.,'’–-]\w+)*\.?%?")
 # Between two words, these end a phrase: a clause or list boundary.
@@ -243,7 +242,7 @@ def _phrase_words(sentence: str) -> list[re.Match[str]]:
     return [w for w in words if w.group(0).rstrip(".")] or words
 
 
-def phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = PHRASE_MAX_WORDS) -> Iterator[Span]:
+def phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = AnswerSettings.phrase_max_words) -> Iterator[Span]:
     """The sentence cut into short phrases: runs of words between punctuation, clause words and
     the question's own words, without edge words or an opening participle, of at most
     ``longest`` words."""

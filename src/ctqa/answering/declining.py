@@ -312,18 +312,16 @@ _COPULA_RE = re.compile(
 )
 
 
-# A question longer than this is not repeated in the decline sentence (it would bury it).
-DECLINE_QUOTE_CHARS = 150
 NOT_A_QUESTION = "That is not a question about the documents; ask me one about them."
 
 
-def decline_text(question: str, rule: str = "") -> str:
+def decline_text(question: str, rule: str = "", quote_chars: int = AnswerSettings.decline_quote_chars) -> str:
     """The one-sentence decline: "The documents do not say what the capital of Australia is."
-    A question the rule cannot turn into a clause is quoted instead."""
+    A question the rule cannot turn into a clause is quoted instead, up to ``quote_chars``."""
     if rule == "not_a_question":
         return NOT_A_QUESTION
     bare = question.strip().rstrip("?!. ")
-    if len(bare) > DECLINE_QUOTE_CHARS or "\n" in bare:
+    if len(bare) > quote_chars or "\n" in bare:
         return "The documents do not say the answer to that question."
     match = _COPULA_RE.match(bare)
     if match and not re.search(r"\b\w+ed\b", match.group("rest")):

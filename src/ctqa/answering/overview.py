@@ -34,9 +34,6 @@ from ctqa.retrieval.hybrid import Candidate, HybridRetriever
 from ctqa.retrieval.text import opens_with_reference, query_tokens, tokenize
 from ctqa.types import Answer, Citation, OverviewItem, Passage
 
-# How far back a chain of leaning sentences is followed ("They ... . This includes ...").
-MAX_ANTECEDENTS = 2
-
 
 @dataclass(frozen=True)
 class Unit:
@@ -61,20 +58,23 @@ class Unit:
         return self.last - self.first + 1
 
 
-def passage_units(passage_id: int, passage: Passage, relevance: Sequence[float]) -> list[Unit]:
+def passage_units(
+    passage_id: int, passage: Passage, relevance: Sequence[float], max_antecedents: int = OverviewSettings.max_antecedents
+) -> list[Unit]:
     """One unit per sentence of ``passage``; a sentence that leans on the one before carries it
-    (up to ``MAX_ANTECEDENTS`` back), and is dropped when nothing before it in the passage can.
+    (up to ``max_antecedents`` back), and is dropped when nothing before it in the passage can.
 
     Args:
         passage_id: the passage's index.
         passage: the passage.
         relevance: one relevance per sentence of the passage.
+        max_antecedents: ``OverviewSettings.max_antecedents``.
     """
     texts = [passage.text[s - passage.start : e - passage.start] for s, e in passage.sentences]
     units = []
     for number, (_, end) in enumerate(passage.sentences):
         first = number
-        while first > number - MAX_ANTECEDENTS and first >= 0 and opens_with_reference(texts[first]):
+        while first > number - max_antecedents and first >= 0 and opens_with_reference(texts[first]):
             first -= 1
         if first < 0 or opens_with_reference(texts[first]):
             continue  # leans on text outside the passage, or on a chain too long to carry
@@ -257,7 +257,7 @@ def with_overview(
             continue
         offset = int(index.sentence_offsets[pid])
         cosine = index.sentence_vectors[offset : offset + len(passage.sentences)] @ query_vector
-        units.extend(passage_units(pid, passage, cosine + settings.passage_weight * candidate.fused))
+        units.extend(passage_units(pid, passage, cosine + settings.passage_weight * candidate.fused, settings.max_antecedents))
     if not units:
         return answer
 

@@ -1,6 +1,6 @@
 """The sentence ranker: a logistic model over ``FEATURE_NAMES`` giving P(sentence answers).
 
-Two weight sets exist. The default is hand-set (below). ``squad_ranker.json`` beside this file
+Two weight sets exist. The default is hand-set (``config.RankerSettings``). ``squad_ranker.json`` beside this file
 was learnt by ``scripts/train_ranker.py`` on 8 of the 16 SQuAD 2.0 articles in ``shared/data``
 (the other 8 held out): it is better on SQuAD's Wikipedia paragraphs and worse on the article's
 web text (docs/evaluation.md, "SQuAD 2.0 subset"), so it is opt-in: ``DocumentQA(ranker=learned_ranker())`` or
@@ -16,29 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from ctqa.answering.features import FEATURE_NAMES
+from ctqa.config import RankerSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("squad_ranker.json")
 
-# Hand-set: meaning first (dense), then the question's rare words in the sentence; a question
-# whose rare words occur nowhere in the corpus is about something else. query_unknown was -8
-# (chosen on eval/article_questions.jsonl before the answer-type and asked-name declines
-# existed); on a blind set of 50 questions written by someone who never saw the rules, -8
-# declined 4 of 25 paraphrased answerable questions ("rally international backing") and -3 to
-# -5 none, with every other set unchanged; -4 also halves SQuAD's false abstentions.
-_HAND_WEIGHTS = {
-    "dense_sentence": 5.0,
-    "dense_passage": 2.0,
-    "bm25_passage": 1.0,
-    "overlap_sentence": 3.0,
-    "overlap_passage": 1.0,
-    "bigram_sentence": 1.0,
-    "passage_rank": 0.5,
-    "type_match": 0.5,
-    "type_miss": -4.0,
-    "query_unknown": -4.0,
-    "length": 0.0,
-}
-_HAND_BIAS = -6.0
 
 
 @dataclass(frozen=True)
@@ -64,9 +45,14 @@ class SentenceRanker:
         }
 
 
-def hand_ranker() -> SentenceRanker:
-    weights = np.array([_HAND_WEIGHTS[name] for name in FEATURE_NAMES], dtype=np.float32)
-    return SentenceRanker(weights, _HAND_BIAS, "hand-set")
+def hand_ranker(settings: RankerSettings | None = None) -> SentenceRanker:
+    """The hand-set ranker of ``settings`` (default ``RankerSettings()``); a weight table that
+    does not name each of ``FEATURE_NAMES`` once raises ``ValueError``."""
+    settings = settings or RankerSettings()
+    weights = dict(settings.weights)
+    if sorted(weights) != sorted(FEATURE_NAMES) or len(settings.weights) != len(FEATURE_NAMES):
+        raise ValueError(f"ranker weights must name each feature once ({', '.join(FEATURE_NAMES)})")
+    return SentenceRanker(np.array([weights[name] for name in FEATURE_NAMES], dtype=np.float32), settings.bias, "hand-set")
 
 
 def ranker_from_file(path: Path) -> SentenceRanker:

@@ -110,7 +110,7 @@ def prefer_first_mention(
         tokens = set(view.sentence_tokens[sentence.passage_id][sentence.number])
         shared = len(tokens & best_tokens) / max(1, len(best_tokens))
         same_doc = passages[sentence.passage_id].doc_id == passages[best.passage_id].doc_id
-        if same_doc and shared >= 0.5 and best_numbers <= tokens and position(sentence) < position(best):
+        if same_doc and shared >= settings.same_fact_share and best_numbers <= tokens and position(sentence) < position(best):
             earlier.append((place, sentence))
     if not earlier:
         return scored

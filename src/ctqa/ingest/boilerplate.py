@@ -2,7 +2,7 @@
 
 The rules are about the *shape* of site chrome, not about one site's strings:
 
-1. **Site-name lines** — a short line (at most ``SITE_LINE_MAX_WORDS`` words, no sentence
+1. **Site-name lines** — a short line (at most ``IngestSettings.site_line_max_words`` words, no sentence
    punctuation) that occurs two or more times in the page is navigation or branding (e.g. a site
    name printed above every section), never content.
 2. **"See also" teasers** — a line such as "You may want to see also", "See also", "Related
@@ -21,9 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-SITE_LINE_MAX_WORDS = 3
-TEASER_TITLE_MAX_WORDS = 16
-FOOTER_TAIL_MAX_WORDS = 8
+from ctqa.config import INGEST
 
 SEE_ALSO_RE = re.compile(
     r"^(?:you\s+(?:may|might)\s+(?:also\s+)?(?:want\s+to\s+)?(?:see|like|read|enjoy)(?:\s+also)?"
@@ -58,7 +56,7 @@ def site_name_lines(lines: list[str]) -> set[int]:
         for number, text in enumerate(stripped)
         if text
         and counts[text.casefold()] >= 2
-        and word_count(text) <= SITE_LINE_MAX_WORDS
+        and word_count(text) <= INGEST.site_line_max_words
         and not _SENTENCE_END.search(text)
     }
 
@@ -75,7 +73,7 @@ def see_also_lines(lines: list[str]) -> set[int]:
             previous -= 1
         if previous >= 0:
             title = lines[previous].strip()
-            if word_count(title) <= TEASER_TITLE_MAX_WORDS and not title.endswith("."):
+            if word_count(title) <= INGEST.teaser_title_max_words and not title.endswith("."):
                 drop.add(previous)
     return drop
 
@@ -86,7 +84,7 @@ def footer_lines(lines: list[str]) -> set[int]:
         if not FOOTER_RE.match(line.strip()):
             continue
         tail = [rest.strip() for rest in lines[number:]]
-        if all(word_count(rest) <= FOOTER_TAIL_MAX_WORDS for rest in tail):
+        if all(word_count(rest) <= INGEST.footer_tail_max_words for rest in tail):
             return set(range(number, len(lines)))
     return set()
 

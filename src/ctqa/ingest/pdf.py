@@ -8,7 +8,7 @@ for ``structure_text``, which gives every block the page it is on:
   at the top or bottom of another page ("Chapter 2: Parsing  14"), and bare page numbers ("12",
   "Page 3 of 9", "- 4 -") there, are dropped; so are table-of-contents lines with dot leaders.
 * **Spacing** — layout mode pads words with extra spaces to keep columns; a gap of at least
-  ``CELL_GAP`` spaces is kept as a table-cell gap (two spaces, which ``structure_text`` splits
+  ``IngestSettings.pdf_cell_gap`` spaces is kept as a table-cell gap (two spaces, which ``structure_text`` splits
   rows on), shorter runs become one space.
 * **Paragraph starts** — an indented line after a line that ends a sentence starts a new
   paragraph (books and LaTeX documents mark paragraphs by indentation, not by gaps).
@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from ctqa.config import INGEST
 from ctqa.ingest.structure import PAGE_BREAK, StructuredText, structure_text
 
 if TYPE_CHECKING:
@@ -40,20 +41,7 @@ logger = logging.getLogger(__name__)
 # a file it cannot read is reported by the loader with the reason, so those are not shown.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-# A first/last page line recurring (digits aside) at the edge of this many pages is a running
-# header or footer: real text at a page edge (a sentence running on) is practically never repeated.
-RUNNING_LINE_MIN_PAGES = 2
-# Runs of this many spaces or more in layout text separate table cells (layout mode pads
-# justified prose with runs of two or three).
-CELL_GAP = 4
-# A line indented by 2..PARAGRAPH_INDENT_MAX more columns than the page's usual left edge
-# starts a paragraph (deeper indents are quotes or code, kept as they are).
-PARAGRAPH_INDENT_MAX = 10
-# A line of at most this many words and under this share of the page's usual line length,
-# after a sentence end or a gap and before a capitalised line or a gap, is a heading set in the
-# running text.
-INLINE_HEADING_MAX_WORDS = 8
-INLINE_HEADING_MAX_LENGTH_SHARE = 0.6
+# Running lines, cell gaps, paragraph indents and inline headings: ``config.IngestSettings``.
 
 _PAGE_NUMBER_RE = re.compile(
     r"^(?:page\s+)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$"  # 12, Page 3, 3 of 9, 3/9
@@ -61,7 +49,7 @@ _PAGE_NUMBER_RE = re.compile(
     r"|^(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$",  # roman page numbers of a preface
     re.IGNORECASE,
 )
-_LONG_GAP_RE = re.compile(rf" {{{CELL_GAP},}}")
+_LONG_GAP_RE = re.compile(rf" {{{INGEST.pdf_cell_gap},}}")
 _SHORT_GAP_RE = re.compile(r"\s+")
 _SENTENCE_END_RE = re.compile(r"[.!?:;]['\"’”)\]]*$")
 _HYPHENATED_RE = re.compile(r"[A-Za-z]{2}-$")
@@ -141,7 +129,7 @@ def drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
         drop = {
             number
             for number in _edge_lines(page)
-            if counts[_line_key(page[number])] >= RUNNING_LINE_MIN_PAGES or _PAGE_NUMBER_RE.match(page[number].strip())
+            if counts[_line_key(page[number])] >= INGEST.pdf_running_line_min_pages or _PAGE_NUMBER_RE.match(page[number].strip())
         }
         cleaned.append(["" if number in drop else line for number, line in enumerate(page)])
     return cleaned
@@ -165,7 +153,7 @@ def tidy_page(lines: list[str]) -> list[str]:
         cells = [_SHORT_GAP_RE.sub(" ", cell).strip() for cell in _LONG_GAP_RE.split(line.strip())]
         tidy = "  ".join(cell for cell in cells if cell)
         previous = out[-1] if out else ""
-        if previous and margin + 2 <= indent <= margin + PARAGRAPH_INDENT_MAX and _SENTENCE_END_RE.search(previous):
+        if previous and margin + 2 <= indent <= margin + INGEST.pdf_paragraph_indent_max and _SENTENCE_END_RE.search(previous):
             out.append("")
         elif previous and _HYPHENATED_RE.search(previous) and tidy[:1].islower():
             word, _, rest = tidy.partition(" ")
@@ -190,8 +178,8 @@ def _set_apart_headings(lines: list[str]) -> list[str]:
             and (not previous or _SENTENCE_END_RE.search(previous))
             and (not following or following[:1].isupper())
             and not _SENTENCE_END_RE.search(line)
-            and len(line.split()) <= INLINE_HEADING_MAX_WORDS
-            and len(line) < INLINE_HEADING_MAX_LENGTH_SHARE * usual
+            and len(line.split()) <= INGEST.pdf_inline_heading_max_words
+            and len(line) < INGEST.pdf_inline_heading_max_length_share * usual
         ):
             out += ["", line, ""]
         else:

@@ -33,20 +33,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ctqa.config import INGEST
 from ctqa.ingest.boilerplate import boilerplate_lines
 from ctqa.types import Block, BlockKind, Section
 
 INTRODUCTION = "Introduction"
 PAGE_BREAK = "\f"
-HEADING_MAX_WORDS = 25
-TABLE_HEADER_MAX_WORDS = 6
 
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
 # The value at the end of a flattened table row: "... October 2020", "... 93", "... $1.2 billion".
-TABLE_ROW_MAX_CHARS = 300
 _ROW_VALUE_RE = re.compile(
     r"^(?P<label>.*?[A-Za-z].*?)\s+(?P<value>"
     rf"(?:(?:\d{{1,2}}\s+)?(?:{_MONTHS})\.?\s+(?:\d{{1,2}},\s+)?\d{{4}})"
@@ -85,7 +83,7 @@ def split_table_row(line: str) -> TableRow | None:
     line = line.strip().strip("|").strip()
     # A table row is a short line; a long one is prose (and _ROW_VALUE_RE's lazy label would
     # take time quadratic in its length on a paragraph written as one line).
-    if not line or line.endswith(".") or len(line) > TABLE_ROW_MAX_CHARS:
+    if not line or line.endswith(".") or len(line) > INGEST.table_row_max_chars:
         return None
     cells = [cell for cell in _CELL_SPLIT_RE.split(line) if cell]
     if len(cells) >= 2:
@@ -117,7 +115,7 @@ def parse_table(lines: list[str]) -> tuple[str, list[TableRow]] | None:
         first = lines[0]
         no_digits = not any(ch.isdigit() for ch in first)
         words_in_cells = first.replace("|", " ").split()
-        if no_digits and len(words_in_cells) <= TABLE_HEADER_MAX_WORDS and not _SENTENCE_END_RE.search(first):
+        if no_digits and len(words_in_cells) <= INGEST.table_header_max_words and not _SENTENCE_END_RE.search(first):
             header, body = first, lines[1:]
     rows = [split_table_row(line) for line in body]
     if len(rows) < 2 or any(row is None for row in rows):
@@ -135,7 +133,7 @@ def is_heading(paragraph: list[str], *, explicit: bool = False) -> bool:
     if explicit:
         return False
     return (
-        0 < len(line.split()) <= HEADING_MAX_WORDS
+        0 < len(line.split()) <= INGEST.heading_max_words
         and not _SENTENCE_END_RE.search(line)
         and not line.startswith(("-", "*", "•"))
     )

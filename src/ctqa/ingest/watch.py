@@ -7,7 +7,7 @@ it costs tens of milliseconds, too much to pay on a question every couple of sec
 * a quick check stats the corpus's folders (a handful, not one per file): adding, removing or
   renaming a file changes its folder's modification time;
 * an edit inside an existing file changes no folder, so the full file scan still runs
-  periodically, but at most a ``FULL_SCAN_SHARE`` of the time (the interval grows with the
+  periodically, but at most a ``full_scan_share`` of the time (``CorpusSettings``) (the interval grows with the
   measured cost of one scan, and is never shorter than the quick check's).
 """
 
@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ctqa.config import CorpusSettings
 from ctqa.ingest.loader import corpus_files
 
 Signature = tuple[tuple[str, int, int], ...]
-# A full file scan may take at most this share of the time: one 40 ms scan at most every 2 s.
-FULL_SCAN_SHARE = 0.02
 
 
 def file_signature(corpus_dir: Path, *, follow_outside_links: bool = False) -> Signature:
@@ -62,6 +61,7 @@ class CorpusWatcher:
     Args:
         corpus_dir: the corpus folder.
         min_interval: seconds between full scans, at least (the quick check's own interval).
+        full_scan_share: the largest share of the time full scans may take.
         clock: monotonic seconds (injectable for tests).
         follow_outside_links: list files behind symlinks that leave the corpus (as the build does).
     """
@@ -70,13 +70,15 @@ class CorpusWatcher:
         self,
         corpus_dir: Path,
         *,
-        min_interval: float = 2.0,
+        min_interval: float = CorpusSettings.check_interval_seconds,
+        full_scan_share: float = CorpusSettings.full_scan_share,
         clock: Callable[[], float] = time.monotonic,
         follow_outside_links: bool = False,
     ) -> None:
         self.corpus_dir = corpus_dir
         self.follow_outside_links = follow_outside_links
         self.min_interval = min_interval
+        self.full_scan_share = full_scan_share
         self._clock = clock
         self._folders: list[str] = []
         self._folder_times: tuple[int, ...] = ()
@@ -86,7 +88,7 @@ class CorpusWatcher:
     @property
     def full_interval(self) -> float:
         """Seconds between periodic full scans: ``min_interval``, or longer when a scan is slow."""
-        return max(self.min_interval, self._scan_seconds / FULL_SCAN_SHARE)
+        return max(self.min_interval, self._scan_seconds / self.full_scan_share)
 
     def scan(self) -> Signature:
         """The exact ``file_signature`` of the corpus; remembers its folders' times for ``may_have_changed``."""

@@ -97,7 +97,7 @@ class Spelling:
     def __init__(self, vocabulary: Counter[str], acronyms: list[str], settings: NameSettings = NAMES) -> None:
         self.vocabulary = vocabulary
         self.settings = settings
-        self._choices = [word for word in vocabulary if len(word) >= 3 and not word.isdigit()]
+        self._choices = [word for word in vocabulary if len(word) >= settings.choice_min_letters and not word.isdigit()]
         self.stems = {stem(word) for word in vocabulary}
         self._by_prefix: dict[str, list[str]] = {}
         for word in self._choices:
@@ -111,11 +111,11 @@ class Spelling:
 
     def correct_word(self, word: str) -> str | None:
         """The closest corpus word to an unknown ``word``, or ``None``."""
-        if len(word) < 4 or word.isdigit() or word in self.vocabulary or word in QUERY_STOPWORDS:
+        if len(word) < self.settings.correct_min_letters or word.isdigit() or word in self.vocabulary or word in QUERY_STOPWORDS:
             return None
         if self.is_common_english(word):
             return None
-        limit = 1 if len(word) <= 6 else 2
+        limit = 1 if len(word) <= self.settings.one_edit_max_letters else 2
         matches = process.extract(
             word, self._choices, scorer=Levenshtein.distance, score_cutoff=limit + 1, limit=16
         )
@@ -133,7 +133,8 @@ class Spelling:
         """A corpus acronym that an unknown ``word`` spells with two neighbouring letters swapped
         ("wdm" -> "wmd", "ntao" -> "nato"), or ``None``. Acronyms are too short for
         ``correct_word``, and a swap is the usual slip when typing one."""
-        if not 3 <= len(word) <= 6 or word in self.vocabulary or self.is_common_english(word):
+        shortest, longest = self.settings.acronym_min_letters, self.settings.acronym_max_letters
+        if not shortest <= len(word) <= longest or word in self.vocabulary or self.is_common_english(word):
             return None
         for acronym in self._folded_acronyms:
             if len(acronym) == len(word) and acronym != word and OSA.distance(word, acronym) == 1:

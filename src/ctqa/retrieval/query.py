@@ -135,7 +135,7 @@ class QueryRewriter:
         self._acronym_order = {acronym: number for number, acronym in enumerate(acronyms)}
         self._acronyms_by_fold: dict[str, list[str]] = {}
         for acronym in acronyms:
-            if len(acronym) >= 3:
+            if len(acronym) >= NAMES.acronym_min_letters:
                 self._acronyms_by_fold.setdefault(fold(acronym), []).append(acronym)
 
     def asked_names(self, question: str, replacements: dict[str, str]) -> tuple[AskedName, ...]:

@@ -16,6 +16,8 @@ from functools import lru_cache
 import Stemmer
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
+from ctqa.config import NAMES
+
 # Lucene's English stop words (the bm25s default) ...
 DOCUMENT_STOPWORDS = frozenset(
     ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with"]
@@ -80,7 +82,7 @@ def query_tokens(text: str) -> list[str]:
     return tokenize(text, stopwords=QUERY_STOPWORDS)
 
 
-def initialisms(tokens: list[str], longest: int = 6) -> set[str]:
+def initialisms(tokens: list[str], longest: int = NAMES.acronym_max_letters) -> set[str]:
     """First letters of every run of 2 to ``longest`` consecutive ``tokens``: what an acronym of
     the text could be ("frequent ask question" -> "faq", among others)."""
     found = set()

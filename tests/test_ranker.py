@@ -1,0 +1,34 @@
+"""The sentence rankers: the hand-set one is built from ``RankerSettings`` (no model)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from ctqa.answering.features import FEATURE_NAMES
+from ctqa.answering.ranker import hand_ranker, learned_ranker
+from ctqa.config import RankerSettings
+
+
+def test_the_hand_ranker_reads_its_weights_and_bias_from_the_settings() -> None:
+    settings = RankerSettings()
+    ranker = hand_ranker()
+    assert ranker.bias == settings.bias == -6.0
+    assert dict(zip(FEATURE_NAMES, ranker.weights.tolist(), strict=True)) == dict(settings.weights)
+    # all features 0: the bias alone, P = 1 / (1 + e^6)
+    assert ranker.probabilities(np.zeros((1, len(FEATURE_NAMES)), dtype=np.float32))[0] == pytest.approx(0.002473, abs=1e-6)
+
+
+def test_a_weight_table_that_misses_or_repeats_a_feature_is_refused() -> None:
+    missing = replace(RankerSettings(), weights=RankerSettings().weights[:-1])
+    with pytest.raises(ValueError, match="must name each feature once"):
+        hand_ranker(missing)
+    repeated = replace(RankerSettings(), weights=(*RankerSettings().weights, ("length", 1.0)))
+    with pytest.raises(ValueError, match="must name each feature once"):
+        hand_ranker(repeated)
+
+
+def test_the_learned_ranker_has_the_same_features() -> None:
+    assert learned_ranker().weights.shape == (len(FEATURE_NAMES),)
