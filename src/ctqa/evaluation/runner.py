@@ -21,6 +21,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass, field
 
+from ctqa.config import AnswerSettings
 from ctqa.evaluation.baselines import Search
 from ctqa.evaluation.dataset import EvalQuestion
 from ctqa.evaluation.metrics import contains_any, exact_match, rouge_l, token_f1
@@ -75,7 +76,7 @@ def _rank_of_evidence(texts: list[str], evidence: tuple[str, ...]) -> int | None
     return None
 
 
-def evaluate(qa: DocumentQA, questions: list[EvalQuestion], *, name: str = "ctqa", top_k: int = 3) -> EvalReport:
+def evaluate(qa: DocumentQA, questions: list[EvalQuestion], *, name: str = "ctqa", top_k: int = AnswerSettings.top_k) -> EvalReport:
     """Ask every question (with its ``history``) and score the answers; returns an ``EvalReport``."""
     results = []
     for item in questions:

@@ -139,13 +139,9 @@ def is_heading(paragraph: list[str], *, explicit: bool = False) -> bool:
     )
 
 
-def paragraphs_of(lines: list[str]) -> list[list[str]]:
-    """Group lines into paragraphs (runs of non-blank lines)."""
-    return [paragraph for _, paragraph in numbered_paragraphs(lines)]
-
-
 def numbered_paragraphs(lines: list[str]) -> list[tuple[int, list[str]]]:
-    """Paragraphs as ``(number of their first line, lines)``; see ``paragraphs_of``."""
+    """Paragraphs (runs of non-blank lines; a markdown heading is one of its own) as ``(number of
+    their first line, lines)``."""
     paragraphs: list[tuple[int, list[str]]] = []
     current: list[str] = []
     first = 0
