@@ -42,6 +42,10 @@ from ctqa.qa import DocumentQA
 from ctqa.retrieval.hybrid import Fusion
 
 DEFAULT_QUESTIONS = PROJECT_ROOT / "eval" / "article_questions.jsonl"
+# --holdout-faq: a line of at most this many words without a sentence end, after the FAQ
+# heading, ends the FAQ (the footer or the next section starts); the article's FAQ answers are
+# sentences and its next lines are short titles. Part of the holdout set's definition.
+FAQ_END_MAX_WORDS = 8
 SWEEP = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 console = Console()
@@ -74,7 +78,7 @@ def strip_faq(text: str) -> str:
         if _FAQ_HEADING_RE.match(stripped):
             in_faq = True
             continue
-        if in_faq and stripped and len(stripped.split()) <= 8 and not stripped.endswith((".", "?")):
+        if in_faq and stripped and len(stripped.split()) <= FAQ_END_MAX_WORDS and not stripped.endswith((".", "?")):
             in_faq = False  # the footer or a next section starts
         if not in_faq:
             kept.append(line)
