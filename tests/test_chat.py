@@ -492,3 +492,29 @@ def test_render_short_answer_first_and_bold_then_marked_in_its_sentence() -> Non
     assert "creation of <mark>93</mark> Anti" in rendered
     assert "Context: The program is part of a broader strategy." in rendered
     assert rendered.index("ctqa-answer-text") < rendered.index("ctqa-context")
+
+
+def test_removal_asks_first_and_needs_a_chosen_document() -> None:
+    group, question, status = chat.ask_removal(None)
+    assert group == {"__type__": "update", "visible": False} and question == ""
+    assert "Choose the document to remove first." in status
+    group, question, status = chat.ask_removal("notes/bees.md")
+    assert group == {"__type__": "update", "visible": True} and status == ""
+    assert "Remove notes/bees.md? Its file is deleted" in question
+
+
+def test_an_upload_without_files_asks_for_them_and_adds_nothing(tmp_path: Path) -> None:
+    qa = ctqa.DocumentQA(tmp_path / "corpus", tmp_path / "index", auto_build=False)
+    table, _, status, upload = chat.add_uploads(qa, None, lambda fraction, text: None)
+    assert "Choose one or more files first." in status and upload == {"__type__": "update"}
+    assert not (tmp_path / "corpus").exists() and "No documents yet." in table
+
+
+def test_while_the_index_loads_the_tick_shows_the_banner_and_leaves_the_panel() -> None:
+    qa = RecordingQA()
+    qa.generation = 0  # type: ignore[attr-defined]
+    loader = chat.IndexLoader(qa)  # type: ignore[arg-type]  # not started: loading
+    banner, table, choices, status, state = chat.index_state_tick(qa, loader, chat.NO_BANNER_SHOWN)  # type: ignore[arg-type]
+    assert banner["visible"] is True and chat.LOADING_TEXT.split("…")[0] in banner["value"]
+    assert table == choices == status == {"__type__": "update"}
+    assert state == f"{chat.render_loading(loader)}{chat.NO_BANNER_SHOWN}0"
