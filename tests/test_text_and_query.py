@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 import pytest
@@ -303,3 +304,18 @@ def test_only_real_html_tags_are_removed_from_a_question(question: str, expected
 def test_a_question_of_markup_only_is_refused_as_such() -> None:
     with pytest.raises(ValueError, match="only markup"):
         clean_question("<img src=x onerror=alert(1)>", 1000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Türkiye’s café: naïve résumé, Ångström, Øresund, Œuvre, ﬁne ½ β-catenin 10⁻³ µm",
+        "e\u0301 a\u0300\u0323 combining marks after ASCII letters, and \u0301 after a space",
+        "".join(chr(code) for code in range(0x80, 0x2000)),
+    ],
+)
+def test_fold_drops_combining_marks_as_the_per_character_definition(text: str) -> None:
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
+    expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    assert fold(text) == expected
+    assert not any(unicodedata.combining(ch) for ch in fold(text))

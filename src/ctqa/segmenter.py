@@ -22,7 +22,7 @@ output against the stock segmenter.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import pysbd
 from pysbd.lang.english import English
@@ -31,26 +31,41 @@ from pysbd.lang.english import English
 _PROTECTED_STOP = "∯"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _finder(stripped: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """pysbd's two patterns for abbreviation ``stripped``, as it writes them (unescaped, and the
     second with literal braces): its occurrences at a word start, and the character after them."""
-    occurrences = re.compile(r"(?:^|\s|\r|\n){}".format(stripped), flags=re.IGNORECASE)
+    occurrences = re.compile(rf"(?:^|\s|\r|\n){stripped}", flags=re.IGNORECASE)
     next_word_start = re.compile(r"(?<={" + str(re.escape(stripped)) + "} ).{1}")
     return occurrences, next_word_start
 
 
-@lru_cache(maxsize=None)
+@cache
 def _replacer(rule: str, abbr: str) -> re.Pattern[str]:
     """The substitution pattern of pysbd's ``rule`` for one spelling ``abbr`` of an abbreviation."""
     if rule == "prepositive":  # pysbd.abbreviation_replacer.replace_prepositive_abbr
-        return re.compile(r"(?<=\s{abbr})\.(?=(\s|:\d+))".format(abbr=abbr))
+        return re.compile(rf"(?<=\s{abbr})\.(?=(\s|:\d+))")
     if rule == "number":  # replace_pre_number_abbr
-        return re.compile(r"(?<=\s{abbr})\.(?=(\s\d|\s+\())".format(abbr=abbr))
+        return re.compile(rf"(?<=\s{abbr})\.(?=(\s\d|\s+\())")
     # AbbreviationReplacer.replace_period_of_abbr
     return re.compile(
-        r"(?<=\s{abbr})\.(?=((\.|\:|-|\?|,)|(\s([a-z]|I\s|I'm|I'll|\d|\())))".format(abbr=re.escape(abbr))
+        rf"(?<=\s{re.escape(abbr)})\.(?=((\.|\:|-|\?|,)|(\s([a-z]|I\s|I'm|I'll|\d|\())))"
     )
+
+
+@cache
+def _stop_finder(stripped: str) -> re.Pattern[str]:
+    return re.compile(re.escape(stripped) + r"\.", flags=re.IGNORECASE)
+
+
+def _followed_by_stop(stripped: str, text: str, lowered: str, ascii_line: bool) -> bool:
+    """Whether ``text`` holds a spelling of ``stripped`` (matched ignoring case, as pysbd finds
+    them) followed by ".". On ASCII text that is a substring test of the lower-cased line;
+    elsewhere case-insensitive matching also pairs ASCII letters with others ("ſ" with "s").
+    """
+    if ascii_line:
+        return stripped + "." in lowered
+    return _stop_finder(stripped).search(text) is not None
 
 
 class FastAbbreviationReplacer(English.AbbreviationReplacer):  # type: ignore[misc]
@@ -62,13 +77,14 @@ class FastAbbreviationReplacer(English.AbbreviationReplacer):  # type: ignore[mi
         prepositive = abbreviation.PREPOSITIVE_ABBREVIATIONS
         number_abbreviations = abbreviation.NUMBER_ABBREVIATIONS
         lowered = text.lower()
+        ascii_line = text.isascii()
         for abbr in abbreviation.ABBREVIATIONS:
             stripped = abbr.strip()
             if stripped not in lowered:
                 continue
             # every rule needs a spelling of the abbreviation then "." (see the module
             # docstring); the loop only turns "." into "∯", so the line as first read tells
-            if "." not in stripped and stripped + "." not in lowered:
+            if "." not in stripped and not _followed_by_stop(stripped, text, lowered, ascii_line):
                 continue
             occurrences, next_word_start = _finder(stripped)
             matches = occurrences.findall(text)
