@@ -27,8 +27,9 @@ from ctqa.index.store import FORMAT_VERSION, MANIFEST, load_index, read_manifest
 from ctqa.ingest.loader import load_corpus
 from ctqa.ingest.watch import CorpusWatcher
 from ctqa.qa import DocumentQA
+from ctqa.retrieval import derived as derived_module
 from ctqa.retrieval.acronyms import learn_acronyms
-from ctqa.retrieval.derived import derive_state
+from ctqa.retrieval.derived import DerivedState, derive_state
 from ctqa.retrieval.sparse import BM25Retriever
 from ctqa.retrieval.text import query_tokens, tokenize, words
 
@@ -244,3 +245,60 @@ def test_a_slow_full_scan_is_run_less_often(tmp_path: Path) -> None:
     assert watcher.full_interval == 2.0  # a scan of two files is far under 2 % of 2 s
     watcher._scan_seconds = 0.5
     assert watcher.full_interval == pytest.approx(25.0)
+
+
+def _tables_equal(mine: DerivedState, theirs: DerivedState) -> None:
+    for table in ("passage_tokens", "sentence_tokens", "context_tokens"):
+        a, b = getattr(mine, table), getattr(theirs, table)
+        assert [a[i] for i in range(len(a))] == [b[i] for i in range(len(b))]
+        assert list(a.tokens) == list(b.tokens)  # same token ids too
+        assert np.array_equal(a.ids, b.ids) and np.array_equal(a.offsets, b.offsets)
+    for field in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(mine.bm25, field), getattr(theirs.bm25, field))
+    assert mine.bm25.columns == theirs.bm25.columns
+    assert mine.acronyms == theirs.acronyms
+    assert mine.vocabulary == theirs.vocabulary
+
+
+def test_an_incremental_build_derives_only_new_passages_and_equals_a_full_derive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS_DIR / ARTICLE_NAME, corpus / ARTICLE_NAME)
+    (corpus / "changed.txt").write_text("Budgets\n\nThe agency spends most of its budget on staff. It hires in spring.\n")
+    (corpus / "removed.txt").write_text("Ports\n\nCargo ships dock at the eastern pier. Inspections take two days.\n")
+    index_dir = tmp_path / "index"
+    DocumentQA(corpus, index_dir, embedder=_HashEmbedder()).build()  # type: ignore[arg-type]
+    kept_texts = {p.text for p in load_index(index_dir).passages if p.doc_id == ARTICLE_NAME}
+    assert len(kept_texts) > 20
+
+    # a new document defining an acronym (the corpus's acronyms, so every passage's context
+    # tokens, change), a changed one and a removed one (words leave the vocabulary)
+    (corpus / "added.md").write_text(
+        "# Health\n\nThe World Health Organization (WHO) tracks outbreaks. WHO reports weekly.\n"
+    )
+    (corpus / "changed.txt").write_text("Budgets\n\nThe agency spends a third of its budget on training.\n")
+    (corpus / "removed.txt").unlink()
+    tokenized: list[str] = []
+    real_tokenize = derived_module.tokenize
+
+    def spy(text: str) -> list[str]:
+        tokenized.append(text)
+        return real_tokenize(text)
+
+    monkeypatch.setattr(derived_module, "tokenize", spy)
+    report = DocumentQA(corpus, index_dir, embedder=_HashEmbedder()).build()  # type: ignore[arg-type]
+    assert (report.added, report.changed, report.removed, report.unchanged) == (
+        ["added.md"], ["changed.txt"], ["removed.txt"], [ARTICLE_NAME]
+    )
+    assert not kept_texts & set(tokenized)  # the article's passages were read back, not tokenised
+    assert "The World Health Organization (WHO) tracks outbreaks." in tokenized
+
+    monkeypatch.setattr(derived_module, "tokenize", real_tokenize)
+    index = load_index(index_dir)
+    full = derive_state(index.documents.values(), index.passages)
+    _tables_equal(index.derived, full)
+    assert full.acronyms["WHO"] == "World Health Organization"
+    assert "pier" not in index.derived.vocabulary and "training" in index.derived.vocabulary
+    assert "spring" not in index.derived.vocabulary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 
 import pytest
@@ -321,3 +322,16 @@ CODE_SETTINGS = AnswerSettings()
 )
 def test_looks_like_code(sentence: str, code: bool) -> None:
     assert looks_like_code(sentence, CODE_SETTINGS.code_min_marks, CODE_SETTINGS.code_min_share) is code
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Türkiye’s café: naïve résumé, Ångström, Øresund, Œuvre, ﬁne ½ β-catenin 10⁻³ µm",
+        "e\u0301 a\u0300\u0323 combining marks after ASCII letters, and \u0301 after a space",
+        "".join(chr(code) for code in range(0x80, 0x2000)),
+    ],
+)
+def test_fold_drops_combining_marks_as_the_per_character_definition(text: str) -> None:
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
+    expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    assert fold(text) == expected
+    assert not any(unicodedata.combining(ch) for ch in fold(text))

@@ -37,6 +37,7 @@ from ctqa.index.store import (
     sentence_offsets,
 )
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
+from ctqa.retrieval.derived import DerivedState, PreviousState, derive_state
 from ctqa.types import Document, Passage
 
 logger = logging.getLogger(__name__)
@@ -246,6 +247,7 @@ def build_index(
             return old_vectors is not None and old_files.get(document.doc_id) == document.sha256
 
         passages: list[Passage] = []
+        kept_rows: list[int | None] = []  # each passage's row in the previous index when kept
         passage_rows: list[np.ndarray] = []
         sentence_rows: list[np.ndarray] = []
         to_embed = []
@@ -264,6 +266,7 @@ def build_index(
                 ids = old_passages.get(document.doc_id, [])
                 # the same file read from another folder (a moved corpus): cite where it is now
                 passages.extend(replace(previous.passages[i], path=document.path) for i in ids)
+                kept_rows.extend(ids)
                 passage_rows.append(old_vectors[ids])
                 sentence_rows.extend(
                     previous.sentence_vectors[previous.sentence_offsets[i] : previous.sentence_offsets[i + 1]]
@@ -280,6 +283,7 @@ def build_index(
             (report.changed if old_sha else report.added).append(document.doc_id)
             to_embed.append((len(passages), new_passages))
             passages.extend(new_passages)
+            kept_rows.extend([None] * len(new_passages))
             passage_rows.append(np.zeros((len(new_passages), MODEL_DIMENSION), dtype=np.float32))
             sentence_rows.append(
                 np.zeros((sum(len(p.sentences) for p in new_passages), MODEL_DIMENSION), np.float32)
@@ -314,6 +318,7 @@ def build_index(
                 skipped=skipped,
                 model=model,
                 corpus_dir=corpus_dir,
+                derived=_derived_state(documents, passages, previous, kept_rows),
             )
         except OSError as error:  # read-only folder, disk full: the previous build stays in use
             raise IndexWriteError(write_problem(index_dir, error)) from error
@@ -321,6 +326,17 @@ def build_index(
     report.seconds = time.perf_counter() - started
     logger.info("index built: %s", report.summary())
     return report
+
+
+def _derived_state(
+    documents: list[Document], passages: list[Passage], previous: IndexData | None, kept_rows: list[int | None]
+) -> DerivedState:
+    """The build's derived state; the tokens of passages kept from ``previous`` are read from it,
+    not recomputed (``retrieval.derived.derive_state``)."""
+    if previous is None:
+        return derive_state(documents, passages)
+    kept = PreviousState(previous.derived, previous.passages, previous.sentence_offsets, kept_rows)
+    return derive_state(documents, passages, kept)
 
 
 def too_many_passages(count: int, limit: int) -> str:

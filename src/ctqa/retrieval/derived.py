@@ -88,11 +88,46 @@ class DerivedState:
     vocabulary: dict[str, int]
 
 
-def derive_state(documents: Iterable[Document], passages: list[Passage]) -> DerivedState:
-    """Compute the ``DerivedState`` of an index's documents and passages."""
+@dataclass(frozen=True)
+class PreviousState:
+    """What a build can keep from the index it replaces: that index's derived state, passages
+    and ``sentence_offsets``, and ``rows``: for each passage of the new build, its row in that
+    index when the passage is kept unchanged (its document's file is unchanged), else None."""
+
+    state: DerivedState
+    passages: Sequence[Passage]
+    sentence_offsets: np.ndarray
+    rows: Sequence[int | None]
+
+
+def derive_state(
+    documents: Iterable[Document], passages: list[Passage], previous: PreviousState | None = None
+) -> DerivedState:
+    """Compute the ``DerivedState`` of an index's documents and passages.
+
+    With ``previous``, the tokens of kept passages and their sentences are read from the index
+    being replaced and the word counts are updated by the passages added and dropped, so adding
+    one document to a corpus tokenises that document's passages only. The acronyms, the context
+    tokens (they depend on the corpus's acronyms) and BM25 (its idf depends on every passage) are
+    recomputed from the tokens. The result equals a full derive (``tests/test_derived_state.py``).
+    """
+    rows = previous.rows if previous is not None else [None] * len(passages)
     token_ids: dict[str, int] = {}
-    passage_tokens = TokenTable.from_lists((tokenize(f"{p.context_header()} {p.text}") for p in passages), token_ids)
-    per_passage = [[tokenize(p.text[s - p.start : e - p.start]) for s, e in p.sentences] for p in passages]
+    headers = _HeaderTokens()
+    # tokenize() of "header text" is tokenize(header) + tokenize(text): no token spans a space
+    text_tokens = [
+        tokenize(p.text) if row is None or previous is None else _kept_text_tokens(previous, row, headers(p.context_header()))
+        for p, row in zip(passages, rows, strict=True)
+    ]
+    passage_tokens = TokenTable.from_lists(
+        (headers(p.context_header()) + tokens for p, tokens in zip(passages, text_tokens, strict=True)), token_ids
+    )
+    per_passage = [
+        [tokenize(p.text[s - p.start : e - p.start]) for s, e in p.sentences]
+        if row is None or previous is None
+        else previous.state.sentence_tokens.rows(int(previous.sentence_offsets[row]), int(previous.sentence_offsets[row + 1]))
+        for p, row in zip(passages, rows, strict=True)
+    ]
     sentence_tokens = TokenTable.from_lists((tokens for sentences in per_passage for tokens in sentences), token_ids)
     acronyms = learn_acronyms(document.text for document in documents)
     forms = AcronymForms.from_definitions(acronyms)
@@ -104,10 +139,7 @@ def derive_state(documents: Iterable[Document], passages: list[Passage]) -> Deri
     # drive the idf of the document's own topic words to zero ("states", "cooperate" and
     # "fight" in "Fighting Terrorism: States' Strategies ... Cooperation") and hide the
     # passage that uses them. The dense side still reads the title in the header.
-    bm25 = BM25State.build([tokenize(f"{p.section_header()} {p.text}") for p in passages])
-    vocabulary: Counter[str] = Counter()
-    for passage in passages:
-        vocabulary.update(set(words(f"{passage.section} {passage.text}")))
+    bm25 = BM25State.build([headers(p.section_header()) + tokens for p, tokens in zip(passages, text_tokens, strict=True)])
     tokens = list(token_ids)
     return DerivedState(
         passage_tokens=TokenTable(tokens, passage_tokens.ids, passage_tokens.offsets),
@@ -115,8 +147,49 @@ def derive_state(documents: Iterable[Document], passages: list[Passage]) -> Deri
         context_tokens=TokenTable(tokens, context_tokens.ids, context_tokens.offsets),
         bm25=bm25,
         acronyms=acronyms,
-        vocabulary=dict(vocabulary),
+        vocabulary=_vocabulary(passages, rows, previous),
     )
+
+
+class _HeaderTokens:
+    """``tokenize`` of a passage header, once per distinct header (every passage of a section
+    shares one)."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, list[str]] = {}
+
+    def __call__(self, header: str) -> list[str]:
+        if header not in self.known:
+            self.known[header] = tokenize(header)
+        return self.known[header]
+
+
+def _kept_text_tokens(previous: PreviousState, row: int, header: list[str]) -> list[str]:
+    """The tokens of kept passage ``row``'s text: its stored passage tokens after its header's."""
+    return previous.state.passage_tokens[row][len(header) :]
+
+
+def _passage_words(passage: Passage) -> set[str]:
+    return set(words(f"{passage.section} {passage.text}"))
+
+
+def _vocabulary(passages: list[Passage], rows: Sequence[int | None], previous: PreviousState | None) -> dict[str, int]:
+    """Folded word -> number of passages holding it; with ``previous``, its counts less the
+    passages not kept, plus the new ones."""
+    vocabulary: Counter[str] = Counter()
+    if previous is None:
+        for passage in passages:
+            vocabulary.update(_passage_words(passage))
+        return dict(vocabulary)
+    vocabulary.update(previous.state.vocabulary)
+    kept = {row for row in rows if row is not None}
+    for number, old in enumerate(previous.passages):
+        if number not in kept:
+            vocabulary.subtract(_passage_words(old))
+    for passage, row in zip(passages, rows, strict=True):
+        if row is None:
+            vocabulary.update(_passage_words(passage))
+    return {word: count for word, count in vocabulary.items() if count > 0}
 
 
 def _with_antecedent(passage: Passage, tokens: list[list[str]]) -> list[list[str]]:

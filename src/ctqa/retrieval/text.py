@@ -39,10 +39,18 @@ def fold(text: str) -> str:
     """Case-fold and strip accents: ``"Türkiye"`` -> ``"turkiye"``; curly quotes -> straight."""
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = _DOTTED_INITIALISM_RE.sub(lambda m: m.group(0).replace(".", ""), text)
-    if text.isascii():  # nothing to decompose or strip (most text; the slow loop below is per character)
+    if text.isascii():  # nothing to decompose or strip (most text)
         return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    # only non-ASCII characters can be combining marks: look at those alone, not every character
+    return _NON_ASCII_RE.sub(_drop_combining, decomposed).casefold()
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def _drop_combining(match: re.Match[str]) -> str:
+    return "".join(ch for ch in match.group() if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:
