@@ -18,8 +18,12 @@ Layout of ``index_dir``::
 
 A reader never sees a half-written build: artifacts go into a fresh folder, and only then is
 ``manifest.json`` replaced (``os.replace`` is atomic), so the manifest always points at a
-complete folder. The manifest records the sha256 of every artifact, so a truncated or edited
-file is detected (``IndexCorruptError``) instead of being used.
+complete folder. The manifest records the sha256 of every artifact, and its size and
+modification time as written: a load hashes a file only when its size or modification time
+differs from the recorded ones (a copy that did not keep the times, an edit), so a truncated or
+edited file is detected (``IndexCorruptError``) instead of being used, and an untouched build is
+not read whole on every load (hundreds of MB at 100k passages). ``load_index(..., full_check=True)``
+hashes every file regardless.
 """
 
 from __future__ import annotations
@@ -90,6 +94,9 @@ class Manifest:
     # The corpus folder the index was built from (resolved); "" in indexes written before it was
     # recorded. An index read for another folder is stale (``builder.staleness_reasons``).
     corpus_dir: str = ""
+    # artifact file name -> [size in bytes, st_mtime_ns] as written; a file that still has both
+    # is not hashed again on load ({} in indexes written before they were recorded: all hashed).
+    artifact_stats: dict[str, list[int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -188,7 +195,8 @@ def save_index(
         artifacts.update(_derived_artifacts(derived))
         for name, data in artifacts.items():
             (staging / name).write_bytes(data)
-        os.replace(staging, build)
+        stats = {name: _size_and_time(staging / name) for name in artifacts}
+        os.replace(staging, build)  # renaming the folder keeps its files' modification times
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -204,6 +212,7 @@ def save_index(
         build_dir=build.name,
         corpus_dir=str(corpus_dir.resolve()) if corpus_dir is not None else "",
         artifacts={name: _sha256(data) for name, data in artifacts.items()},
+        artifact_stats=stats,
         counts={
             "documents": len(documents),
             "passages": len(passages),
@@ -277,12 +286,12 @@ def _derived_artifacts(derived: DerivedState) -> dict[str, bytes]:
     return artifacts
 
 
-def load_derived(build: Path, manifest: Manifest) -> DerivedState:
-    """Read ``DerivedState`` back from a build folder (arrays memory-mapped, checksums verified)."""
-    meta = json.loads(_read_artifact(build, DERIVED_JSON, manifest))
+def load_derived(build: Path, manifest: Manifest, full_check: bool = False) -> DerivedState:
+    """Read ``DerivedState`` back from a build folder (arrays memory-mapped, files verified)."""
+    meta = json.loads(_read_artifact(build, DERIVED_JSON, manifest, full_check))
     arrays: dict[str, dict[str, np.ndarray]] = {}
     for name, (table, field_name) in _DERIVED_ARRAYS.items():
-        arrays.setdefault(table, {})[field_name] = _mapped_array(build, name, manifest)
+        arrays.setdefault(table, {})[field_name] = _mapped_array(build, name, manifest, full_check)
     tokens = meta["tokens"]
     tables = {table: TokenTable(tokens, arrays[table]["ids"], arrays[table]["offsets"]) for table in _TOKEN_TABLES}
     bm25 = BM25State(size=int(meta["bm25_size"]), columns=meta["bm25_columns"], **arrays["bm25"])
@@ -363,7 +372,7 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 def _check_manifest(manifest: Manifest) -> None:
     """Raise ``ValueError`` when a field has the wrong type, or ``build_dir`` is not a plain folder name."""
-    for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts"):
+    for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts", "artifact_stats"):
         if not isinstance(getattr(manifest, name), dict):
             raise ValueError(f"field {name!r} is not an object")
     build_dir = manifest.build_dir
@@ -399,19 +408,28 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
             )
 
 
-def _read_artifact(build: Path, name: str, manifest: Manifest) -> bytes:
+def _read_artifact(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> bytes:
     """The bytes of a verified artifact (builds are never changed in place once written)."""
-    path = _verified_path(build, name, manifest)
+    path = _verified_path(build, name, manifest, full_check)
     try:
         return path.read_bytes()
     except OSError as error:
         raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
 
 
-def _verified_path(build: Path, name: str, manifest: Manifest) -> Path:
-    """``build / name`` once its sha256 (read in blocks, never whole in memory) matches the manifest."""
+def _size_and_time(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _verified_path(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> Path:
+    """``build / name`` once it matches the manifest: the recorded size and modification time,
+    else (or with ``full_check``) its sha256, read in blocks, never whole in memory."""
     path = build / name
     try:
+        stat = _size_and_time(path)
+        if not full_check and stat == manifest.artifact_stats.get(name):
+            return path
         with path.open("rb") as stream:
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError as error:
@@ -424,13 +442,14 @@ def _verified_path(build: Path, name: str, manifest: Manifest) -> Path:
     return path
 
 
-def _mapped_array(build: Path, name: str, manifest: Manifest) -> np.ndarray:
+def _mapped_array(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> np.ndarray:
     """A verified .npy artifact, memory-mapped read-only: a query pages in only the rows it reads."""
-    return np.load(_verified_path(build, name, manifest), mmap_mode="r", allow_pickle=False)
+    return np.load(_verified_path(build, name, manifest, full_check), mmap_mode="r", allow_pickle=False)
 
 
-def load_index(index_dir: Path) -> IndexData:
-    """Load and verify the index in ``index_dir``.
+def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
+    """Load and verify the index in ``index_dir``; with ``full_check`` every file is hashed,
+    else only those whose size or modification time differs from the manifest's record.
 
     Raises:
         IndexMissingError: nothing was built yet.
@@ -447,14 +466,16 @@ def load_index(index_dir: Path) -> IndexData:
     try:
         documents = [
             _document_from_dict(d)
-            for d in json.loads(_read_artifact(build, "documents.json", manifest))
+            for d in json.loads(_read_artifact(build, "documents.json", manifest, full_check))
         ]
-        passages = [Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest))]
-        passage_index = faiss.read_index(str(_verified_path(build, "passages.faiss", manifest)))
+        passages = [
+            Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest, full_check))
+        ]
+        passage_index = faiss.read_index(str(_verified_path(build, "passages.faiss", manifest, full_check)))
         if isinstance(passage_index, faiss.IndexHNSW):
             passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)
-        sentence_vectors = _mapped_array(build, "sentences.npy", manifest)
-        derived = load_derived(build, manifest)
+        sentence_vectors = _mapped_array(build, "sentences.npy", manifest, full_check)
+        derived = load_derived(build, manifest, full_check)
     except IndexCorruptError:
         raise
     except Exception as error:  # any parse failure of a file that passed its checksum
