@@ -7,7 +7,8 @@ Layout of ``index_dir``::
         documents.json     cleaned text, title, path, sections of every document
         passages.json      every passage (doc id, section, offsets, sentence offsets)
         passages.faiss     FAISS index of passage vectors (unit norm: inner product = cosine):
-                           exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages
+                           exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages;
+                           its vectors are loaded memory-mapped
         sentences.npy      float32 (n_sentences, 384) sentence vectors, in passage order
         derived.json       token list, BM25 column tokens, acronyms and word counts
         *_tokens.npy, *_token_offsets.npy, bm25_*.npy
@@ -243,6 +244,12 @@ def hnsw_passage_index(dimension: int = MODEL_DIMENSION) -> faiss.IndexHNSWFlat:
     return index
 
 
+def read_passage_index(path: Path) -> faiss.Index:
+    """The passage index in ``path``, its vectors memory-mapped (``IO_FLAG_MMAP_IFC``): a load
+    does not copy them (154 MB at 100k passages), a search pages in the vectors it compares."""
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+
+
 def passage_index_kind(index: faiss.Index) -> str:
     """``"hnsw"`` for an HNSW graph, else ``"flat"``."""
     return "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
@@ -471,7 +478,7 @@ def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
         passages = [
             Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest, full_check))
         ]
-        passage_index = faiss.read_index(str(_verified_path(build, "passages.faiss", manifest, full_check)))
+        passage_index = read_passage_index(_verified_path(build, "passages.faiss", manifest, full_check))
         if isinstance(passage_index, faiss.IndexHNSW):
             passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)
         sentence_vectors = _mapped_array(build, "sentences.npy", manifest, full_check)
