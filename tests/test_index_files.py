@@ -1,4 +1,4 @@
-"""How a load verifies the build's files: size and modification time against the manifest's
+"""How a load verifies the build's files, and the passages saved as arrays: size and modification time against the manifest's
 record, a full sha256 only when they differ (or with ``full_check``), so an untouched index is
 not read whole on every load and a changed file is still caught.
 
@@ -8,18 +8,26 @@ No model is loaded: the article is saved with random unit vectors (``test_derive
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conftest import CORPUS_DIR
+from conftest import ARTICLE_NAME, CORPUS_DIR
+from ctqa.chunking import chunk_documents
+from ctqa.config import ChunkSettings
 from ctqa.errors import IndexCorruptError
-from ctqa.index import store
+from ctqa.index import passage_table, store
+from ctqa.index.passage_table import PassageTable
 from ctqa.index.store import MANIFEST, load_index, read_manifest
-from test_derived_state import _save_article
+from ctqa.ingest.loader import load_corpus
+from ctqa.qa import DocumentQA
+from ctqa.types import Passage
+from test_derived_state import _HashEmbedder, _save_article
 
 
 @pytest.fixture()
@@ -118,4 +126,96 @@ def test_recorded_times_of_the_wrong_kind_make_the_manifest_corrupt(index_dir: P
     manifest["artifact_stats"] = ["not", "an", "object"]
     path.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="artifact_stats"):
+        load_index(index_dir)
+
+
+# -- passages saved as arrays (ctqa.index.passage_table) -------------------------------------------
+
+
+def _rewrite(index_dir: Path, name: str, data: bytes) -> None:
+    """Replace one build file and its manifest record (checksum, size, time): a consistent edit."""
+    path = _build(index_dir) / name
+    path.write_bytes(data)
+    manifest_path = index_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["artifacts"][name] = hashlib.sha256(data).hexdigest()
+    stat = path.stat()
+    manifest["artifact_stats"][name] = [stat.st_size, stat.st_mtime_ns]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _npy(array: np.ndarray) -> bytes:
+    stream = io.BytesIO()
+    np.save(stream, array)
+    return stream.getvalue()
+
+
+def _article_passages() -> list[Passage]:
+    return chunk_documents(load_corpus(CORPUS_DIR).documents, ChunkSettings())
+
+
+def test_passages_read_back_equal_to_those_saved(index_dir: Path) -> None:
+    saved = _article_passages()
+    loaded = load_index(index_dir).passages
+    assert isinstance(loaded, PassageTable)
+    assert len(loaded) == len(saved) > 20
+    assert list(loaded) == saved
+    assert [loaded[number] for number in range(len(saved))] == saved
+    assert loaded[-1] == saved[-1] and loaded[2:5] == saved[2:5]
+    assert loaded.doc_ids() == [p.doc_id for p in saved]
+    assert any(p.kind == "table_row" for p in saved) and list(loaded.kinds()) == [p.kind for p in saved]
+    with pytest.raises(IndexError, match=f"passage {len(saved)} of {len(saved)}"):
+        loaded[len(saved)]
+
+
+def test_the_passage_files_are_arrays_without_the_text(index_dir: Path) -> None:
+    build = _build(index_dir)
+    rows = np.load(build / passage_table.ROWS, allow_pickle=False)
+    sentences = np.load(build / passage_table.SENTENCES, allow_pickle=False)
+    saved = _article_passages()
+    assert rows.shape == (len(saved), len(passage_table.COLUMNS)) and rows.dtype == np.int64
+    assert sentences.shape == (sum(len(p.sentences) for p in saved), 2)
+    fields = json.loads((build / passage_table.FIELDS).read_text(encoding="utf-8"))
+    assert set(fields) == set(passage_table.STRING_COLUMNS)
+    assert "Anti-Terrorism Task Forces" not in (build / passage_table.FIELDS).read_text(encoding="utf-8")
+
+
+def test_a_truncated_passage_file_is_a_clear_error_and_is_rebuilt(index_dir: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS_DIR / ARTICLE_NAME, corpus / ARTICLE_NAME)
+    qa = DocumentQA(corpus, index_dir, embedder=_HashEmbedder())  # type: ignore[arg-type]
+    qa.build()
+    built = list(load_index(index_dir).passages)
+    data = (_build(index_dir) / passage_table.SENTENCES).read_bytes()
+    _rewrite(index_dir, passage_table.SENTENCES, data[: len(data) // 2])
+    with pytest.raises(IndexCorruptError, match=r"cannot be read .*run `ctqa index`"):
+        load_index(index_dir)
+    fresh = DocumentQA(corpus, index_dir, embedder=_HashEmbedder())  # type: ignore[arg-type]
+    retriever = fresh.ensure_ready()
+    assert any("cannot be read" in message and "rebuilding" in message for message in fresh.messages)
+    assert list(retriever.index.passages) == built
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "error"),
+    [
+        (passage_table.COLUMNS.index("end"), 10**9, "passage 3 in .* does not match the text of"),
+        (passage_table.COLUMNS.index("section"), 10**6, "passage 3 has no section"),
+        (passage_table.COLUMNS.index("sentences"), 50, "the passages count .* sentences, the file holds"),
+    ],
+)
+def test_passage_rows_that_do_not_fit_are_corrupt(index_dir: Path, column: int, value: int, error: str) -> None:
+    rows = np.load(_build(index_dir) / passage_table.ROWS, allow_pickle=False).copy()
+    rows[3, column] = value
+    _rewrite(index_dir, passage_table.ROWS, _npy(rows))
+    with pytest.raises(IndexCorruptError, match=error):
+        load_index(index_dir)
+
+
+def test_a_sentence_outside_its_passage_is_corrupt(index_dir: Path) -> None:
+    sentences = np.load(_build(index_dir) / passage_table.SENTENCES, allow_pickle=False).copy()
+    sentences[0] = (sentences[0, 0], sentences[0, 0] + 10**6)
+    _rewrite(index_dir, passage_table.SENTENCES, _npy(sentences))
+    with pytest.raises(IndexCorruptError, match="passage 0 in .* does not match the text of"):
         load_index(index_dir)

@@ -5,7 +5,11 @@ Layout of ``index_dir``::
     manifest.json          written last, atomically: names the current build folder
     build-<stamp>/         one complete build
         documents.json     cleaned text, title, path, sections of every document
-        passages.json      every passage (doc id, section, offsets, sentence offsets)
+        passages.npy, passage_sentences.npy, passage_fields.json
+                           every passage as a row of integers (string ids, offsets), its
+                           sentences' offsets, and the string tables; a passage's text is its
+                           document's text at its offsets (``ctqa.index.passage_table``);
+                           memory-mapped, a passage is made when it is read
         passages.faiss     FAISS index of passage vectors (unit norm: inner product = cosine):
                            exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages;
                            its vectors are loaded memory-mapped
@@ -36,6 +40,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +52,8 @@ from ctqa import __version__
 from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
 from ctqa.embedding import manifest_model
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
+from ctqa.index import passage_table
+from ctqa.index.passage_table import PassageMismatch, PassageTable
 from ctqa.retrieval.derived import DerivedState, TokenTable, derive_state
 from ctqa.retrieval.sparse import BM25State
 from ctqa.types import Block, Document, Passage, Section
@@ -57,7 +64,9 @@ from ctqa.types import Block, Document, Passage, Section
 # 4: the state retrieval derives from the text (tokens, BM25 weights, acronyms, vocabulary) is
 #    saved in the build and loaded, instead of being recomputed on every load; a format-3
 #    index has none of it and is rebuilt.
-FORMAT_VERSION = 4
+# 5: passages are saved as arrays (``passage_table``), not a JSON list; a format-4 index is
+#    rebuilt.
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 
@@ -112,7 +121,7 @@ class IndexData:
 
     manifest: Manifest
     documents: dict[str, Document]
-    passages: list[Passage]
+    passages: Sequence[Passage]  # a ``PassageTable`` when loaded from disk
     passage_index: faiss.Index
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray
@@ -148,8 +157,10 @@ def _document_from_dict(data: dict[str, Any]) -> Document:
     return Document(**data)
 
 
-def sentence_offsets(passages: list[Passage]) -> np.ndarray:
+def sentence_offsets(passages: Sequence[Passage]) -> np.ndarray:
     """Row of each passage's first sentence in the sentence matrix, plus the total at the end."""
+    if isinstance(passages, PassageTable):
+        return passages.sentence_offsets
     counts = [len(passage.sentences) for passage in passages]
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
@@ -158,7 +169,7 @@ def save_index(
     index_dir: Path,
     *,
     documents: list[Document],
-    passages: list[Passage],
+    passages: Sequence[Passage],
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     chunking: ChunkSettings,
@@ -183,9 +194,12 @@ def save_index(
     staging = index_dir / f".staging-{stamp}"
     staging.mkdir()
     try:
+        rows, sentences, fields = passage_table.passage_arrays(passages)
         artifacts = {
             "documents.json": json.dumps([_document_to_dict(d) for d in documents]).encode(),
-            "passages.json": json.dumps([p.to_dict() for p in passages]).encode(),
+            passage_table.ROWS: _npy_bytes(rows),
+            passage_table.SENTENCES: _npy_bytes(sentences),
+            passage_table.FIELDS: passage_table.fields_bytes(fields),
         }
         passage_index = new_passage_index(len(passage_vectors))
         if len(passage_vectors):
@@ -307,7 +321,7 @@ def load_derived(build: Path, manifest: Manifest, full_check: bool = False) -> D
 
 # The files every ctqa build folder holds; a folder named build-* without them is not ctqa's.
 BUILD_FILES = frozenset(
-    ["documents.json", "passages.json", "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
+    ["documents.json", passage_table.ROWS, passage_table.SENTENCES, passage_table.FIELDS, "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
 )
 _BUILD_NAME_RE = re.compile(r"^(?:build|\.staging)-\d{8}T\d{6}-\d+-\d+$")
 
@@ -388,9 +402,9 @@ def _check_manifest(manifest: Manifest) -> None:
 
 
 def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) -> None:
-    """Raise ``IndexCorruptError`` unless vectors and passages agree with each other and with the
-    documents: each passage's text is its document's text at its offsets, so nothing is ever cited
-    that the indexed documents do not hold at the cited offsets."""
+    """Raise ``IndexCorruptError`` unless the vectors have the manifest's dimension. (That each
+    passage lies inside its document's text, so nothing is cited that the indexed documents do
+    not hold at the cited offsets, ``read_passages`` checks.)"""
     dimension = manifest.model.get("dimension")
     vectors = index.sentence_vectors
     widths = {
@@ -405,14 +419,30 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
                 "(files from another model?)",
                 "run `ctqa index` to rebuild",
             )
-    for number, passage in enumerate(index.passages):
-        document = index.documents.get(passage.doc_id)
-        inside = all(passage.start <= start <= end <= passage.end for start, end in passage.sentences)
-        if document is None or document.text[passage.start : passage.end] != passage.text or not inside:
-            raise IndexCorruptError(
-                f"passage {number} in {index_dir} does not match the text of {passage.doc_id}",
-                "run `ctqa index` to rebuild",
-            )
+
+
+def read_documents_and_passages(
+    index_dir: Path, manifest: Manifest, full_check: bool = False
+) -> tuple[list[Document], PassageTable]:
+    """The documents of a build and its passages (memory-mapped, made when read).
+
+    Raises:
+        IndexCorruptError: a file fails its check, or a passage is not inside its document's
+            text; a file that does not parse raises what its parser raises.
+    """
+    build = index_dir / manifest.build_dir
+    documents = [_document_from_dict(d) for d in json.loads(_read_artifact(build, "documents.json", manifest, full_check))]
+    rows = _mapped_array(build, passage_table.ROWS, manifest, full_check)
+    sentences = _mapped_array(build, passage_table.SENTENCES, manifest, full_check)
+    fields = json.loads(_read_artifact(build, passage_table.FIELDS, manifest, full_check))
+    try:
+        passages = PassageTable(rows, sentences, fields, {d.doc_id: d.text for d in documents})
+    except PassageMismatch as mismatch:
+        raise IndexCorruptError(
+            f"passage {mismatch.number} in {index_dir} does not match the text of {mismatch.doc_id}",
+            "run `ctqa index` to rebuild",
+        ) from mismatch
+    return documents, passages
 
 
 def _read_artifact(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> bytes:
@@ -471,13 +501,7 @@ def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
         )
     build = index_dir / manifest.build_dir
     try:
-        documents = [
-            _document_from_dict(d)
-            for d in json.loads(_read_artifact(build, "documents.json", manifest, full_check))
-        ]
-        passages = [
-            Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest, full_check))
-        ]
+        documents, passages = read_documents_and_passages(index_dir, manifest, full_check)
         passage_index = read_passage_index(_verified_path(build, "passages.faiss", manifest, full_check))
         if isinstance(passage_index, faiss.IndexHNSW):
             passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)

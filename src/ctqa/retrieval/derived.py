@@ -88,7 +88,7 @@ class DerivedState:
     vocabulary: dict[str, int]
 
 
-def derive_state(documents: Iterable[Document], passages: list[Passage]) -> DerivedState:
+def derive_state(documents: Iterable[Document], passages: Sequence[Passage]) -> DerivedState:
     """Compute the ``DerivedState`` of an index's documents and passages."""
     token_ids: dict[str, int] = {}
     passage_tokens = TokenTable.from_lists((tokenize(f"{p.context_header()} {p.text}") for p in passages), token_ids)
