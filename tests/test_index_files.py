@@ -1,6 +1,7 @@
-"""How a load verifies the build's files, and the passages saved as arrays: size and modification time against the manifest's
-record, a full sha256 only when they differ (or with ``full_check``), so an untouched index is
-not read whole on every load and a changed file is still caught.
+"""How a load verifies the build's files, and the staleness check the corpus files: size and
+modification time against the manifest's record, a full sha256 only when they differ (or with
+``full_check``), so an untouched index is not read whole on every load and a changed file is
+still caught. And the passages saved as arrays (``ctqa.index.passage_table``).
 
 No model is loaded: the article is saved with random unit vectors (``test_derived_state``).
 """
@@ -21,7 +22,8 @@ from conftest import ARTICLE_NAME, CORPUS_DIR
 from ctqa.chunking import chunk_documents
 from ctqa.config import ChunkSettings
 from ctqa.errors import IndexCorruptError
-from ctqa.index import passage_table, store
+from ctqa.index import builder, passage_table, store
+from ctqa.index.builder import staleness_reasons
 from ctqa.index.passage_table import PassageTable
 from ctqa.index.store import MANIFEST, load_index, read_manifest
 from ctqa.ingest.loader import load_corpus
@@ -219,3 +221,76 @@ def test_a_sentence_outside_its_passage_is_corrupt(index_dir: Path) -> None:
     _rewrite(index_dir, passage_table.SENTENCES, _npy(sentences))
     with pytest.raises(IndexCorruptError, match="passage 0 in .* does not match the text of"):
         load_index(index_dir)
+
+
+# -- the staleness check's fast path over the corpus files ------------------------------------------
+
+
+def _aged(corpus: Path, seconds: float = 60.0) -> None:
+    """Give every file of ``corpus`` a modification time ``seconds`` ago (an existing corpus)."""
+    for path in corpus.iterdir():
+        old = path.stat().st_mtime - seconds
+        os.utime(path, (old, old))
+
+
+def _built_copy(tmp_path: Path, *, age: bool = True) -> tuple[Path, Path]:
+    corpus, index = tmp_path / "corpus", tmp_path / "built-index"
+    corpus.mkdir()
+    shutil.copy(CORPUS_DIR / ARTICLE_NAME, corpus / ARTICLE_NAME)
+    (corpus / "notes.txt").write_text("NATO was founded in 1949 by twelve countries.\n", encoding="utf-8")
+    if age:
+        _aged(corpus)
+    DocumentQA(corpus, index, embedder=_HashEmbedder()).build()  # type: ignore[arg-type]
+    return corpus, index
+
+
+def _hashed_corpus_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    hashed: list[str] = []
+    real = builder.file_sha256
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(builder, "file_sha256", counting)
+    return hashed
+
+
+def test_the_manifest_records_each_corpus_files_size_and_time(tmp_path: Path) -> None:
+    corpus, index = _built_copy(tmp_path)
+    stats = read_manifest(index).file_stats
+    for name in (ARTICLE_NAME, "notes.txt"):
+        stat = (corpus / name).stat()
+        assert stats[name] == [stat.st_size, stat.st_mtime_ns]
+
+
+def test_unchanged_corpus_files_are_not_hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, index = _built_copy(tmp_path)
+    hashed = _hashed_corpus_files(monkeypatch)
+    assert staleness_reasons(index, corpus, ChunkSettings()) == []
+    assert hashed == []
+
+
+@pytest.mark.parametrize("keep_size", [True, False])
+def test_an_edited_corpus_file_is_hashed_and_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   keep_size: bool) -> None:
+    corpus, index = _built_copy(tmp_path)
+    notes = corpus / "notes.txt"
+    text = notes.read_text(encoding="utf-8")
+    notes.write_text(text.replace("1949", "1950") if keep_size else text + "It has 32 members.\n", encoding="utf-8")
+    hashed = _hashed_corpus_files(monkeypatch)
+    assert staleness_reasons(index, corpus, ChunkSettings()) == ["changed file notes.txt"]
+    assert hashed == ["notes.txt"]
+
+
+def test_a_touched_but_unchanged_file_is_hashed_and_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, index = _built_copy(tmp_path)
+    os.utime(corpus / "notes.txt")  # now: another time, the same bytes
+    hashed = _hashed_corpus_files(monkeypatch)
+    assert staleness_reasons(index, corpus, ChunkSettings()) == []
+    assert hashed == ["notes.txt"]
+
+
+def test_files_written_just_before_the_build_are_not_recorded(tmp_path: Path) -> None:
+    _, index = _built_copy(tmp_path, age=False)
+    assert read_manifest(index).file_stats == {}

@@ -136,6 +136,14 @@ class PassageTable(Sequence[Passage]):
             self._cache[number] = passage
         return passage
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same passages in the same order (a list among them)."""
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache inside, compared by content
+
     def __iter__(self) -> Iterator[Passage]:
         for number in range(len(self)):
             yield self._make(number)

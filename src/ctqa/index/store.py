@@ -107,6 +107,9 @@ class Manifest:
     # artifact file name -> [size in bytes, st_mtime_ns] as written; a file that still has both
     # is not hashed again on load ({} in indexes written before they were recorded: all hashed).
     artifact_stats: dict[str, list[int]] = field(default_factory=dict)
+    # doc_id -> [size, st_mtime_ns] of the source file, taken before the build read it: a file
+    # that still has both is not hashed again by the staleness check ({}: every file hashed).
+    file_stats: dict[str, list[int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -177,6 +180,7 @@ def save_index(
     derived: DerivedState | None = None,
     model: dict[str, Any] | None = None,
     corpus_dir: Path | None = None,
+    file_stats: dict[str, list[int]] | None = None,
 ) -> Manifest:
     """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
 
@@ -184,7 +188,8 @@ def save_index(
     but do not make the index look stale. ``derived`` is computed from ``documents`` and
     ``passages`` (``derive_state``) when not given. ``model`` is the manifest's model entry (name,
     dimension, embedding backend and precision; default: those of ``EmbeddingSettings()``).
-    Callers hold the index lock.
+    ``file_stats`` maps doc id -> [size, st_mtime_ns] of source files, each taken before the file
+    was read (``builder.corpus_file_stats``). Callers hold the index lock.
     """
     if derived is None:
         derived = derive_state(documents, passages)
@@ -228,6 +233,7 @@ def save_index(
         corpus_dir=str(corpus_dir.resolve()) if corpus_dir is not None else "",
         artifacts={name: _sha256(data) for name, data in artifacts.items()},
         artifact_stats=stats,
+        file_stats=file_stats or {},
         counts={
             "documents": len(documents),
             "passages": len(passages),
@@ -393,7 +399,8 @@ def read_manifest(index_dir: Path) -> Manifest:
 
 def _check_manifest(manifest: Manifest) -> None:
     """Raise ``ValueError`` when a field has the wrong type, or ``build_dir`` is not a plain folder name."""
-    for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts", "artifact_stats"):
+    for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts", "artifact_stats",
+                 "file_stats"):
         if not isinstance(getattr(manifest, name), dict):
             raise ValueError(f"field {name!r} is not an object")
     build_dir = manifest.build_dir
