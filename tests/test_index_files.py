@@ -22,8 +22,9 @@ from conftest import ARTICLE_NAME, CORPUS_DIR
 from ctqa.chunking import chunk_documents
 from ctqa.config import ChunkSettings
 from ctqa.errors import IndexCorruptError
-from ctqa.index import builder, passage_table, store
+from ctqa.index import builder, document_table, passage_table, store
 from ctqa.index.builder import staleness_reasons
+from ctqa.index.document_table import DocumentTable
 from ctqa.index.passage_table import PassageTable
 from ctqa.index.store import MANIFEST, load_index, read_manifest
 from ctqa.ingest.loader import load_corpus
@@ -294,3 +295,33 @@ def test_a_touched_but_unchanged_file_is_hashed_and_fresh(tmp_path: Path, monkey
 def test_files_written_just_before_the_build_are_not_recorded(tmp_path: Path) -> None:
     _, index = _built_copy(tmp_path, age=False)
     assert read_manifest(index).file_stats == {}
+
+
+# -- documents: text and sections in JSON, blocks as arrays (ctqa.index.document_table) -------------
+
+
+def test_documents_read_back_equal_to_those_saved(index_dir: Path) -> None:
+    (saved,) = load_corpus(CORPUS_DIR).documents
+    documents = load_index(index_dir).documents
+    assert isinstance(documents, DocumentTable)
+    assert list(documents) == [ARTICLE_NAME] and len(documents) == 1
+    assert documents[ARTICLE_NAME] == saved and documents.get(ARTICLE_NAME) == saved
+    assert len(saved.blocks) > 20 and documents.texts == {ARTICLE_NAME: saved.text}
+    assert documents.get("missing.txt") is None
+    rows = np.load(_build(index_dir) / document_table.BLOCKS, allow_pickle=False)
+    assert rows.shape == (len(saved.blocks), len(document_table.COLUMNS))
+
+
+@pytest.mark.parametrize(
+    ("edit", "error"),
+    [
+        (lambda rows: rows[:-1], r"document blocks of shape \(\d+, 6\) for \d+ blocks"),
+        (lambda rows: rows[:, :4], r"document blocks of shape \(\d+, 4\)"),
+        (lambda rows: np.where(np.arange(rows.shape[1]) == 1, 999, rows), "a document block has no section"),
+    ],
+)
+def test_document_blocks_that_do_not_fit_are_corrupt(index_dir: Path, edit, error: str) -> None:  # type: ignore[no-untyped-def]
+    rows = np.load(_build(index_dir) / document_table.BLOCKS, allow_pickle=False)
+    _rewrite(index_dir, document_table.BLOCKS, _npy(np.ascontiguousarray(edit(rows))))
+    with pytest.raises(IndexCorruptError, match=f"cannot be read .*{error}"):
+        load_index(index_dir)

@@ -29,7 +29,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -579,7 +579,7 @@ def load_milvus_index(index_dir: Path, target: MilvusTarget) -> tuple[IndexData,
     offsets = sentence_offsets(passages)
     index = IndexData(
         manifest=manifest,
-        documents={d.doc_id: d for d in documents},
+        documents=documents,
         passages=passages,
         passage_index=EmptyPassageIndex(MODEL_DIMENSION),  # type: ignore[arg-type]
         sentence_vectors=MilvusSentenceVectors(store, passages, offsets),  # type: ignore[arg-type]
@@ -593,7 +593,7 @@ def load_milvus_index(index_dir: Path, target: MilvusTarget) -> tuple[IndexData,
 
 def _read_text(
     index_dir: Path, target: MilvusTarget, client: MilvusClient
-) -> tuple[Sequence[Passage], list[Document], Manifest]:
+) -> tuple[Sequence[Passage], Mapping[str, Document], Manifest]:
     """The build's passages and documents, once the Milvus copy is checked to be of this build."""
     manifest = read_manifest(index_dir)
     if manifest.format_version != FORMAT_VERSION:

@@ -177,6 +177,13 @@ class PassageTable(Sequence[Passage]):
         return np.asarray(self.fields["kind"], dtype=object)[self.rows[:, _COLUMN["kind"]]]
 
 
+def passage_doc_ids(passages: Sequence[Passage]) -> list[str]:
+    """The doc id of every passage, in order; from a ``PassageTable`` without making passages."""
+    if isinstance(passages, PassageTable):
+        return passages.doc_ids()
+    return [passage.doc_id for passage in passages]
+
+
 class PassageMismatch(ValueError):
     """A passage whose offsets are not inside its document's text (or a sentence not inside it)."""
 

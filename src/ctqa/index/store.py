@@ -5,6 +5,8 @@ Layout of ``index_dir``::
     manifest.json          written last, atomically: names the current build folder
     build-<stamp>/         one complete build
         documents.json     cleaned text, title, path, sections of every document
+        document_blocks.npy
+                           their blocks as rows of integers (``ctqa.index.document_table``)
         passages.npy, passage_sentences.npy, passage_fields.json
                            every passage as a row of integers (string ids, offsets), its
                            sentences' offsets, and the string tables; a passage's text is its
@@ -40,7 +42,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,11 +54,12 @@ from ctqa import __version__
 from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
 from ctqa.embedding import manifest_model
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
-from ctqa.index import passage_table
+from ctqa.index import document_table, passage_table
+from ctqa.index.document_table import DocumentTable
 from ctqa.index.passage_table import PassageMismatch, PassageTable
 from ctqa.retrieval.derived import DerivedState, TokenTable, derive_state
 from ctqa.retrieval.sparse import BM25State
-from ctqa.types import Block, Document, Passage, Section
+from ctqa.types import Document, Passage
 
 # 2: builds of format 1 with several documents could pair passages with another document's
 # vectors (fixed in the builder); a format-1 index is rebuilt in full, never reused.
@@ -64,8 +67,8 @@ from ctqa.types import Block, Document, Passage, Section
 # 4: the state retrieval derives from the text (tokens, BM25 weights, acronyms, vocabulary) is
 #    saved in the build and loaded, instead of being recomputed on every load; a format-3
 #    index has none of it and is rebuilt.
-# 5: passages are saved as arrays (``passage_table``), not a JSON list; a format-4 index is
-#    rebuilt.
+# 5: passages and document blocks are saved as arrays (``passage_table``, ``document_table``),
+#    not JSON lists of objects; a format-4 index is rebuilt.
 FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 LOCK = ".lock"
@@ -123,7 +126,7 @@ class IndexData:
     ``sentence_vectors`` are memory-mapped from the build folder."""
 
     manifest: Manifest
-    documents: dict[str, Document]
+    documents: Mapping[str, Document]  # a ``DocumentTable`` when loaded from disk
     passages: Sequence[Passage]  # a ``PassageTable`` when loaded from disk
     passage_index: faiss.Index
     sentence_vectors: np.ndarray
@@ -147,17 +150,6 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _document_to_dict(document: Document) -> dict[str, Any]:
-    return asdict(document)
-
-
-def _document_from_dict(data: dict[str, Any]) -> Document:
-    data = dict(data)
-    data["sections"] = tuple(Section(**s) for s in data["sections"])
-    data["blocks"] = tuple(Block(**b) for b in data["blocks"])
-    return Document(**data)
 
 
 def sentence_offsets(passages: Sequence[Passage]) -> np.ndarray:
@@ -200,8 +192,10 @@ def save_index(
     staging.mkdir()
     try:
         rows, sentences, fields = passage_table.passage_arrays(passages)
+        documents_json, block_rows = document_table.documents_bytes(documents)
         artifacts = {
-            "documents.json": json.dumps([_document_to_dict(d) for d in documents]).encode(),
+            "documents.json": documents_json,
+            document_table.BLOCKS: _npy_bytes(block_rows),
             passage_table.ROWS: _npy_bytes(rows),
             passage_table.SENTENCES: _npy_bytes(sentences),
             passage_table.FIELDS: passage_table.fields_bytes(fields),
@@ -327,7 +321,7 @@ def load_derived(build: Path, manifest: Manifest, full_check: bool = False) -> D
 
 # The files every ctqa build folder holds; a folder named build-* without them is not ctqa's.
 BUILD_FILES = frozenset(
-    ["documents.json", passage_table.ROWS, passage_table.SENTENCES, passage_table.FIELDS, "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
+    ["documents.json", document_table.BLOCKS, passage_table.ROWS, passage_table.SENTENCES, passage_table.FIELDS, "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
 )
 _BUILD_NAME_RE = re.compile(r"^(?:build|\.staging)-\d{8}T\d{6}-\d+-\d+$")
 
@@ -430,7 +424,7 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
 
 def read_documents_and_passages(
     index_dir: Path, manifest: Manifest, full_check: bool = False
-) -> tuple[list[Document], PassageTable]:
+) -> tuple[DocumentTable, PassageTable]:
     """The documents of a build and its passages (memory-mapped, made when read).
 
     Raises:
@@ -438,12 +432,15 @@ def read_documents_and_passages(
             text; a file that does not parse raises what its parser raises.
     """
     build = index_dir / manifest.build_dir
-    documents = [_document_from_dict(d) for d in json.loads(_read_artifact(build, "documents.json", manifest, full_check))]
+    documents = DocumentTable(
+        json.loads(_read_artifact(build, "documents.json", manifest, full_check)),
+        _mapped_array(build, document_table.BLOCKS, manifest, full_check),
+    )
     rows = _mapped_array(build, passage_table.ROWS, manifest, full_check)
     sentences = _mapped_array(build, passage_table.SENTENCES, manifest, full_check)
     fields = json.loads(_read_artifact(build, passage_table.FIELDS, manifest, full_check))
     try:
-        passages = PassageTable(rows, sentences, fields, {d.doc_id: d.text for d in documents})
+        passages = PassageTable(rows, sentences, fields, documents.texts)
     except PassageMismatch as mismatch:
         raise IndexCorruptError(
             f"passage {mismatch.number} in {index_dir} does not match the text of {mismatch.doc_id}",
@@ -533,7 +530,7 @@ def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
         )
     index = IndexData(
         manifest=manifest,
-        documents={d.doc_id: d for d in documents},
+        documents=documents,
         passages=passages,
         passage_index=passage_index,
         sentence_vectors=sentence_vectors,
