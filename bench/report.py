@@ -1,7 +1,8 @@
 """``bench/results/latest.json`` and ``latest.md`` from the results of ``bench/run.py``.
 
-The targets are those of issue 4; each row says the measured value, the target and whether it
-is met, so a re-run shows at a glance what moved.
+Each target row says what it measures, the measured value (for a ratio, ctqa's and the plain
+pipeline's figures beside it, from the same run), the target and whether it is met, so a re-run
+shows at a glance what moved.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-# Issue 4's targets.
+# The targets: ratios are ctqa / plain pipeline measured in the same run (the load on the
+# machine hits both alike); absolute limits hold on this 2-core machine.
 INDEXING_RATIO_MIN = 0.9
-WARM_RATIO_MAX = 2.0
+WARM_RATIO_MAX = 0.6  # warm ask() p50 on the article / plain query encode + FAISS search
+COLD_START_100K_RATIO_MAX = 1.5  # cold start to first answer at 100k chunks / plain
+PEAK_MEMORY_100K_RATIO_MAX = 1.3  # peak resident memory at 100k chunks / plain
 WARM_P50_MAX_MS = 50.0
 WARM_P50_100K_MAX_MS = 100.0
 COLD_START_MAX_S = 10.0
@@ -45,33 +49,46 @@ def _met(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
+def _ratio_row(target: str, ctqa_value: float, plain_value: float, limit: float) -> dict:
+    """A target on ctqa / plain, with both figures."""
+    ratio = ctqa_value / plain_value
+    return {"target": f"{target} ≤ {limit:g} × plain", "ctqa": ctqa_value, "plain": plain_value,
+            "value": round(ratio, 2), "met": ratio <= limit}
+
+
+def _limit_row(target: str, value: float, limit: float, unit: str) -> dict:
+    """A target on ctqa's own figure."""
+    return {"target": f"{target} ≤ {limit:g} {unit}", "ctqa": value, "plain": None, "value": value,
+            "met": value <= limit}
+
+
 def targets(results: dict) -> list[dict]:
-    """Every target of the issue with its measured value and whether it is met."""
+    """Every target with its measured value and whether it is met."""
     indexing = results["indexing"]
     article = results["article"]
     rows = []
     for name in ("article", "squad"):
-        ratio = indexing[name]["ratio"]
-        rows.append({"target": f"indexing ({name}) ≥ {INDEXING_RATIO_MIN} × raw encode", "value": ratio,
-                     "met": ratio >= INDEXING_RATIO_MIN})
-    ratio = article["ctqa"]["p50_ms"] / article["plain"]["p50_ms"]
-    rows.append({"target": f"warm ask() p50 ≤ {WARM_RATIO_MAX} × raw encode+search (article)",
-                 "value": round(ratio, 2), "met": ratio <= WARM_RATIO_MAX})
-    rows.append({"target": f"warm ask() p50 ≤ {WARM_P50_MAX_MS:g} ms (article)", "value": article["ctqa"]["p50_ms"],
-                 "met": article["ctqa"]["p50_ms"] <= WARM_P50_MAX_MS})
+        row = indexing[name]
+        rows.append({"target": f"indexing throughput ({name}) ≥ {INDEXING_RATIO_MIN} × raw encode",
+                     "ctqa": row["ctqa_sentences_per_s"], "plain": row["raw_sentences_per_s"],
+                     "value": row["ratio"], "met": row["ratio"] >= INDEXING_RATIO_MIN})
+    rows.append(_ratio_row("warm `ask()` p50 on the article, ms", article["ctqa"]["p50_ms"],
+                           article["plain"]["p50_ms"], WARM_RATIO_MAX))
+    rows.append(_limit_row("warm `ask()` p50 on the article", article["ctqa"]["p50_ms"], WARM_P50_MAX_MS, "ms"))
     big = results["scaling"].get("100000")
     if big:
-        rows.append({"target": f"warm ask() p50 ≤ {WARM_P50_100K_MAX_MS:g} ms at 100k chunks",
-                     "value": big["ctqa"]["p50_ms"], "met": big["ctqa"]["p50_ms"] <= WARM_P50_100K_MAX_MS})
-    cold = article["ctqa"]["cold_start_s"]
-    rows.append({"target": f"cold start to first answer ≤ {COLD_START_MAX_S:g} s (article)", "value": cold,
-                 "met": cold <= COLD_START_MAX_S})
+        rows.append(_ratio_row("cold start to first answer at 100k chunks, s", big["ctqa"]["cold_start_s"],
+                               big["plain"]["cold_start_s"], COLD_START_100K_RATIO_MAX))
+        rows.append(_ratio_row("peak resident memory at 100k chunks, MB", big["ctqa"]["peak_rss_mb"],
+                               big["plain"]["peak_rss_mb"], PEAK_MEMORY_100K_RATIO_MAX))
+        rows.append(_limit_row("warm `ask()` p50 at 100k chunks", big["ctqa"]["p50_ms"], WARM_P50_100K_MAX_MS, "ms"))
+    rows.append(_limit_row("cold start to first answer (article)", article["ctqa"]["cold_start_s"],
+                           COLD_START_MAX_S, "s"))
     rebuild = results["rebuild"]
-    rows.append({"target": f"rebuild of the article index ≤ {REBUILD_MAX_S:g} s (model loaded)",
-                 "value": rebuild["article_in_process_s"], "met": rebuild["article_in_process_s"] <= REBUILD_MAX_S})
-    cold_rebuild = rebuild["article_cold_ctqa_index"]["seconds"]
-    rows.append({"target": f"rebuild of the article index ≤ {REBUILD_MAX_S:g} s (fresh `ctqa index`)",
-                 "value": cold_rebuild, "met": cold_rebuild <= REBUILD_MAX_S})
+    rows.append(_limit_row("rebuild of the article index, model loaded", rebuild["article_in_process_s"],
+                           REBUILD_MAX_S, "s"))
+    rows.append(_limit_row("rebuild of the article index, fresh `ctqa index`",
+                           rebuild["article_cold_ctqa_index"]["seconds"], REBUILD_MAX_S, "s"))
     return rows
 
 
@@ -122,9 +139,11 @@ def markdown(results: dict) -> str:
             suffix = f" ({row['passage_index']} index)" if ctqa_key == "p50_ms" else ""
             lines.append(f"| {n}{suffix}: {label} | {_fmt(float(ctqa_value))} | {_fmt(float(plain_value))} "
                          f"| {ctqa_value / plain_value:.2f} |")
-    lines += ["", "Targets of issue 4:", "", "| target | measured | met |", "|---|---|---|"]
+    lines += ["", "Targets (a ratio is ctqa / plain from this run):", "",
+              "| target | ctqa | plain | measured | met |", "|---|---|---|---|---|"]
     for row in targets(results):
-        lines.append(f"| {row['target']} | {_fmt(row['value'])} | {_met(row['met'])} |")
+        lines.append(f"| {row['target']} | {_fmt(row['ctqa'])} | {_fmt(row['plain'])} | {_fmt(row['value'])} "
+                     f"| {_met(row['met'])} |")
     lines += [
         "",
         f"Passage search, exact flat vs HNSW (ctqa switches to HNSW at {results['hnsw_min_passages']:,} passages; "

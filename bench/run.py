@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> None:
             corpus = make_corpus(pool, size, seed=size)
             folder = work / f"synthetic-{size}"
             write_files(corpus, folder / "corpus")
-            ctqa_write_s, _ = timed(save_ctqa_index, corpus, folder / "index")
+            ctqa_write_s, _ = timed(save_ctqa_index, corpus, folder / "index", folder / "corpus")
             plain_write_s, plain_args = timed(plain_files, corpus.chunk_texts, corpus.passage_vectors, folder / "plain")
             kind = store.passage_index_kind(load_index(folder / "index").passage_index)
             log(f"synthetic {size}: ctqa index written in {ctqa_write_s:.1f} s ({kind}), plain {plain_write_s:.1f} s")

@@ -98,7 +98,7 @@ def bench_stores(pool_index: Path, questions: list[str], sizes: list[int], work:
         corpus = make_corpus(pool, size, seed=size)
         folder = work / f"synthetic-{size}"
         write_files(corpus, folder / "corpus")
-        save_ctqa_index(corpus, folder / "index")
+        save_ctqa_index(corpus, folder / "index", folder / "corpus")
         faiss_qa = ctqa.DocumentQA(folder / "corpus", folder / "index", embedder=embedder)
         faiss = bench_queries(faiss_qa, questions)
         milvus_qa = ctqa.DocumentQA(folder / "corpus", folder / "index", embedder=embedder, store="milvus")

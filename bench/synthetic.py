@@ -141,8 +141,17 @@ def write_files(corpus: SyntheticCorpus, corpus_dir: Path) -> None:
         (corpus_dir / doc_id).write_bytes(content.encode("utf-8"))
 
 
-def save_ctqa_index(corpus: SyntheticCorpus, index_dir: Path) -> None:
-    """The ctqa index of ``corpus`` (flat or HNSW by size, as ``save_index`` decides)."""
+def save_ctqa_index(corpus: SyntheticCorpus, index_dir: Path, corpus_dir: Path) -> None:
+    """The ctqa index of ``corpus`` (flat or HNSW by size, as ``save_index`` decides), whose files
+    ``write_files`` wrote into ``corpus_dir``.
+
+    The manifest records the files' size and modification time, as a ctqa build does for files
+    older than ``builder.RECENT_WRITE_S`` (these were just written, and nothing writes them again).
+    """
+    file_stats = {}
+    for doc_id in corpus.files:
+        stat = (corpus_dir / doc_id).stat()
+        file_stats[doc_id] = [stat.st_size, stat.st_mtime_ns]
     save_index(
         index_dir,
         documents=corpus.documents,
@@ -151,4 +160,5 @@ def save_ctqa_index(corpus: SyntheticCorpus, index_dir: Path) -> None:
         sentence_vectors=corpus.sentence_vectors,
         chunking=ChunkSettings(),
         skipped={},
+        file_stats=file_stats,
     )

@@ -158,7 +158,8 @@ def test_an_index_of_the_previous_format_is_refused_and_rebuilt(tmp_path: Path) 
     manifest = json.loads(manifest_path.read_text())
     build = index_dir / manifest["build_dir"]
     for name in list(manifest["artifacts"]):
-        if name not in ("documents.json", "passages.json", "passages.faiss", "sentences.npy"):
+        if name not in ("documents.json", "document_blocks.npy", "passages.npy", "passage_sentences.npy", "passage_fields.json",
+                        "passages.faiss", "sentences.npy"):
             (build / name).unlink()
             del manifest["artifacts"][name]
     manifest["format_version"] = FORMAT_VERSION - 1

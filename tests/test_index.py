@@ -88,7 +88,8 @@ def test_manifest_fields(article_index: BuiltArticle, index: IndexData) -> None:
     pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert manifest.ctqa_version == ctqa.__version__ == pyproject["project"]["version"]
     assert set(manifest.artifacts) == {
-        "documents.json", "passages.json", "passages.faiss", "sentences.npy", "derived.json",
+        "documents.json", "document_blocks.npy", "passages.npy", "passage_sentences.npy", "passage_fields.json", "passages.faiss",
+        "sentences.npy", "derived.json",
         "passage_tokens.npy", "passage_token_offsets.npy", "sentence_tokens.npy", "sentence_token_offsets.npy",
         "context_tokens.npy", "context_token_offsets.npy", "bm25_data.npy", "bm25_indices.npy", "bm25_indptr.npy",
     }

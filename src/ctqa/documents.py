@@ -37,6 +37,7 @@ from pathlib import Path
 
 from ctqa.errors import CtqaError, DocumentReadError
 from ctqa.index.builder import BuildReport, staleness_reasons
+from ctqa.index.passage_table import passage_doc_ids
 from ctqa.ingest.loader import READERS, corpus_files, load_document, unindexed_links
 from ctqa.qa import DocumentQA
 
@@ -327,7 +328,7 @@ def list_documents(qa: DocumentQA) -> list[DocumentInfo]:
     or broken), is listed with its ``problem``.
     """
     index = qa.ensure_ready().index
-    counts = Counter(passage.doc_id for passage in index.passages)
+    counts = Counter(passage_doc_ids(index.passages))
     skipped = index.manifest.skipped
     infos = []
     for path in corpus_files(qa.corpus_dir, follow_outside_links=qa.settings.corpus.follow_outside_links):

@@ -7,7 +7,7 @@ them from a ``HybridRetriever``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -39,7 +39,7 @@ class CorpusView:
     ``row_values[pid]`` is the value of a table-row passage ("93"), "" for other passages.
     """
 
-    passages: list[Passage]
+    passages: Sequence[Passage]
     passage_tokens: Rows[list[str]]
     sentence_tokens: Rows[list[list[str]]]
     sentence_context_tokens: Rows[list[list[str]]]
@@ -48,7 +48,7 @@ class CorpusView:
     acronyms: dict[str, str]
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray
-    row_values: tuple[str, ...]
+    row_values: Rows[str]
 
     @classmethod
     def of(cls, retriever: HybridRetriever) -> CorpusView:
@@ -64,13 +64,27 @@ class CorpusView:
             acronyms=retriever.rewriter.acronyms,
             sentence_vectors=index.sentence_vectors,
             sentence_offsets=index.sentence_offsets,
-            row_values=tuple(_row_value(p) for p in index.passages),
+            row_values=RowValues(index.passages),
         )
 
     def sentence_text(self, passage_id: int, number: int) -> str:
         passage = self.passages[passage_id]
         start, end = passage.sentences[number]
         return passage.text[start - passage.start : end - passage.start]
+
+
+class RowValues:
+    """``values[pid]``: the value of passage ``pid`` when it is a table row, else "" (read when
+    asked, so a load does nothing per passage)."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = passages
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __getitem__(self, pid: int) -> str:
+        return _row_value(self.passages[pid])
 
 
 def _row_value(passage: Passage) -> str:

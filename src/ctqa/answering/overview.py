@@ -302,7 +302,7 @@ def _rescored(units: list[Unit], vectors: np.ndarray, question: str, settings: O
 
 
 def _cite(
-    citations: list[Citation], chosen: list[Unit], passages: list[Passage], fused: dict[int, float]
+    citations: list[Citation], chosen: list[Unit], passages: Sequence[Passage], fused: dict[int, float]
 ) -> tuple[list[Citation], list[OverviewItem]]:
     """The passages the overview quotes, one citation each with its ``answer_spans`` set to the
     quoted sentences: first those among ``citations`` (in their order, best first), then the rest

@@ -10,6 +10,7 @@ interleave their writes.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,8 +101,12 @@ def staleness_reasons(
     if manifest.chunking_fingerprint != chunking.fingerprint():
         reasons.append("chunking settings changed")
     listed = corpus_files(corpus_dir, follow_outside_links=corpus.follow_outside_links)
-    current = {p.relative_to(corpus_dir).as_posix(): _sha256_or_empty(p) for p in listed}
     known = {**manifest.files, **manifest.skipped_sha256}
+    current = {}
+    for path in listed:
+        doc_id = path.relative_to(corpus_dir).as_posix()
+        unchanged = doc_id in known and _size_and_time(path) == manifest.file_stats.get(doc_id)
+        current[doc_id] = known[doc_id] if unchanged else _sha256_or_empty(path)
     for doc_id in sorted(set(current) - set(known)):
         reasons.append(f"new file {doc_id}")
     for doc_id in sorted(set(known) - set(current)):
@@ -110,6 +115,32 @@ def staleness_reasons(
         if current[doc_id] != known[doc_id]:
             reasons.append(f"changed file {doc_id}")
     return reasons
+
+
+# A file modified this recently (seconds) when its stat is taken may be written again within the
+# same tick of a coarse file-system clock without its time changing: its stat is not recorded,
+# so the staleness check hashes it (as git treats "racily clean" entries).
+RECENT_WRITE_S = 2.0
+
+
+def _size_and_time(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def corpus_file_stats(corpus_dir: Path, corpus: CorpusSettings) -> dict[str, list[int]]:
+    """doc id -> [size, st_mtime_ns] of every corpus file, for the manifest. Taken before the
+    files are read: a file changed after this differs from its record, so it is hashed again."""
+    newest = (time.time() - RECENT_WRITE_S) * 1e9
+    stats = {}
+    for path in corpus_files(corpus_dir, follow_outside_links=corpus.follow_outside_links):
+        stat = _size_and_time(path)
+        if stat is not None and stat[1] < newest:
+            stats[path.relative_to(corpus_dir).as_posix()] = stat
+    return stats
 
 
 def _sha256_or_empty(path: Path) -> str:
@@ -225,12 +256,11 @@ def build_index(
         IndexWriteError: the index folder cannot be written (the previous build stays valid), or
             writing there could lose the user's files (``index.store.check_index_folder``).
     """
-    import time
-
     started = time.perf_counter()
     check_index_folder(index_dir, corpus_dir)
     with index_lock(index_dir):
         corpus = corpus or CorpusSettings()
+        file_stats = corpus_file_stats(corpus_dir, corpus)
         loaded = load_corpus(corpus_dir, show_progress=show_progress, settings=corpus)
         if not loaded.documents:
             detail = "; ".join(str(e) for e in loaded.skipped) or f"no {', '.join(supported_suffixes())} files"
@@ -319,6 +349,7 @@ def build_index(
                 model=model,
                 corpus_dir=corpus_dir,
                 derived=_derived_state(documents, passages, previous, kept_rows),
+                file_stats=file_stats,
             )
         except OSError as error:  # read-only folder, disk full: the previous build stays in use
             raise IndexWriteError(write_problem(index_dir, error)) from error

@@ -29,7 +29,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,10 +46,9 @@ from ctqa.index.store import (
     IndexData,
     Manifest,
     _check_consistency,
-    _document_from_dict,
-    _read_artifact,
     atomic_write_bytes,
     load_derived,
+    read_documents_and_passages,
     read_manifest,
     sentence_offsets,
 )
@@ -456,7 +455,7 @@ class MilvusSentenceVectors:
 
     ndim = 2
 
-    def __init__(self, store: MilvusPassages, passages: list[Passage], offsets: np.ndarray) -> None:
+    def __init__(self, store: MilvusPassages, passages: Sequence[Passage], offsets: np.ndarray) -> None:
         self.store = store
         self.passages = passages
         self.offsets = offsets
@@ -580,7 +579,7 @@ def load_milvus_index(index_dir: Path, target: MilvusTarget) -> tuple[IndexData,
     offsets = sentence_offsets(passages)
     index = IndexData(
         manifest=manifest,
-        documents={d.doc_id: d for d in documents},
+        documents=documents,
         passages=passages,
         passage_index=EmptyPassageIndex(MODEL_DIMENSION),  # type: ignore[arg-type]
         sentence_vectors=MilvusSentenceVectors(store, passages, offsets),  # type: ignore[arg-type]
@@ -592,7 +591,9 @@ def load_milvus_index(index_dir: Path, target: MilvusTarget) -> tuple[IndexData,
     return index, store
 
 
-def _read_text(index_dir: Path, target: MilvusTarget, client: MilvusClient) -> tuple[list[Passage], list[Document], Manifest]:
+def _read_text(
+    index_dir: Path, target: MilvusTarget, client: MilvusClient
+) -> tuple[Sequence[Passage], Mapping[str, Document], Manifest]:
     """The build's passages and documents, once the Milvus copy is checked to be of this build."""
     manifest = read_manifest(index_dir)
     if manifest.format_version != FORMAT_VERSION:
@@ -608,10 +609,8 @@ def _read_text(index_dir: Path, target: MilvusTarget, client: MilvusClient) -> t
         )
     if state.build_dir != manifest.build_dir or state.files != manifest.files:
         raise IndexStaleError(f"the Milvus copy in {target.uri} is of another build of {index_dir}", advice)
-    build = index_dir / manifest.build_dir
     try:
-        documents = [_document_from_dict(d) for d in json.loads(_read_artifact(build, "documents.json", manifest))]
-        passages = [Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest))]
+        documents, passages = read_documents_and_passages(index_dir, manifest)
     except IndexCorruptError:
         raise
     except Exception as error:
@@ -622,7 +621,7 @@ def _read_text(index_dir: Path, target: MilvusTarget, client: MilvusClient) -> t
     return passages, documents, manifest
 
 
-def _count_problem(client: MilvusClient, target: MilvusTarget, passages: list[Passage]) -> str:
+def _count_problem(client: MilvusClient, target: MilvusTarget, passages: Sequence[Passage]) -> str:
     """Why the collections' row counts do not match the index's passages and sentences ("" if they do)."""
     for name in (target.passages, target.sentences):
         client.load_collection(name)  # a no-op when loaded; servers release on restart

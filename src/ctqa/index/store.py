@@ -5,9 +5,16 @@ Layout of ``index_dir``::
     manifest.json          written last, atomically: names the current build folder
     build-<stamp>/         one complete build
         documents.json     cleaned text, title, path, sections of every document
-        passages.json      every passage (doc id, section, offsets, sentence offsets)
+        document_blocks.npy
+                           their blocks as rows of integers (``ctqa.index.document_table``)
+        passages.npy, passage_sentences.npy, passage_fields.json
+                           every passage as a row of integers (string ids, offsets), its
+                           sentences' offsets, and the string tables; a passage's text is its
+                           document's text at its offsets (``ctqa.index.passage_table``);
+                           memory-mapped, a passage is made when it is read
         passages.faiss     FAISS index of passage vectors (unit norm: inner product = cosine):
-                           exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages
+                           exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages;
+                           its vectors are loaded memory-mapped
         sentences.npy      float32 (n_sentences, 384) sentence vectors, in passage order
         derived.json       token list, BM25 column tokens, acronyms and word counts
         *_tokens.npy, *_token_offsets.npy, bm25_*.npy
@@ -18,8 +25,12 @@ Layout of ``index_dir``::
 
 A reader never sees a half-written build: artifacts go into a fresh folder, and only then is
 ``manifest.json`` replaced (``os.replace`` is atomic), so the manifest always points at a
-complete folder. The manifest records the sha256 of every artifact, so a truncated or edited
-file is detected (``IndexCorruptError``) instead of being used.
+complete folder. The manifest records the sha256 of every artifact, and its size and
+modification time as written: a load hashes a file only when its size or modification time
+differs from the recorded ones (a copy that did not keep the times, an edit), so a truncated or
+edited file is detected (``IndexCorruptError``) instead of being used, and an untouched build is
+not read whole on every load (hundreds of MB at 100k passages). ``load_index(..., full_check=True)``
+hashes every file regardless.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -42,9 +54,12 @@ from ctqa import __version__
 from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
 from ctqa.embedding import manifest_model
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
+from ctqa.index import document_table, passage_table
+from ctqa.index.document_table import DocumentTable
+from ctqa.index.passage_table import PassageMismatch, PassageTable
 from ctqa.retrieval.derived import DerivedState, TokenTable, derive_state
 from ctqa.retrieval.sparse import BM25State
-from ctqa.types import Block, Document, Passage, Section
+from ctqa.types import Document, Passage
 
 # 2: builds of format 1 with several documents could pair passages with another document's
 # vectors (fixed in the builder); a format-1 index is rebuilt in full, never reused.
@@ -52,7 +67,9 @@ from ctqa.types import Block, Document, Passage, Section
 # 4: the state retrieval derives from the text (tokens, BM25 weights, acronyms, vocabulary) is
 #    saved in the build and loaded, instead of being recomputed on every load; a format-3
 #    index has none of it and is rebuilt.
-FORMAT_VERSION = 4
+# 5: passages and document blocks are saved as arrays (``passage_table``, ``document_table``),
+#    not JSON lists of objects; a format-4 index is rebuilt.
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 
@@ -90,6 +107,12 @@ class Manifest:
     # The corpus folder the index was built from (resolved); "" in indexes written before it was
     # recorded. An index read for another folder is stale (``builder.staleness_reasons``).
     corpus_dir: str = ""
+    # artifact file name -> [size in bytes, st_mtime_ns] as written; a file that still has both
+    # is not hashed again on load ({} in indexes written before they were recorded: all hashed).
+    artifact_stats: dict[str, list[int]] = field(default_factory=dict)
+    # doc_id -> [size, st_mtime_ns] of the source file, taken before the build read it: a file
+    # that still has both is not hashed again by the staleness check ({}: every file hashed).
+    file_stats: dict[str, list[int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,8 +126,8 @@ class IndexData:
     ``sentence_vectors`` are memory-mapped from the build folder."""
 
     manifest: Manifest
-    documents: dict[str, Document]
-    passages: list[Passage]
+    documents: Mapping[str, Document]  # a ``DocumentTable`` when loaded from disk
+    passages: Sequence[Passage]  # a ``PassageTable`` when loaded from disk
     passage_index: faiss.Index
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray
@@ -129,19 +152,10 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _document_to_dict(document: Document) -> dict[str, Any]:
-    return asdict(document)
-
-
-def _document_from_dict(data: dict[str, Any]) -> Document:
-    data = dict(data)
-    data["sections"] = tuple(Section(**s) for s in data["sections"])
-    data["blocks"] = tuple(Block(**b) for b in data["blocks"])
-    return Document(**data)
-
-
-def sentence_offsets(passages: list[Passage]) -> np.ndarray:
+def sentence_offsets(passages: Sequence[Passage]) -> np.ndarray:
     """Row of each passage's first sentence in the sentence matrix, plus the total at the end."""
+    if isinstance(passages, PassageTable):
+        return passages.sentence_offsets
     counts = [len(passage.sentences) for passage in passages]
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
@@ -150,7 +164,7 @@ def save_index(
     index_dir: Path,
     *,
     documents: list[Document],
-    passages: list[Passage],
+    passages: Sequence[Passage],
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
     chunking: ChunkSettings,
@@ -158,6 +172,7 @@ def save_index(
     derived: DerivedState | None = None,
     model: dict[str, Any] | None = None,
     corpus_dir: Path | None = None,
+    file_stats: dict[str, list[int]] | None = None,
 ) -> Manifest:
     """Write a complete build and switch ``manifest.json`` to it; returns the new manifest.
 
@@ -165,7 +180,8 @@ def save_index(
     but do not make the index look stale. ``derived`` is computed from ``documents`` and
     ``passages`` (``derive_state``) when not given. ``model`` is the manifest's model entry (name,
     dimension, embedding backend and precision; default: those of ``EmbeddingSettings()``).
-    Callers hold the index lock.
+    ``file_stats`` maps doc id -> [size, st_mtime_ns] of source files, each taken before the file
+    was read (``builder.corpus_file_stats``). Callers hold the index lock.
     """
     if derived is None:
         derived = derive_state(documents, passages)
@@ -175,9 +191,14 @@ def save_index(
     staging = index_dir / f".staging-{stamp}"
     staging.mkdir()
     try:
+        rows, sentences, fields = passage_table.passage_arrays(passages)
+        documents_json, block_rows = document_table.documents_bytes(documents)
         artifacts = {
-            "documents.json": json.dumps([_document_to_dict(d) for d in documents]).encode(),
-            "passages.json": json.dumps([p.to_dict() for p in passages]).encode(),
+            "documents.json": documents_json,
+            document_table.BLOCKS: _npy_bytes(block_rows),
+            passage_table.ROWS: _npy_bytes(rows),
+            passage_table.SENTENCES: _npy_bytes(sentences),
+            passage_table.FIELDS: passage_table.fields_bytes(fields),
         }
         passage_index = new_passage_index(len(passage_vectors))
         if len(passage_vectors):
@@ -188,7 +209,8 @@ def save_index(
         artifacts.update(_derived_artifacts(derived))
         for name, data in artifacts.items():
             (staging / name).write_bytes(data)
-        os.replace(staging, build)
+        stats = {name: _size_and_time(staging / name) for name in artifacts}
+        os.replace(staging, build)  # renaming the folder keeps its files' modification times
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -204,6 +226,8 @@ def save_index(
         build_dir=build.name,
         corpus_dir=str(corpus_dir.resolve()) if corpus_dir is not None else "",
         artifacts={name: _sha256(data) for name, data in artifacts.items()},
+        artifact_stats=stats,
+        file_stats=file_stats or {},
         counts={
             "documents": len(documents),
             "passages": len(passages),
@@ -232,6 +256,12 @@ def hnsw_passage_index(dimension: int = MODEL_DIMENSION) -> faiss.IndexHNSWFlat:
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     index.hnsw.efSearch = HNSW_EF_SEARCH
     return index
+
+
+def read_passage_index(path: Path) -> faiss.Index:
+    """The passage index in ``path``, its vectors memory-mapped (``IO_FLAG_MMAP_IFC``): a load
+    does not copy them (154 MB at 100k passages), a search pages in the vectors it compares."""
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
 
 
 def passage_index_kind(index: faiss.Index) -> str:
@@ -277,12 +307,12 @@ def _derived_artifacts(derived: DerivedState) -> dict[str, bytes]:
     return artifacts
 
 
-def load_derived(build: Path, manifest: Manifest) -> DerivedState:
-    """Read ``DerivedState`` back from a build folder (arrays memory-mapped, checksums verified)."""
-    meta = json.loads(_read_artifact(build, DERIVED_JSON, manifest))
+def load_derived(build: Path, manifest: Manifest, full_check: bool = False) -> DerivedState:
+    """Read ``DerivedState`` back from a build folder (arrays memory-mapped, files verified)."""
+    meta = json.loads(_read_artifact(build, DERIVED_JSON, manifest, full_check))
     arrays: dict[str, dict[str, np.ndarray]] = {}
     for name, (table, field_name) in _DERIVED_ARRAYS.items():
-        arrays.setdefault(table, {})[field_name] = _mapped_array(build, name, manifest)
+        arrays.setdefault(table, {})[field_name] = _mapped_array(build, name, manifest, full_check)
     tokens = meta["tokens"]
     tables = {table: TokenTable(tokens, arrays[table]["ids"], arrays[table]["offsets"]) for table in _TOKEN_TABLES}
     bm25 = BM25State(size=int(meta["bm25_size"]), columns=meta["bm25_columns"], **arrays["bm25"])
@@ -291,7 +321,7 @@ def load_derived(build: Path, manifest: Manifest) -> DerivedState:
 
 # The files every ctqa build folder holds; a folder named build-* without them is not ctqa's.
 BUILD_FILES = frozenset(
-    ["documents.json", "passages.json", "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
+    ["documents.json", document_table.BLOCKS, passage_table.ROWS, passage_table.SENTENCES, passage_table.FIELDS, "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
 )
 _BUILD_NAME_RE = re.compile(r"^(?:build|\.staging)-\d{8}T\d{6}-\d+-\d+$")
 
@@ -392,7 +422,8 @@ def _manifest_fields(data: object) -> dict[str, Any]:
 
 def _check_manifest(manifest: Manifest) -> None:
     """Raise ``ValueError`` when a field has the wrong type, or ``build_dir`` is not a plain folder name."""
-    for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts"):
+    for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts", "artifact_stats",
+                 "file_stats"):
         if not isinstance(getattr(manifest, name), dict):
             raise ValueError(f"has a field {name!r} that is not an object")
     build_dir = manifest.build_dir
@@ -401,9 +432,9 @@ def _check_manifest(manifest: Manifest) -> None:
 
 
 def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) -> None:
-    """Raise ``IndexCorruptError`` unless vectors and passages agree with each other and with the
-    documents: each passage's text is its document's text at its offsets, so nothing is ever cited
-    that the indexed documents do not hold at the cited offsets."""
+    """Raise ``IndexCorruptError`` unless the vectors have the manifest's dimension. (That each
+    passage lies inside its document's text, so nothing is cited that the indexed documents do
+    not hold at the cited offsets, ``read_passages`` checks.)"""
     dimension = manifest.model.get("dimension")
     vectors = index.sentence_vectors
     widths = {
@@ -418,29 +449,57 @@ def _check_consistency(index_dir: Path, manifest: Manifest, index: IndexData) ->
                 "(files from another model?)",
                 "run `ctqa index` to rebuild",
             )
-    for number, passage in enumerate(index.passages):
-        document = index.documents.get(passage.doc_id)
-        inside = all(passage.start <= start <= end <= passage.end for start, end in passage.sentences)
-        if document is None or document.text[passage.start : passage.end] != passage.text or not inside:
-            raise IndexCorruptError(
-                f"passage {number} in {index_dir} does not match the text of {passage.doc_id}",
-                "run `ctqa index` to rebuild",
-            )
 
 
-def _read_artifact(build: Path, name: str, manifest: Manifest) -> bytes:
+def read_documents_and_passages(
+    index_dir: Path, manifest: Manifest, full_check: bool = False
+) -> tuple[DocumentTable, PassageTable]:
+    """The documents of a build and its passages (memory-mapped, made when read).
+
+    Raises:
+        IndexCorruptError: a file fails its check, or a passage is not inside its document's
+            text; a file that does not parse raises what its parser raises.
+    """
+    build = index_dir / manifest.build_dir
+    documents = DocumentTable(
+        json.loads(_read_artifact(build, "documents.json", manifest, full_check)),
+        _mapped_array(build, document_table.BLOCKS, manifest, full_check),
+    )
+    rows = _mapped_array(build, passage_table.ROWS, manifest, full_check)
+    sentences = _mapped_array(build, passage_table.SENTENCES, manifest, full_check)
+    fields = json.loads(_read_artifact(build, passage_table.FIELDS, manifest, full_check))
+    try:
+        passages = PassageTable(rows, sentences, fields, documents.texts)
+    except PassageMismatch as mismatch:
+        raise IndexCorruptError(
+            f"passage {mismatch.number} in {index_dir} does not match the text of {mismatch.doc_id}",
+            "run `ctqa index` to rebuild",
+        ) from mismatch
+    return documents, passages
+
+
+def _read_artifact(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> bytes:
     """The bytes of a verified artifact (builds are never changed in place once written)."""
-    path = _verified_path(build, name, manifest)
+    path = _verified_path(build, name, manifest, full_check)
     try:
         return path.read_bytes()
     except OSError as error:
         raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
 
 
-def _verified_path(build: Path, name: str, manifest: Manifest) -> Path:
-    """``build / name`` once its sha256 (read in blocks, never whole in memory) matches the manifest."""
+def _size_and_time(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _verified_path(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> Path:
+    """``build / name`` once it matches the manifest: the recorded size and modification time,
+    else (or with ``full_check``) its sha256, read in blocks, never whole in memory."""
     path = build / name
     try:
+        stat = _size_and_time(path)
+        if not full_check and stat == manifest.artifact_stats.get(name):
+            return path
         with path.open("rb") as stream:
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
     except OSError as error:
@@ -453,13 +512,14 @@ def _verified_path(build: Path, name: str, manifest: Manifest) -> Path:
     return path
 
 
-def _mapped_array(build: Path, name: str, manifest: Manifest) -> np.ndarray:
+def _mapped_array(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> np.ndarray:
     """A verified .npy artifact, memory-mapped read-only: a query pages in only the rows it reads."""
-    return np.load(_verified_path(build, name, manifest), mmap_mode="r", allow_pickle=False)
+    return np.load(_verified_path(build, name, manifest, full_check), mmap_mode="r", allow_pickle=False)
 
 
-def load_index(index_dir: Path) -> IndexData:
-    """Load and verify the index in ``index_dir``.
+def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
+    """Load and verify the index in ``index_dir``; with ``full_check`` every file is hashed,
+    else only those whose size or modification time differs from the manifest's record.
 
     Raises:
         IndexMissingError: nothing was built yet.
@@ -474,16 +534,12 @@ def load_index(index_dir: Path) -> IndexData:
         )
     build = index_dir / manifest.build_dir
     try:
-        documents = [
-            _document_from_dict(d)
-            for d in json.loads(_read_artifact(build, "documents.json", manifest))
-        ]
-        passages = [Passage.from_dict(p) for p in json.loads(_read_artifact(build, "passages.json", manifest))]
-        passage_index = faiss.read_index(str(_verified_path(build, "passages.faiss", manifest)))
+        documents, passages = read_documents_and_passages(index_dir, manifest, full_check)
+        passage_index = read_passage_index(_verified_path(build, "passages.faiss", manifest, full_check))
         if isinstance(passage_index, faiss.IndexHNSW):
             passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)
-        sentence_vectors = _mapped_array(build, "sentences.npy", manifest)
-        derived = load_derived(build, manifest)
+        sentence_vectors = _mapped_array(build, "sentences.npy", manifest, full_check)
+        derived = load_derived(build, manifest, full_check)
     except IndexCorruptError:
         raise
     except Exception as error:  # any parse failure of a file that passed its checksum
@@ -503,7 +559,7 @@ def load_index(index_dir: Path) -> IndexData:
         )
     index = IndexData(
         manifest=manifest,
-        documents={d.doc_id: d for d in documents},
+        documents=documents,
         passages=passages,
         passage_index=passage_index,
         sentence_vectors=sentence_vectors,

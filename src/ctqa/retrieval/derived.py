@@ -101,7 +101,7 @@ class PreviousState:
 
 
 def derive_state(
-    documents: Iterable[Document], passages: list[Passage], previous: PreviousState | None = None
+    documents: Iterable[Document], passages: Sequence[Passage], previous: PreviousState | None = None
 ) -> DerivedState:
     """Compute the ``DerivedState`` of an index's documents and passages.
 
@@ -173,7 +173,7 @@ def _passage_words(passage: Passage) -> set[str]:
     return set(words(f"{passage.section} {passage.text}"))
 
 
-def _vocabulary(passages: list[Passage], rows: Sequence[int | None], previous: PreviousState | None) -> dict[str, int]:
+def _vocabulary(passages: Sequence[Passage], rows: Sequence[int | None], previous: PreviousState | None) -> dict[str, int]:
     """Folded word -> number of passages holding it; with ``previous``, its counts less the
     passages not kept, plus the new ones."""
     vocabulary: Counter[str] = Counter()

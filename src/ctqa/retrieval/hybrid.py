@@ -17,6 +17,7 @@ import numpy as np
 
 from ctqa.config import Fusion, RetrievalSettings
 from ctqa.embedding import Embedder
+from ctqa.index.passage_table import passage_doc_ids
 from ctqa.index.store import IndexData
 from ctqa.retrieval.derived import AcronymForms, SentenceTokens
 from ctqa.retrieval.query import QueryPlan, QueryRewriter
@@ -67,8 +68,8 @@ class HybridRetriever:
         """Sorted ids of the passages of the documents ``doc_ids``."""
         if self._passages_of is None:  # built on the first restricted question, then kept
             grouped: dict[str, list[int]] = {}
-            for pid, passage in enumerate(self.index.passages):
-                grouped.setdefault(passage.doc_id, []).append(pid)
+            for pid, doc_id in enumerate(passage_doc_ids(self.index.passages)):
+                grouped.setdefault(doc_id, []).append(pid)
             self._passages_of = {doc: np.asarray(ids, dtype=np.int64) for doc, ids in grouped.items()}
         parts = [self._passages_of[doc] for doc in doc_ids if doc in self._passages_of]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
