@@ -113,7 +113,7 @@ def test_late_sentences_encoded_alone_use_the_sentence_precision(int8_model: lis
         """Token vectors that read no sentence whole (a window cut before the first)."""
 
         def token_vectors(self, texts: list[str], *, batch_size: int = 32, show_progress: bool = False):  # type: ignore[no-untyped-def]
-            for number, text in enumerate(texts):
+            for number in range(len(texts)):
                 offsets = np.array([[0, 0], [0, 4], [0, 0]], np.int64)
                 vectors = np.ones((3, MODEL_DIMENSION), np.float32)
                 yield number, TokenVectors(vectors, offsets, np.array([True, False, True]), truncated=True)
