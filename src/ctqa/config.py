@@ -221,7 +221,11 @@ class EmbeddingSettings:
     # "separate", the cut-off ones with "late"); None: the same as ``precision``. Passages and
     # questions are always embedded at ``precision``, so retrieval is unchanged by it and a
     # question loads one model; only the sentence cosines the answer step reads change. The
-    # torch backend runs fp32 only and ignores it. Recorded in the manifest.
+    # torch backend runs fp32 only and ignores it. Recorded in the manifest. Unset by default:
+    # with int8 sentences (docs/embedding.md, "Sentence precision") the article, held-out,
+    # blind, conversation sets and the full SQuAD subset (ctqa eval --format squad) stayed
+    # within 0.5 points and the SQuAD subset built 1.4-1.5x faster, but the overview of
+    # eval/broad_questions.jsonl lost 1.31 points of token F1 (3 of 17 overviews changed).
     sentence_precision: Precision | None = None
 
     @property
