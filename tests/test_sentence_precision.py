@@ -184,7 +184,7 @@ def test_int8_sentence_vectors_agree_with_fp32_and_passages_are_unchanged() -> N
 def test_a_question_loads_one_model(tmp_path: Path) -> None:
     """An index with int8 sentence vectors answers from a fresh process that loads only the fp32
     model (the sentence precision's model is needed at build time only)."""
-    from conftest import ARTICLE_PATH
+    from conftest import ARTICLE_PATH, last_line_of_python
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -198,5 +198,4 @@ def test_a_question_loads_one_model(tmp_path: Path) -> None:
         "qa.ask('What does the Department of Justice do?')\n"
         "print(ctqa.embedding._shared.cache_info().currsize, qa.embedder.precision)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
-    assert result.stdout.split("\n")[-2] == "1 fp32"
+    assert last_line_of_python(script) == "1 fp32"
