@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -48,6 +50,13 @@ class BuiltArticle:
     index_dir: Path
     qa: ctqa.DocumentQA
     report: BuildReport
+
+
+def last_line_of_python(script: str) -> str:
+    """The last line ``script`` prints, run in a fresh Python process (what it imports and
+    loads is its own); raises when it fails."""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
+    return result.stdout.split("\n")[-2]
 
 
 def retarget(index_dir: Path, corpus_dir: Path) -> None:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import ctqa
-from conftest import ARTICLE_PATH, BuiltArticle
+from conftest import ARTICLE_PATH, BuiltArticle, last_line_of_python
 from ctqa.config import MODEL_DIMENSION, EmbeddingSettings, Settings, with_embedding
 from ctqa.embedding import export as export_module
 from ctqa.embedding import make_embedder, manifest_model, model_change
@@ -213,8 +211,7 @@ def test_answering_with_onnx_never_imports_torch(article_index: BuiltArticle) ->
         "answer = qa.ask('How many task forces does the Department of Justice have?')\n"
         "print(answer.abstained, sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, check=True)
-    assert result.stdout.split("\n")[-2] == "False []"
+    assert last_line_of_python(script) == "False []"
 
 
 @pytest.mark.parametrize("command", ["index", "ask"])

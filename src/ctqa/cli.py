@@ -135,13 +135,25 @@ PrecisionOption = Annotated[
         f"{EmbeddingSettings().precision}). A change rebuilds the index.",
     ),
 ]
+SentencePrecisionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sentence-precision",
+        help=f"Precision of the sentence vectors: {' | '.join(PRECISIONS)} (int8: onnx only; default "
+        f"{EmbeddingSettings().sentence_precision or 'as --precision'}). A change rebuilds the index.",
+    ),
+]
 
 
-def embedding_settings(backend: str | None, precision: str | None, base: Settings | None = None) -> Settings:
-    """``base`` (default ``Settings()``) with the --backend / --precision given; a value not
-    allowed exits with code 2 and the allowed ones."""
+def embedding_settings(
+    backend: str | None, precision: str | None, sentence_precision: str | None = None, base: Settings | None = None
+) -> Settings:
+    """``base`` (default ``Settings()``) with the --backend / --precision / --sentence-precision
+    given; a value not allowed exits with code 2 and the allowed ones."""
     try:
-        return with_embedding(base or Settings(), backend=backend, precision=precision)  # type: ignore[arg-type]
+        return with_embedding(
+            base or Settings(), backend=backend, precision=precision, sentence_precision=sentence_precision  # type: ignore[arg-type]
+        )
     except ValueError as error:
         _fail(str(error), EXIT_USAGE)
 
@@ -282,6 +294,7 @@ def index_command(
     ] = "files",
     backend: BackendOption = None,
     precision: PrecisionOption = None,
+    sentence_precision: SentencePrecisionOption = None,
     store: StoreOption = "faiss",
     milvus_uri: MilvusUriOption = None,
     milvus_token: MilvusTokenOption = None,
@@ -298,7 +311,7 @@ def index_command(
     ] = None,
 ) -> None:
     """Build or update the index of the corpus (only new and changed documents are embedded)."""
-    settings = embedding_settings(backend, precision)
+    settings = embedding_settings(backend, precision, sentence_precision)
     if dataset_format != "files":
         corpus = _write_dataset(dataset_format, source, corpus)
     elif source is not None:
@@ -522,6 +535,7 @@ def ask_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
     backend: BackendOption = None,
     precision: PrecisionOption = None,
+    sentence_precision: SentencePrecisionOption = None,
     store: StoreOption = "faiss",
     milvus_uri: MilvusUriOption = None,
     milvus_token: MilvusTokenOption = None,
@@ -529,7 +543,7 @@ def ask_command(
     """Answer QUESTION from the documents, with citations (the index is built first if needed)."""
     if not question.strip():
         _fail('the question is empty; ask e.g. ctqa ask "What does WMD stand for?"', EXIT_USAGE)
-    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, settings=embedding_settings(backend, precision))
+    qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, settings=embedding_settings(backend, precision, sentence_precision))
     with _ctqa_errors():
         qa.ensure_ready(show_progress=True)  # a first build shows its progress (on stderr)
         try:

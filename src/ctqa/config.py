@@ -238,12 +238,33 @@ class EmbeddingSettings:
     # alone); taking part of it off makes the sentences of one passage differ again. 0.4 lost
     # least token F1 of 0, 0.25 and 0.4 on the SQuAD quarter (docs/embedding.md).
     late_passage_share: float = 0.4
+    # Precision of the sentence vectors that are encoded on their own (every sentence with
+    # "separate", the cut-off ones with "late"); None: the same as ``precision``. Passages and
+    # questions are always embedded at ``precision``, so retrieval is unchanged by it and a
+    # question loads one model; only the sentence cosines the answer step reads change. The
+    # torch backend runs fp32 only and ignores it. Recorded in the manifest. Unset by default:
+    # with int8 sentences (docs/embedding.md, "Sentence precision") the article, held-out,
+    # blind, conversation sets and the full SQuAD subset (ctqa eval --format squad) stayed
+    # within 0.5 points and the SQuAD subset built 1.4-1.5x faster, but the overview of
+    # eval/broad_questions.jsonl lost 1.31 points of token F1 (3 of 17 overviews changed).
+    sentence_precision: Precision | None = None
+
+    @property
+    def sentence_vector_precision(self) -> Precision:
+        """The precision sentences encoded on their own are embedded at."""
+        if self.backend == "torch":
+            return "fp32"
+        return self.sentence_precision or self.precision
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ValueError(f"embedding backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        if self.sentence_precision is not None and self.sentence_precision not in PRECISIONS:
+            raise ValueError(
+                f"sentence precision must be one of {', '.join(PRECISIONS)}, not {self.sentence_precision!r}"
+            )
         if self.sentence_vectors not in SENTENCE_VECTORS:
             raise ValueError(
                 f"sentence_vectors must be one of {', '.join(SENTENCE_VECTORS)}, not {self.sentence_vectors!r}"
@@ -497,16 +518,24 @@ class Settings:
     overview: OverviewSettings = OverviewSettings()
 
 
-def with_embedding(settings: Settings, *, backend: Backend | None = None, precision: Precision | None = None) -> Settings:
-    """``settings`` with the embedding backend and/or precision replaced (None keeps each).
+def with_embedding(
+    settings: Settings,
+    *,
+    backend: Backend | None = None,
+    precision: Precision | None = None,
+    sentence_precision: Precision | None = None,
+) -> Settings:
+    """``settings`` with the embedding backend, precision and/or sentence precision replaced
+    (None keeps each).
 
     Raises ``ValueError`` naming the option and the allowed values for an unknown one.
     """
-    if backend is None and precision is None:
+    if backend is None and precision is None and sentence_precision is None:
         return settings
     embedding = replace(
         settings.embedding,
         backend=backend or settings.embedding.backend,
         precision=precision or settings.embedding.precision,
+        sentence_precision=sentence_precision or settings.embedding.sentence_precision,
     )
     return replace(settings, embedding=embedding)

@@ -18,6 +18,7 @@ import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +54,7 @@ def manifest_model(settings: EmbeddingSettings) -> dict[str, Any]:
         "backend": settings.backend,
         "precision": settings.precision,
         "sentence_vectors": sentence_vector_method(settings),
+        "sentence_precision": settings.sentence_vector_precision,
     }
 
 
@@ -68,7 +70,8 @@ def model_change(built: dict[str, Any], wanted: dict[str, Any]) -> str | None:
     """Why vectors made with manifest entry ``built`` cannot serve ``wanted`` (None if they can).
 
     An entry without backend/precision was written before they were recorded, by torch at fp32;
-    one without ``sentence_vectors`` encoded each sentence on its own ("separate").
+    one without ``sentence_vectors`` encoded each sentence on its own ("separate"), one without
+    ``sentence_precision`` embedded sentences at its ``precision``.
     """
     if (built.get("name"), built.get("dimension")) != (wanted["name"], wanted["dimension"]):
         return f"built with model {built}, ctqa uses {wanted['name']} ({wanted['dimension']})"
@@ -82,6 +85,12 @@ def model_change(built: dict[str, Any], wanted: dict[str, Any]) -> str | None:
     was_method, now_method = built.get("sentence_vectors", "separate"), wanted["sentence_vectors"]
     if was_method != now_method:
         return f"sentence vectors made {was_method}, the settings ask for {now_method} (EmbeddingSettings.sentence_vectors)"
+    was_precision = built.get("sentence_precision", built.get("precision", "fp32"))
+    if was_precision != wanted["sentence_precision"]:
+        return (
+            f"sentence vectors embedded at {was_precision}, the settings ask for {wanted['sentence_precision']} "
+            "(--sentence-precision)"
+        )
     return None
 
 
@@ -112,6 +121,17 @@ class Embedder(ABC):
         per word piece, before pooling, with each piece's character offsets (what sentence
         vectors read in their passage's context are pooled from: ``embedding.contextual``)."""
         raise NotImplementedError(f"the {self.backend} backend gives no token vectors")
+
+
+def sentence_embedder(embedder: Embedder, settings: EmbeddingSettings) -> Embedder:
+    """The embedder of the sentences a build encodes on their own: ``embedder`` itself when it
+    runs at ``settings.sentence_vector_precision``, else the shared one at that precision (a
+    build loads both; a question needs only ``embedder``). An embedder that names no precision
+    (a test's stand-in) embeds the sentences too."""
+    precision = settings.sentence_vector_precision
+    if getattr(embedder, "precision", precision) == precision:
+        return embedder
+    return shared_embedder(replace(settings, precision=precision))
 
 
 def _onnx(settings: EmbeddingSettings) -> Embedder:
@@ -154,5 +174,6 @@ __all__ = [
     "manifest_model",
     "model_change",
     "model_path",
+    "sentence_embedder",
     "shared_embedder",
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ctqa.config import MODEL_DIMENSION, EmbeddingSettings
-from ctqa.embedding import Embedder
+from ctqa.embedding import Embedder, sentence_embedder
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,19 @@ def embed_passages(
     embedder: Embedder, passages: Sequence[PassageText], settings: EmbeddingSettings, *, show_progress: bool = False
 ) -> PassageVectors:
     """The passage and sentence vectors of ``passages`` as ``settings.sentence_vectors`` says
-    ("separate" or "late", with ``settings.late_passage_share``)."""
+    ("separate" or "late", with ``settings.late_passage_share``). Passages are embedded by
+    ``embedder``; sentences encoded on their own at ``settings.sentence_vector_precision``."""
     sentence_texts = [p.text[s:e] for p in passages for s, e in p.sentences]
+    alone_embedder = sentence_embedder(embedder, settings)
     if settings.sentence_vectors == "separate":
-        vectors = embedder.encode([p.text for p in passages] + sentence_texts, show_progress=show_progress)
-        return PassageVectors(vectors[: len(passages)], vectors[len(passages) :], len(passages) + len(sentence_texts))
+        if alone_embedder is embedder:  # one call: the texts are sorted by length together
+            vectors = embedder.encode([p.text for p in passages] + sentence_texts, show_progress=show_progress)
+            return PassageVectors(vectors[: len(passages)], vectors[len(passages) :], len(passages) + len(sentence_texts))
+        return PassageVectors(
+            embedder.encode([p.text for p in passages], show_progress=show_progress),
+            alone_embedder.encode(sentence_texts, show_progress=show_progress),
+            len(passages) + len(sentence_texts),
+        )
     first = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])]).astype(np.int64)
     passage_vectors = np.zeros((len(passages), MODEL_DIMENSION), np.float32)
     sentence_vectors = np.zeros((len(sentence_texts), MODEL_DIMENSION), np.float32)
@@ -59,5 +67,5 @@ def embed_passages(
         sentence_vectors[rows], pooled[rows] = tokens.span_vectors(passages[number].sentences, settings.late_passage_share)
     alone = np.flatnonzero(~pooled)
     if len(alone):
-        sentence_vectors[alone] = embedder.encode([sentence_texts[i] for i in alone])
+        sentence_vectors[alone] = alone_embedder.encode([sentence_texts[i] for i in alone])
     return PassageVectors(passage_vectors, sentence_vectors, len(passages) + len(alone))

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ctqa.answering.ranker import RANKERS
-from ctqa.cli import BackendOption, PlainUsageCommand, PrecisionOption, embedding_settings
+from ctqa.cli import BackendOption, PlainUsageCommand, PrecisionOption, SentencePrecisionOption, embedding_settings
 from ctqa.config import DEFAULT_CORPUS_DIR, FUSIONS, PROJECT_ROOT, AnswerSettings, Settings
 from ctqa.evaluation.baselines import BM25Baseline, DenseBaseline, fixed_chunks
 from ctqa.evaluation.beir import BeirFormatError, beir_settings, evaluate_beir, load_beir, write_beir_corpus
@@ -274,11 +274,12 @@ def eval_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="write the full report here")] = None,
     backend: BackendOption = None,
     precision: PrecisionOption = None,
+    sentence_precision: SentencePrecisionOption = None,
 ) -> None:
     """Score ctqa (and dense / BM25 baselines) on a question set and print the tables."""
     if fusion not in FUSIONS or ranker not in RANKERS:
         raise typer.BadParameter(f"fusion must be {'|'.join(FUSIONS)} and ranker {'|'.join(RANKERS)}")
-    settings = embedding_settings(backend, precision)
+    settings = embedding_settings(backend, precision, sentence_precision)
     if format == "squad":
         if squad_file is None:
             raise typer.BadParameter("--format squad needs the SQuAD JSON file as argument")

@@ -68,9 +68,9 @@ class PassageWorker:
             pass
         from ctqa.embedding import shared_embedder
 
-        settings = EmbeddingSettings(**embedding)
-        self.embedder = shared_embedder(replace(settings, query_threads=threads, batch_threads=threads))
-        self.settings = settings
+        settings = replace(EmbeddingSettings(**embedding), query_threads=threads, batch_threads=threads)
+        self.embedder = shared_embedder(settings)
+        self.settings = settings  # the sentence embedder (another precision) runs on these threads too
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         """Each row: ``number`` and ``passages`` (a pickled list) in, ``number`` and ``vectors``
