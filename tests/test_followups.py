@@ -50,6 +50,8 @@ def deciding_rule(question: str, topic: str) -> str | None:
         ("what about the Megaports Initiative?", "ellipsis", True),
         ("Great, and for NATO?", "ellipsis", True),
         ("What is NEXUS?", "own_topic", False),
+        ("and what other task force was set up?", "asks_for_more", True),
+        ("who else works with the State Department?", "own_topic", False),
         ("How many members does it have?", "pronoun", True),
         ("which one deals with terrorism?", "pronoun", True),
         ("can you tell me a joke?", "off_corpus", False),

@@ -13,14 +13,12 @@ import numpy as np
 
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import sentence_features
-from ctqa.answering.followups import ELLIPSIS_RE
+from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import fold, tokenize
-
-_ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ def _adjust_for_conversation(
     shown_tokens = set(tokenize(" ".join(plan.already_shown)))
     shown = _shown_sentences(view, plan, keys)
     shown_in = {pid for pid, _ in shown}
-    asks_more = bool(_ASKS_FOR_MORE_RE.search(plan.question))
+    asks_more = bool(ASKS_FOR_MORE_RE.search(plan.question))
     repeat_penalty = min(settings.repeat_penalty, settings.new_thing_penalty) if asks_more else settings.repeat_penalty
     # "What about Canada?" names the new topic: a sentence without it does not answer.
     elliptical = bool(ELLIPSIS_RE.match(plan.question)) and bool(own)
