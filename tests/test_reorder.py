@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from answering_fixtures import passage, scored, view
-from ctqa.answering.reorder import REORDER_RULES, reorder
+from ctqa.answering.reorder import REORDER_RULES, many_word_names, reorder, restates
 from ctqa.config import AnswerSettings
 
 SETTINGS = AnswerSettings()
@@ -16,7 +16,9 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 
 
 def test_rules_are_named_and_ordered() -> None:
-    assert [rule.name for rule in REORDER_RULES] == ["meta_text", "prose_over_table_row", "first_mention", "polarity", "acronym_definition"]
+    assert [rule.name for rule in REORDER_RULES] == [
+        "meta_text", "prose_over_table_row", "first_mention", "polarity", "acronym_definition", "asked_name", "restated_question",
+    ]
 
 
 def test_a_sentence_stating_the_row_value_answers_before_the_row() -> None:
@@ -63,3 +65,54 @@ def test_a_question_naming_the_long_form_asks_for_the_acronym_and_is_left_alone(
     question = "What is the abbreviation for weapons of mass destruction (WMD)?"
     order = reorder([scored(0, 0, 0.9), scored(1, 0, 0.89)], corpus, SETTINGS, question)
     assert order[0].passage_id == 0
+
+
+DIALOGUE = passage("Their partnership includes an expanded US-Canada Arctic Dialogue.", 0)
+COUNCIL = passage("The two countries also work through the multilateral Arctic Council.", 200)
+ARCTIC = "What do the US and Canada do through the Arctic Council?"
+
+
+def test_many_word_names_leave_out_question_words_and_single_words() -> None:
+    assert many_word_names(ARCTIC) == ["Arctic Council"]
+    assert many_word_names("What Does the Foreign Terrorist Tracking Task Force do?") == ["Foreign Terrorist Tracking Task Force"]
+    assert many_word_names("Which alliance are the US and Canada part of?") == []
+
+
+def test_the_sentence_writing_the_asked_name_answers_before_one_sharing_a_word_of_it() -> None:
+    corpus = view(DIALOGUE, COUNCIL)
+    near = 0.9 * SETTINGS.asked_name_ratio
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, ARCTIC)
+    assert order[0].passage_id == 1
+    # too far below the best, or a question without a many-word name: the order stays
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near - 0.01)], corpus, SETTINGS, ARCTIC)
+    assert order[0].passage_id == 0
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, "What does the Arctic work cover?")
+    assert order[0].passage_id == 0
+
+
+ANNOUNCED = passage(
+    "The State Department has also worked to strengthen cooperation against terrorism. "
+    "This includes new agreements with Canada. NATO shares data.",
+    0,
+)
+STRENGTHENED = "How has the State Department strengthened cooperation against terrorism?"
+
+
+def test_the_sentence_after_a_restated_question_answers_when_it_leans_on_it() -> None:
+    assert restates("The State Department has also worked to strengthen cooperation against terrorism.", STRENGTHENED, 0.75)
+    assert not restates("NATO shares data on terrorism with the State Department.", STRENGTHENED, 0.75)
+    corpus = view(ANNOUNCED)
+    order = reorder([scored(0, 0, 0.9), scored(0, 2, 0.5), scored(0, 1, 0.4)], corpus, SETTINGS, STRENGTHENED)
+    assert [(s.passage_id, s.number) for s in order][:2] == [(0, 1), (0, 0)]
+    # a best sentence that is no restatement keeps its place
+    order = reorder([scored(0, 0, 0.9), scored(0, 1, 0.4)], corpus, SETTINGS, "Who strengthened ties with Canada?")
+    assert order[0].number == 0
+
+
+def test_a_restated_question_stays_first_when_the_next_sentence_stands_alone() -> None:
+    corpus = view(ANNOUNCED)
+    question = "Which new agreements does it include with Canada?"
+    assert restates("This includes new agreements with Canada.", question, 0.75)
+    # "NATO shares data." does not lean on the sentence before it
+    order = reorder([scored(0, 1, 0.9), scored(0, 2, 0.5)], corpus, SETTINGS, question)
+    assert order[0].number == 1

@@ -111,6 +111,19 @@ class AnswerSettings:
     # best sentence defining "WMDT"; with 0.9 no other question of the article, holdout and
     # blind sets changes, nor any answer to the 12 acronym questions of the SQuAD subset.
     acronym_definition_ratio: float = 0.9
+    # A sentence naming the question's many-word name as written ("Arctic Council") answers
+    # before a best sentence that does not (one naming "US-Canada Arctic Dialogue") when it scores
+    # at least this share of it (answering.reorder, asked_name). On eval/article_questions.jsonl
+    # the Arctic Council sentence scores 0.99 of the Arctic Dialogue one.
+    asked_name_ratio: float = 0.95
+    # A best sentence restates the question when at least this share of its tokens are the
+    # question's ("The US State Department has also worked to strengthen international
+    # cooperation in countering terrorism." for "How has the State Department strengthened
+    # international cooperation in countering terrorism?": 7 of 9); the sentence after it that
+    # leans on it ("This includes …") then answers (answering.reorder, restated_question). On
+    # eval/article_questions.jsonl no other best sentence holds more than half of its tokens
+    # from the question and is followed by a leaning sentence.
+    restated_share: float = 0.75
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of

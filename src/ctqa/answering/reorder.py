@@ -22,6 +22,15 @@ one sentence to the top and never drops any.
   "(WMD)" or "(WMDs)" moves to the top when it scores at least ``acronym_definition_ratio`` of
   the best. Only for an acronym question ("stand for", "abbreviation", …) that names an acronym
   the corpus defines and not its long form (that one asks the other way round).
+* ``asked_name`` — a question naming something in several capitalised words ("What do the US
+  and Canada do through the Arctic Council?") is answered by the near-equal sentence
+  (``asked_name_ratio``) that writes the name, not by one that only shares a word of it
+  ("… an expanded US-Canada Arctic Dialogue").
+* ``restated_question`` — a best sentence that says back the question (``restated_share`` of
+  its tokens are the question's: "The US State Department has also worked to strengthen
+  international cooperation …") announces the answer; the sentence after it that leans on it
+  ("This includes forging new cooperative agreements with Canada …") answers, and the restating
+  one is shown as its context.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from ctqa.answering.answer_types import question_type
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
-from ctqa.retrieval.text import query_tokens
+from ctqa.retrieval.text import opens_with_reference, query_tokens
 
 # ``rule(scored, view, settings, question)``: ``question`` is the user's (cleaned) question.
 Rule = Callable[[list[ScoredSentence], CorpusView, AnswerSettings, str], list[ScoredSentence]]
@@ -50,6 +59,11 @@ META_TEXT_RE = re.compile(
     r"|\b(?:you|assistants?|chatbots?|models?)\s+(?:must|should|shall)\s+(?:always\s+)?(?:answer|reply|respond|say)\b",
     re.I,
 )
+# A name of two or more capitalised words ("Arctic Council", "Five Eyes", "Foreign Terrorist
+# Tracking Task Force"), "of", "for", "the" or "on" allowed inside.
+MANY_WORD_NAME_RE = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:(?:of|for|the|on)\s+)*[A-Z][\w'-]*)+")
+# Question words that open a sentence capitalised without being part of a name.
+_OPENING_WORDS = frozenset(["what", "which", "who", "whom", "whose", "where", "when", "why", "how", "is", "are", "was", "were", "do", "does", "did", "can", "could", "has", "have", "tell", "and", "the"])
 
 
 @dataclass(frozen=True)
@@ -215,12 +229,76 @@ def prefer_acronym_definition(
     return scored
 
 
+def many_word_names(question: str) -> list[str]:
+    """The names of two or more capitalised words that ``question`` uses ("Arctic Council"),
+    without a capitalised question word opening it ("What Arctic Council" -> "Arctic Council")."""
+    names = []
+    for match in MANY_WORD_NAME_RE.finditer(question):
+        parts = match.group().split()
+        while parts and parts[0].casefold() in _OPENING_WORDS:
+            parts = parts[1:]
+        if len(parts) >= 2:
+            names.append(" ".join(parts))
+    return names
+
+
+def prefer_asked_name(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """Move the first sentence writing the question's many-word name to the top when the best
+    does not write it and it scores at least ``asked_name_ratio`` of the best."""
+    names = [name.casefold() for name in many_word_names(question)]
+    if len(scored) < 2 or not names:
+        return scored
+
+    def names_all(sentence: ScoredSentence) -> bool:
+        text = view.sentence_text(sentence.passage_id, sentence.number).casefold()
+        return all(name in text for name in names)
+
+    if names_all(scored[0]):
+        return scored
+    floor = scored[0].probability * settings.asked_name_ratio
+    for position, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < floor:
+            break
+        if names_all(sentence):
+            return _to_top(scored, position)
+    return scored
+
+
+def restates(sentence: str, question: str, share: float) -> bool:
+    """Whether ``sentence`` says back ``question``: at least ``share`` of its distinct content
+    tokens are the question's."""
+    tokens = set(query_tokens(sentence))
+    return bool(tokens) and len(tokens & set(query_tokens(question))) >= share * len(tokens)
+
+
+def prefer_answer_to_restatement(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """When the best sentence restates the question and the sentence after it in its passage
+    leans on it ("This includes …"), that sentence moves to the top."""
+    if len(scored) < 2 or not question:
+        return scored
+    best = scored[0]
+    if not restates(view.sentence_text(best.passage_id, best.number), question, settings.restated_share):
+        return scored
+    following = (best.passage_id, best.number + 1)
+    for position, sentence in enumerate(scored[1:], start=1):
+        if (sentence.passage_id, sentence.number) == following:
+            leans = opens_with_reference(view.sentence_text(sentence.passage_id, sentence.number))
+            return _to_top(scored, position) if leans else scored
+    return scored
+
+
 REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("meta_text", penalise_meta_text),
     ReorderRule("prose_over_table_row", prefer_prose),
     ReorderRule("first_mention", prefer_first_mention),
     ReorderRule("polarity", prefer_same_polarity),
     ReorderRule("acronym_definition", prefer_acronym_definition),
+    ReorderRule("asked_name", prefer_asked_name),
+    ReorderRule("restated_question", prefer_answer_to_restatement),
 )
 
 
