@@ -88,6 +88,10 @@ def test_the_sentence_writing_the_asked_name_answers_before_one_sharing_a_word_o
     assert order[0].passage_id == 0
     order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, "What does the Arctic work cover?")
     assert order[0].passage_id == 0
+    # a best sentence with no word of the name may refer to it ("They …"): it keeps its place
+    corpus = view(passage("They also work on shared challenges.", 0), COUNCIL)
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, ARCTIC)
+    assert order[0].passage_id == 0
 
 
 ANNOUNCED = passage(

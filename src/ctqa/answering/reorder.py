@@ -24,8 +24,9 @@ one sentence to the top and never drops any.
   the corpus defines and not its long form (that one asks the other way round).
 * ``asked_name`` — a question naming something in several capitalised words ("What do the US
   and Canada do through the Arctic Council?") is answered by the near-equal sentence
-  (``asked_name_ratio``) that writes the name, not by one that only shares a word of it
-  ("… an expanded US-Canada Arctic Dialogue").
+  (``asked_name_ratio``) that writes the name, not by one that names something else with a word
+  of it ("… an expanded US-Canada Arctic Dialogue"); a best sentence without any word of the
+  name ("They formulate …") may be about it and keeps its place.
 * ``restated_question`` — a best sentence that says back the question (``restated_share`` of
   its tokens are the question's: "The US State Department has also worked to strengthen
   international cooperation …") announces the answer; the sentence after it that leans on it
@@ -247,15 +248,19 @@ def prefer_asked_name(
 ) -> list[ScoredSentence]:
     """Move the first sentence writing the question's many-word name to the top when the best
     does not write it and it scores at least ``asked_name_ratio`` of the best."""
-    names = [name.casefold() for name in many_word_names(question)]
+    names = many_word_names(question)
     if len(scored) < 2 or not names:
         return scored
 
     def names_all(sentence: ScoredSentence) -> bool:
         text = view.sentence_text(sentence.passage_id, sentence.number).casefold()
-        return all(name in text for name in names)
+        return all(name.casefold() in text for name in names)
 
-    if names_all(scored[0]):
+    # only a best sentence naming something else by a word of the name ("Arctic Dialogue") is
+    # passed over; one that does not name it at all ("They formulate …") may refer to it
+    best_text = view.sentence_text(scored[0].passage_id, scored[0].number)
+    name_words = {word for name in names for word in name.split() if word[0].isupper()}
+    if names_all(scored[0]) or not any(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", best_text) for w in name_words):
         return scored
     floor = scored[0].probability * settings.asked_name_ratio
     for position, sentence in enumerate(scored[1:], start=1):
