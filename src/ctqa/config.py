@@ -137,6 +137,11 @@ class AnswerSettings:
     # "what other …?" / "What about Canada?": a repeat, or a sentence without the new topic, is
     # multiplied by this (follow-ups of eval/article_questions.jsonl).
     new_thing_penalty: float = 0.2
+    # A shown sentence holding this share of the rarity of the user's own words still answers
+    # (answering.scoring, holds_own_words): "What infrastructure does it try to protect?" is
+    # answered by the shown "… critical infrastructure, such as travel …" ("try", "protect"
+    # are not in it). Chosen on the follow-ups of eval/conversations.jsonl.
+    own_held_share: float = 0.5
     # A sentence most of whose tokens (this share) were in an earlier answer restates it.
     repeat_share: float = 0.7
     # In a follow-up, the user's own words weigh this many times the topic borrowed from the
