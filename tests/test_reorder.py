@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from answering_fixtures import passage, scored, view
-from ctqa.answering.reorder import REORDER_RULES, many_word_names, reorder, restates
+from ctqa.answering.reorder import REORDER_RULES, holds_question_words, many_word_names, reorder, restates
 from ctqa.config import AnswerSettings
 
 SETTINGS = AnswerSettings()
@@ -17,7 +17,8 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 
 def test_rules_are_named_and_ordered() -> None:
     assert [rule.name for rule in REORDER_RULES] == [
-        "meta_text", "prose_over_table_row", "first_mention", "polarity", "acronym_definition", "asked_name", "restated_question",
+        "meta_text", "prose_over_table_row", "first_mention", "polarity", "acronym_definition", "all_question_words", "asked_name",
+        "restated_question",
     ]
 
 
@@ -120,3 +121,24 @@ def test_a_restated_question_stays_first_when_the_next_sentence_stands_alone() -
     # "NATO shares data." does not lean on the sentence before it
     order = reorder([scored(0, 1, 0.9), scored(0, 2, 0.5)], corpus, SETTINGS, question)
     assert order[0].number == 1
+
+
+ROLE = passage("The Department of Homeland Security (DHS) plays a crucial role against terrorism.", 0)
+FOCUS = passage("DHS focuses on detection and prevention.", 200)
+DHS = {"DHS": "Department of Homeland Security"}
+
+
+def test_a_near_tied_sentence_holding_every_question_word_answers_first() -> None:
+    corpus = replace(view(ROLE, FOCUS), acronyms=DHS)
+    question = "What does the Department of Homeland Security focus on?"
+    # "DHS" stands for the words of its long form
+    assert holds_question_words({"dhs", "focus"}, {"depart", "homeland", "secur", "focus"}, DHS)
+    assert not holds_question_words({"focus"}, {"homeland", "focus"}, DHS)
+    near = 0.9 * SETTINGS.all_words_ratio
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, question)
+    assert order[0].passage_id == 1
+    # no near tie: the best stays; a misspelt word ("focsu") the corpus lacks is no test
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near - 0.01)], corpus, SETTINGS, question)
+    assert order[0].passage_id == 0
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, "wat does the Homeland Security focsu on")
+    assert order[0].passage_id == 0

@@ -124,6 +124,12 @@ class AnswerSettings:
     # eval/article_questions.jsonl no other best sentence holds more than half of its tokens
     # from the question and is followed by a leaning sentence.
     restated_share: float = 0.75
+    # A sentence holding every content word of the question answers before a best sentence
+    # that lacks one when it scores at least this share of it (answering.reorder,
+    # all_question_words): "wat does the Departmnet of Homeland Securty focus on" is answered
+    # by "DHS focuses on …" (0.994 of the best) rather than "The Department of Homeland Security
+    # (DHS) plays a crucial role …". A near tie only: the dense score decides otherwise.
+    all_words_ratio: float = 0.98
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of

@@ -22,6 +22,10 @@ one sentence to the top and never drops any.
   "(WMD)" or "(WMDs)" moves to the top when it scores at least ``acronym_definition_ratio`` of
   the best. Only for an acronym question ("stand for", "abbreviation", …) that names an acronym
   the corpus defines and not its long form (that one asks the other way round).
+* ``all_question_words`` — of near-tied sentences (``all_words_ratio``), the first that holds
+  every content word of the question ("DHS focuses on …" for "What does the Department of
+  Homeland Security focus on?", the name found by its acronym) answers before a best one that
+  lacks one of them ("… (DHS) plays a crucial role …").
 * ``asked_name`` — a question naming something in several capitalised words ("What do the US
   and Canada do through the Arctic Council?") is answered by the near-equal sentence
   (``asked_name_ratio``) that writes the name, not by one that names something else with a word
@@ -230,6 +234,40 @@ def prefer_acronym_definition(
     return scored
 
 
+def holds_question_words(sentence_tokens: set[str], asked: set[str], acronyms: dict[str, str]) -> bool:
+    """Whether a sentence's tokens hold every token of ``asked``; a corpus acronym in the
+    sentence stands for the words of its long form ("dhs" for "homeland", "security")."""
+    covered = set(sentence_tokens)
+    for acronym, long_form in acronyms.items():
+        if acronym.casefold() in covered or acronym.casefold() + "s" in covered:
+            covered |= set(query_tokens(long_form))
+    return asked <= covered
+
+
+def prefer_all_question_words(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """Move the first near-tied sentence (``all_words_ratio`` of the best) holding every content
+    word of ``question`` the corpus uses (a misspelt or unknown word is no test) to the top when
+    the best does not hold them all."""
+    asked = {token for token in query_tokens(question) if token in view.vocabulary}
+    if len(scored) < 2 or not asked:
+        return scored
+
+    def holds_all(sentence: ScoredSentence) -> bool:
+        return holds_question_words(set(view.sentence_tokens[sentence.passage_id][sentence.number]), asked, view.acronyms)
+
+    if holds_all(scored[0]):
+        return scored
+    floor = scored[0].probability * settings.all_words_ratio
+    for position, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < floor:
+            break
+        if holds_all(sentence):
+            return _to_top(scored, position)
+    return scored
+
+
 def many_word_names(question: str) -> list[str]:
     """The names of two or more capitalised words that ``question`` uses ("Arctic Council"),
     without a capitalised question word opening it ("What Arctic Council" -> "Arctic Council")."""
@@ -302,6 +340,7 @@ REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("first_mention", prefer_first_mention),
     ReorderRule("polarity", prefer_same_polarity),
     ReorderRule("acronym_definition", prefer_acronym_definition),
+    ReorderRule("all_question_words", prefer_all_question_words),
     ReorderRule("asked_name", prefer_asked_name),
     ReorderRule("restated_question", prefer_answer_to_restatement),
 )
