@@ -17,8 +17,8 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 
 def test_rules_are_named_and_ordered() -> None:
     assert [rule.name for rule in REORDER_RULES] == [
-        "meta_text", "prose_over_table_row", "first_mention", "polarity", "acronym_definition", "all_question_words", "asked_name",
-        "restated_question",
+        "meta_text", "all_question_words", "prose_over_table_row", "first_mention", "polarity", "acronym_definition",
+        "asked_name", "restated_question",
     ]
 
 

@@ -46,6 +46,13 @@ PRONOUNS = frozenset(
 ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+ones?\b", re.I)
 # "what other …?", "who else …?": asks for something besides what the thread already said.
 ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
+# "can you list them?", "which ones are they?", "name them": asks to enumerate what the last
+# answer only counted or named as a group.
+ASKS_TO_LIST_RE = re.compile(
+    r"\b(?:list|name|enumerate)\s+(?:them|those|these|all|each)\b|\bwhich\s+ones\s+(?:are|were)\s+(?:they|those|these)\b"
+    r"|^\W*(?:what|which|who)\s+(?:are|were)\s+(?:they|those|these)\W*$",
+    re.I,
+)
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
 # "What about Canada?": a topic and nothing else, so it asks the earlier question again
 BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)

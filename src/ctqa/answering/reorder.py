@@ -336,11 +336,13 @@ def prefer_answer_to_restatement(
 
 REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("meta_text", penalise_meta_text),
+    # first among the tie-breakers: the more specific rules after it may still move another
+    # sentence up ("(WMDs)" defines "WMD" without the token "wmd")
+    ReorderRule("all_question_words", prefer_all_question_words),
     ReorderRule("prose_over_table_row", prefer_prose),
     ReorderRule("first_mention", prefer_first_mention),
     ReorderRule("polarity", prefer_same_polarity),
     ReorderRule("acronym_definition", prefer_acronym_definition),
-    ReorderRule("all_question_words", prefer_all_question_words),
     ReorderRule("asked_name", prefer_asked_name),
     ReorderRule("restated_question", prefer_answer_to_restatement),
 )

@@ -163,9 +163,10 @@ def holds_own_words(own: set[str], tokens: set[str], rarity: dict[str, float], s
 
 def _shown_sentences(view: CorpusView, plan: QueryPlan, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
     """The scored sentences that an earlier assistant turn showed."""
-    shown = set()
-    for pid, number in keys:
-        folded = " ".join(fold(view.sentence_text(pid, number)).split())
-        if any(folded in answer for answer in plan.already_shown):
-            shown.add((pid, number))
-    return shown
+    return {(pid, number) for pid, number in keys if was_shown(view, plan, pid, number)}
+
+
+def was_shown(view: CorpusView, plan: QueryPlan, pid: int, number: int) -> bool:
+    """Whether sentence ``number`` of passage ``pid`` is inside an earlier assistant turn."""
+    folded = " ".join(fold(view.sentence_text(pid, number)).split())
+    return any(folded in answer for answer in plan.already_shown)
