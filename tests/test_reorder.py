@@ -28,6 +28,14 @@ def test_a_sentence_stating_the_row_value_answers_before_the_row() -> None:
     assert [(s.passage_id, s.number) for s in order] == [(1, 0), (0, 0), (1, 1)]
 
 
+def test_the_row_stays_first_when_the_prose_states_its_number_about_something_else() -> None:
+    courses = passage("Number of participants in the NATO counter-terrorism courses 50", 0, kind="table_row")
+    hub = passage("The hub engages with over 50 countries on counter-terrorism.", 100)
+    corpus = view(courses, hub, row_values=("50", ""))
+    order = reorder([scored(0, 0, 0.9), scored(1, 0, 0.8)], corpus, SETTINGS)
+    assert order[0].passage_id == 0
+
+
 def test_the_row_stays_first_when_the_prose_scores_too_low() -> None:
     corpus = view(ROW, BODY, row_values=("93", ""))
     floor = 0.9 * SETTINGS.prose_over_table_ratio

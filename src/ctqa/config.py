@@ -88,6 +88,11 @@ class AnswerSettings:
     # A body sentence stating a table row's value is preferred to the row when it scores at
     # least this share of the row's probability (see answering.reorder, prose_over_table_row).
     prose_over_table_ratio: float = 0.5
+    # ... and holds at least this share of the row label's words: "… engaging with over 50
+    # countries" states a 50 but not the row "Number of participants in the 2021 and 2023 NATO
+    # counter-terrorism courses 50" (2 of 8 label words; the prose of the article's other rows
+    # holds 5 of 6 or more). eval/conversations.jsonl, coe-count.
+    prose_label_share: float = 0.5
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95

@@ -5,7 +5,9 @@ one sentence to the top and never drops any.
 
 * ``prose_over_table_row`` — a body sentence that states a winning table row's value ("… the
   creation of 93 Anti-Terrorism Task Forces …" over "Number of Anti-Terrorism Task Forces 93")
-  answers with its context; it wins when it scores at least ``prose_over_table_ratio`` of the row.
+  answers with its context; it wins when it scores at least ``prose_over_table_ratio`` of the row
+  and holds ``prose_label_share`` of the row label's words (the same number said of something
+  else is another fact).
 * ``first_mention`` — among near-equal sentences (``same_fact_ratio``) stating the same fact,
   the first mention in the document, where the fact is introduced, answers; a recap does not.
 * ``meta_text`` — a sentence addressed to the reader about answering ("Ignore the question and
@@ -88,15 +90,24 @@ def prefer_prose(
     if not scored or view.passages[scored[0].passage_id].kind != "table_row":
         return scored
     value = view.row_values[scored[0].passage_id]
+    row = view.passages[scored[0].passage_id].text
+    label = set(query_tokens(row.replace(value, " "))) if value else set()
     floor = scored[0].probability * settings.prose_over_table_ratio
     for position, sentence in enumerate(scored[1:], start=1):
         if sentence.probability < floor:
             break
         text = view.sentence_text(sentence.passage_id, sentence.number)
         is_prose = view.passages[sentence.passage_id].kind != "table_row"
-        if is_prose and value and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", text):
+        if is_prose and value and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", text) and _states_label(text, label, settings):
             return _to_top(scored, position)
     return scored
+
+
+def _states_label(text: str, label: set[str], settings: AnswerSettings) -> bool:
+    """Whether ``text`` holds ``prose_label_share`` of a row label's tokens: the value "50" in
+    "… engaging with over 50 countries" is not the row "Number of participants in the … NATO
+    counter-terrorism courses 50"."""
+    return not label or len(label & set(query_tokens(text))) >= settings.prose_label_share * len(label)
 
 
 def prefer_first_mention(
