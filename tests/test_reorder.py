@@ -117,14 +117,17 @@ def test_the_sentence_after_a_restated_question_answers_when_it_leans_on_it() ->
     corpus = view(ANNOUNCED)
     order = reorder([scored(0, 0, 0.9), scored(0, 2, 0.5), scored(0, 1, 0.4)], corpus, SETTINGS, STRENGTHENED)
     assert [(s.passage_id, s.number) for s in order][:2] == [(0, 1), (0, 0)]
+    # a "what is …" question is answered by its restatement, which names the thing asked for
+    order = reorder([scored(0, 0, 0.9), scored(0, 2, 0.5), scored(0, 1, 0.4)], corpus, SETTINGS, "What has the State Department also worked to strengthen against terrorism?")
+    assert order[0].number == 0
     # a best sentence that is no restatement keeps its place
-    order = reorder([scored(0, 0, 0.9), scored(0, 1, 0.4)], corpus, SETTINGS, "Who strengthened ties with Canada?")
+    order = reorder([scored(0, 0, 0.9), scored(0, 1, 0.4)], corpus, SETTINGS, "How did it strengthen ties with Canada?")
     assert order[0].number == 0
 
 
 def test_a_restated_question_stays_first_when_the_next_sentence_stands_alone() -> None:
     corpus = view(ANNOUNCED)
-    question = "Which new agreements does it include with Canada?"
+    question = "How does it include new agreements with Canada?"
     assert restates("This includes new agreements with Canada.", question, 0.75)
     # "NATO shares data." does not lean on the sentence before it
     order = reorder([scored(0, 1, 0.9), scored(0, 2, 0.5)], corpus, SETTINGS, question)

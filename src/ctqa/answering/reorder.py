@@ -33,7 +33,8 @@ one sentence to the top and never drops any.
   (``asked_name_ratio``) that writes the name, not by one that names something else with a word
   of it ("… an expanded US-Canada Arctic Dialogue"); a best sentence without any word of the
   name ("They formulate …") may be about it and keeps its place.
-* ``restated_question`` — a best sentence that says back the question (``restated_share`` of
+* ``restated_question`` — for a how/why question (``EXPLANATION_QUESTION_RE``), a best
+  sentence that says back the question (``restated_share`` of
   its tokens are the question's: "The US State Department has also worked to strengthen
   international cooperation …") announces the answer; the sentence after it that leans on it
   ("This includes forging new cooperative agreements with Canada …") answers, and the restating
@@ -69,6 +70,12 @@ META_TEXT_RE = re.compile(
 # A name of two or more capitalised words ("Arctic Council", "Five Eyes", "Foreign Terrorist
 # Tracking Task Force"), "of", "for", "the" or "on" allowed inside.
 MANY_WORD_NAME_RE = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:(?:of|for|the|on)\s+)*[A-Z][\w'-]*)+")
+# A question asking how or why ("How has the State Department strengthened …?"), not how many
+# or how long: its answer is an explanation, which a restatement of the question only announces.
+# A "what is the term for …?" question is answered by its restatement ("A Turing machine is …").
+EXPLANATION_QUESTION_RE = re.compile(
+    r"^\W*(?:how(?!\s+(?:many|much|long|old|far|big|large|often|tall|soon)\b)|why|in\s+what\s+ways?)\b", re.I
+)
 # Question words that open a sentence capitalised without being part of a name.
 _OPENING_WORDS = frozenset(["what", "which", "who", "whom", "whose", "where", "when", "why", "how", "is", "are", "was", "were", "do", "does", "did", "can", "could", "has", "have", "tell", "and", "the"])
 
@@ -332,7 +339,7 @@ def prefer_answer_to_restatement(
 ) -> list[ScoredSentence]:
     """When the best sentence restates the question and the sentence after it in its passage
     leans on it ("This includes …"), that sentence moves to the top."""
-    if len(scored) < 2 or not question:
+    if len(scored) < 2 or not EXPLANATION_QUESTION_RE.match(question):
         return scored
     best = scored[0]
     if not restates(view.sentence_text(best.passage_id, best.number), question, settings.restated_share):
