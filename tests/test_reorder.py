@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from answering_fixtures import passage, scored, view
+from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.reorder import REORDER_RULES, holds_question_words, many_word_names, reorder, restates
 from ctqa.config import AnswerSettings
 
@@ -81,6 +82,11 @@ COUNCIL = passage("The two countries also work through the multilateral Arctic C
 ARCTIC = "What do the US and Canada do through the Arctic Council?"
 
 
+def _winner(corpus: CorpusView, question: str, runner_up: float) -> int:
+    """The passage answering first when passage 0 scores 0.9 and passage 1 ``runner_up``."""
+    return reorder([scored(0, 0, 0.9), scored(1, 0, runner_up)], corpus, SETTINGS, question)[0].passage_id
+
+
 def test_many_word_names_leave_out_question_words_and_single_words() -> None:
     assert many_word_names(ARCTIC) == ["Arctic Council"]
     assert many_word_names("What Does the Foreign Terrorist Tracking Task Force do?") == ["Foreign Terrorist Tracking Task Force"]
@@ -90,17 +96,12 @@ def test_many_word_names_leave_out_question_words_and_single_words() -> None:
 def test_the_sentence_writing_the_asked_name_answers_before_one_sharing_a_word_of_it() -> None:
     corpus = view(DIALOGUE, COUNCIL)
     near = 0.9 * SETTINGS.asked_name_ratio
-    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, ARCTIC)
-    assert order[0].passage_id == 1
+    assert _winner(corpus, ARCTIC, near) == 1
     # too far below the best, or a question without a many-word name: the order stays
-    order = reorder([scored(0, 0, 0.9), scored(1, 0, near - 0.01)], corpus, SETTINGS, ARCTIC)
-    assert order[0].passage_id == 0
-    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, "What does the Arctic work cover?")
-    assert order[0].passage_id == 0
+    assert _winner(corpus, ARCTIC, near - 0.01) == 0
+    assert _winner(corpus, "What does the Arctic work cover?", near) == 0
     # a best sentence with no word of the name may refer to it ("They …"): it keeps its place
-    corpus = view(passage("They also work on shared challenges.", 0), COUNCIL)
-    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, ARCTIC)
-    assert order[0].passage_id == 0
+    assert _winner(view(passage("They also work on shared challenges.", 0), COUNCIL), ARCTIC, near) == 0
 
 
 ANNOUNCED = passage(
@@ -146,10 +147,7 @@ def test_a_near_tied_sentence_holding_every_question_word_answers_first() -> Non
     assert holds_question_words({"dhs", "focus"}, {"depart", "homeland", "secur", "focus"}, DHS)
     assert not holds_question_words({"focus"}, {"homeland", "focus"}, DHS)
     near = 0.9 * SETTINGS.all_words_ratio
-    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, question)
-    assert order[0].passage_id == 1
+    assert _winner(corpus, question, near) == 1
     # no near tie: the best stays; a misspelt word ("focsu") the corpus lacks is no test
-    order = reorder([scored(0, 0, 0.9), scored(1, 0, near - 0.01)], corpus, SETTINGS, question)
-    assert order[0].passage_id == 0
-    order = reorder([scored(0, 0, 0.9), scored(1, 0, near)], corpus, SETTINGS, "wat does the Homeland Security focsu on")
-    assert order[0].passage_id == 0
+    assert _winner(corpus, question, near - 0.01) == 0
+    assert _winner(corpus, "wat does the Homeland Security focsu on", near) == 0

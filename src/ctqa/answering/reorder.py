@@ -90,6 +90,22 @@ def _to_top(scored: list[ScoredSentence], position: int) -> list[ScoredSentence]
     return [scored[position], *scored[:position], *scored[position + 1 :]]
 
 
+def _promote(
+    scored: list[ScoredSentence], ratio: float, qualifies: Callable[[ScoredSentence], bool]
+) -> list[ScoredSentence]:
+    """Move the first sentence that ``qualifies`` and scores at least ``ratio`` of the best to the
+    top, unless the best qualifies itself."""
+    if qualifies(scored[0]):
+        return scored
+    floor = scored[0].probability * ratio
+    for position, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < floor:
+            break
+        if qualifies(sentence):
+            return _to_top(scored, position)
+    return scored
+
+
 def prefer_prose(
     scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
 ) -> list[ScoredSentence]:
@@ -241,15 +257,7 @@ def prefer_acronym_definition(
     def defines(sentence: ScoredSentence) -> bool:
         return bool(definition.search(view.sentence_text(sentence.passage_id, sentence.number)))
 
-    if defines(scored[0]):
-        return scored
-    floor = scored[0].probability * settings.acronym_definition_ratio
-    for position, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < floor:
-            break
-        if defines(sentence):
-            return _to_top(scored, position)
-    return scored
+    return _promote(scored, settings.acronym_definition_ratio, defines)
 
 
 def holds_question_words(sentence_tokens: set[str], asked: set[str], acronyms: dict[str, str]) -> bool:
@@ -275,15 +283,7 @@ def prefer_all_question_words(
     def holds_all(sentence: ScoredSentence) -> bool:
         return holds_question_words(set(view.sentence_tokens[sentence.passage_id][sentence.number]), asked, view.acronyms)
 
-    if holds_all(scored[0]):
-        return scored
-    floor = scored[0].probability * settings.all_words_ratio
-    for position, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < floor:
-            break
-        if holds_all(sentence):
-            return _to_top(scored, position)
-    return scored
+    return _promote(scored, settings.all_words_ratio, holds_all)
 
 
 def many_word_names(question: str) -> list[str]:
@@ -316,15 +316,9 @@ def prefer_asked_name(
     # passed over; one that does not name it at all ("They formulate …") may refer to it
     best_text = view.sentence_text(scored[0].passage_id, scored[0].number)
     name_words = {word for name in names for word in name.split() if word[0].isupper()}
-    if names_all(scored[0]) or not any(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", best_text) for w in name_words):
+    if not any(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", best_text) for w in name_words):
         return scored
-    floor = scored[0].probability * settings.asked_name_ratio
-    for position, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < floor:
-            break
-        if names_all(sentence):
-            return _to_top(scored, position)
-    return scored
+    return _promote(scored, settings.asked_name_ratio, names_all)
 
 
 def restates(sentence: str, question: str, share: float) -> bool:
