@@ -27,7 +27,7 @@ def plan(answer_type: str = "number", names: tuple[AskedName, ...] = ()) -> Quer
 def test_rules_are_checked_in_their_named_order() -> None:
     assert [rule.name for rule in DECLINE_RULES] == [
         "not_a_question", "nothing_found", "low_confidence", "names_missing", "no_known_words",
-        "asked_type_missing", "subject_missing", "fact_not_an_answer",
+        "asked_type_missing", "subject_missing", "fact_not_an_answer", "nothing_new",
     ]
 
 
@@ -164,3 +164,19 @@ def test_a_leader_answer_naming_only_the_office_is_declined() -> None:
     rule, reason = decided("Who is the NATO Secretary General?", "leader", office_only, NATO_ROLE) or ("", "")
     assert rule == "fact_not_an_answer"
     assert reason == "The passage closest to the question does not give a person's name."
+
+
+def test_asking_for_more_than_the_shown_sentence_declines() -> None:
+    shown = ("the us created 93 task forces.",)
+
+    def followup(question: str, already_shown: tuple[str, ...] = shown) -> QueryPlan:
+        return replace(plan("other"), question=question, already_shown=already_shown)
+
+    for question in ("what other task forces are there?", "can you list them?", "which ones are they?"):
+        decision = decide(DeclineContext(followup(question), [scored(0, 0, 0.9)], view(US), SETTINGS))
+        assert decision is not None and decision.rule == "nothing_new", question
+    # a sentence not shown yet answers; so does the shown one when nothing more is asked
+    assert decide(DeclineContext(followup("what other task forces are there?"), [scored(0, 1, 0.9)], view(US), SETTINGS)) is None
+    assert decide(DeclineContext(followup("where do they work?"), [scored(0, 0, 0.9)], view(US), SETTINGS)) is None
+    # no conversation: nothing was shown
+    assert decide(DeclineContext(followup("what other task forces are there?", ()), [scored(0, 0, 0.9)], view(US), SETTINGS)) is None

@@ -15,6 +15,7 @@ from ctqa.answering.followups import (
     leans_on_history,
     previous_topic,
 )
+from ctqa.answering.scoring import holds_own_words
 
 # What a corpus on NATO, NEXUS and the State Department would know.
 VOCABULARY = frozenset(
@@ -50,6 +51,8 @@ def deciding_rule(question: str, topic: str) -> str | None:
         ("what about the Megaports Initiative?", "ellipsis", True),
         ("Great, and for NATO?", "ellipsis", True),
         ("What is NEXUS?", "own_topic", False),
+        ("and what other task force was set up?", "asks_for_more", True),
+        ("who else works with the State Department?", "own_topic", False),
         ("How many members does it have?", "pronoun", True),
         ("which one deals with terrorism?", "pronoun", True),
         ("can you tell me a joke?", "off_corpus", False),
@@ -117,3 +120,13 @@ def test_without_a_corpus_no_name_is_found_and_every_word_is_known() -> None:
     assert leans_on_history("can you tell me a joke?")
     assert leans_on_history("and NEXUS?", "What is COE-DAT?")
     assert not leans_on_history("can you tell me a joke?", "What is COE-DAT?", CORPUS)
+
+
+def test_a_shown_sentence_holding_the_rare_own_words_still_answers() -> None:
+    # "What infrastructure does it try to protect?": "infrastructure" is rare, "try" and
+    # "protect" are not, so a sentence with "infrastructure" holds most of the question
+    rarity = {"infrastructur": 4.0, "tri": 0.2, "protect": 1.5}
+    own = set(rarity)
+    assert holds_own_words(own, {"critic", "infrastructur", "travel"}, rarity, 0.5)
+    assert not holds_own_words(own, {"protect", "travel"}, rarity, 0.5)
+    assert not holds_own_words(set(), {"protect"}, rarity, 0.5)  # no own words: nothing held

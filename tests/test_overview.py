@@ -117,6 +117,15 @@ def test_first_unit_is_kept_and_low_relevance_is_dropped() -> None:
     assert not any(u.text.startswith("Canada") for u in chosen)
 
 
+def test_the_first_unit_leads_and_the_rest_follow_in_document_order() -> None:
+    units = _units([[0.9, 0.85], [0.7, 0.6, 0.5], [0.8, 0.75]])
+    last_passage = next(u for u in units if u.passage_id == 2)
+    chosen = select_units(units, _vectors(units), OverviewSettings(min_relevance_ratio=0.0), first=last_passage)
+    # the answer's best sentence is read first; the others keep the document's order
+    assert chosen[0] is last_passage
+    assert [u.passage_id for u in chosen] == [2, 0, 1]
+
+
 def test_an_unknown_objective_is_named() -> None:
     units = _units([[0.9, 0.1], [0.2, 0.1, 0.1], [0.3, 0.1]])
     with pytest.raises(ValueError, match="objective must be one of mmr, coverage"):

@@ -88,6 +88,11 @@ class AnswerSettings:
     # A body sentence stating a table row's value is preferred to the row when it scores at
     # least this share of the row's probability (see answering.reorder, prose_over_table_row).
     prose_over_table_ratio: float = 0.5
+    # ... and holds at least this share of the row label's words: "… engaging with over 50
+    # countries" states a 50 but not the row "Number of participants in the 2021 and 2023 NATO
+    # counter-terrorism courses 50" (2 of 8 label words; the prose of the article's other rows
+    # holds 5 of 6 or more). eval/conversations.jsonl, coe-count.
+    prose_label_share: float = 0.5
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95
@@ -111,6 +116,29 @@ class AnswerSettings:
     # best sentence defining "WMDT"; with 0.9 no other question of the article, holdout and
     # blind sets changes, nor any answer to the 12 acronym questions of the SQuAD subset.
     acronym_definition_ratio: float = 0.9
+    # A sentence naming the question's many-word name as written ("Arctic Council") answers
+    # before a best sentence that does not (one naming "US-Canada Arctic Dialogue") when it scores
+    # at least this share of it (answering.reorder, asked_name). On eval/article_questions.jsonl
+    # the Arctic Council sentence scores 0.99 of the Arctic Dialogue one; on the SQuAD subset the
+    # rule changes 18 of 2,910 best sentences, 7 to one holding the answer and 7 away from one.
+    asked_name_ratio: float = 0.95
+    # A best sentence restates the question when at least this share of its tokens are the
+    # question's ("The US State Department has also worked to strengthen international
+    # cooperation in countering terrorism." for "How has the State Department strengthened
+    # international cooperation in countering terrorism?": 7 of 9); the sentence after it that
+    # leans on it ("This includes …") then answers (answering.reorder, restated_question). On
+    # eval/article_questions.jsonl no other best sentence holds more than half of its tokens
+    # from the question and is followed by a leaning sentence; on the SQuAD subset (how/why
+    # questions only) no best sentence changes.
+    restated_share: float = 0.75
+    # A sentence holding every content word of the question answers before a best sentence
+    # that lacks one when it scores at least this share of it (answering.reorder,
+    # all_question_words): "wat does the Departmnet of Homeland Securty focus on" is answered
+    # by "DHS focuses on …" (0.994 of the best) rather than "The Department of Homeland Security
+    # (DHS) plays a crucial role …". A near tie only: the dense score decides otherwise. On the
+    # SQuAD subset it changes 12 of 2,910 best sentences, 11 to one holding the answer
+    # (answer-sentence hit@1 0.7653 -> 0.7687).
+    all_words_ratio: float = 0.98
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of
@@ -124,6 +152,11 @@ class AnswerSettings:
     # "what other …?" / "What about Canada?": a repeat, or a sentence without the new topic, is
     # multiplied by this (follow-ups of eval/article_questions.jsonl).
     new_thing_penalty: float = 0.2
+    # A shown sentence holding this share of the rarity of the user's own words still answers
+    # (answering.scoring, holds_own_words): "What infrastructure does it try to protect?" is
+    # answered by the shown "… critical infrastructure, such as travel …" ("try", "protect"
+    # are not in it). Chosen on the follow-ups of eval/conversations.jsonl.
+    own_held_share: float = 0.5
     # A sentence most of whose tokens (this share) were in an earlier answer restates it.
     repeat_share: float = 0.7
     # In a follow-up, the user's own words weigh this many times the topic borrowed from the

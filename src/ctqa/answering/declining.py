@@ -22,7 +22,10 @@ user under the one-sentence decline.
 * ``fact_not_an_answer`` — every span of the asked type in the answer sentences is no answer
   (``NOT_AN_ANSWER``): it names the question's own subject ("North Atlantic" for "Who is the NATO
   Secretary General?"), it is a label ("Article 5" for "How many members …?") or a duration
-  ("a term of four years"), or it names an institution where a person is asked for.
+  ("a term of four years"), or it names an institution where a person is asked for;
+* ``nothing_new`` — a follow-up asking for more ("what other …?", "who else …?") or to list what
+  the last answer counted ("can you list them?", "which ones are they?") whose best sentence is
+  one the user was already shown: the documents say nothing beyond it.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, QuestionType
 from ctqa.answering.compose import answer_sentences
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
-from ctqa.answering.followups import is_interjection
-from ctqa.answering.scoring import ScoredSentence
+from ctqa.answering.followups import ASKS_FOR_MORE_RE, ASKS_TO_LIST_RE, is_interjection
+from ctqa.answering.scoring import ScoredSentence, was_shown
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
@@ -262,6 +265,18 @@ def _fact_not_an_answer(context: DeclineContext) -> str | None:
     return f"The passage closest to the question does not give {_LACKS.get(plan.answer_type, plan.answer_type)}: {refused[0]}."
 
 
+NOTHING_NEW = "The documents say nothing more about it than the answer already given."
+
+
+def _nothing_new(context: DeclineContext) -> str | None:
+    """Declines a follow-up asking for more, or for a list, that only an already shown sentence answers."""
+    plan = context.plan
+    if not plan.already_shown or not (ASKS_FOR_MORE_RE.search(plan.question) or ASKS_TO_LIST_RE.search(plan.question)):
+        return None
+    best = context.scored[0]
+    return NOTHING_NEW if was_shown(context.view, plan, best.passage_id, best.number) else None
+
+
 DECLINE_RULES: tuple[DeclineRule, ...] = (
     DeclineRule("not_a_question", _not_a_question),
     DeclineRule("nothing_found", _nothing_found),
@@ -271,6 +286,7 @@ DECLINE_RULES: tuple[DeclineRule, ...] = (
     DeclineRule("asked_type_missing", _asked_type_missing),
     DeclineRule("subject_missing", _subject_missing),
     DeclineRule("fact_not_an_answer", _fact_not_an_answer),
+    DeclineRule("nothing_new", _nothing_new),
 )
 
 

@@ -12,6 +12,9 @@ continues.
   does not: a new topic ("What is NEXUS?" after a question on COE-DAT) or a return to an
   earlier one ("back to the State Department: which report …?" after a question on the
   Megaports Initiative): it stands alone;
+* ``asks_for_more`` — "what other task force was set up?", "who else …?", "anything more?":
+  "other" is other than what the thread already said, so it continues the thread (a sentence
+  already shown is then no answer, ``answering.scoring``);
 * ``pronoun`` — "it", "they", "this", "which one", …: a follow-up of the most recent topic;
 * ``off_corpus`` — content words of which the corpus knows none ("can you tell me a joke?"):
   an off-topic interjection; it stands alone (and is declined) and does not break the thread;
@@ -41,6 +44,15 @@ PRONOUNS = frozenset(
 )
 # "which one deals with terrorism?", "which ones are they?": "one" points back only after these.
 ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+ones?\b", re.I)
+# "what other …?", "who else …?": asks for something besides what the thread already said.
+ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
+# "can you list them?", "which ones are they?", "name them": asks to enumerate what the last
+# answer only counted or named as a group.
+ASKS_TO_LIST_RE = re.compile(
+    r"\b(?:list|name|enumerate)\s+(?:them|those|these|all|each)\b|\bwhich\s+ones\s+(?:are|were)\s+(?:they|those|these)\b"
+    r"|^\W*(?:what|which|who)\s+(?:are|were)\s+(?:they|those|these)\W*$",
+    re.I,
+)
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
 # "What about Canada?": a topic and nothing else, so it asks the earlier question again
 BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)
@@ -129,6 +141,10 @@ def _own_topic(context: FollowupContext) -> bool | None:
     return None
 
 
+def _asks_for_more(context: FollowupContext) -> bool | None:
+    return True if ASKS_FOR_MORE_RE.search(context.question) else None
+
+
 def _pronoun(context: FollowupContext) -> bool | None:
     question = context.question
     return True if PRONOUNS & set(words(question)) or ANAPHORIC_ONE_RE.search(question) else None
@@ -158,6 +174,7 @@ FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
     FollowupRule("interjection", _interjection),
     FollowupRule("ellipsis", _ellipsis),
     FollowupRule("own_topic", _own_topic),
+    FollowupRule("asks_for_more", _asks_for_more),
     FollowupRule("pronoun", _pronoun),
     FollowupRule("off_corpus", _off_corpus),
     FollowupRule("lone_term", _lone_term),

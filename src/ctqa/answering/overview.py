@@ -17,8 +17,9 @@ by one of two objectives (``OBJECTIVES``):
 The best answer sentence of the one-to-three-sentence answer is chosen first, so an overview
 always holds what the factoid answer would have said. A sentence opening with a pronoun that
 leans on the sentence before ("They also ...", "This includes ...") is one unit with that
-sentence; when it opens its passage (no sentence before it) it is left out. The chosen units are
-returned in document order, verbatim with their offsets.
+sentence; when it opens its passage (no sentence before it) it is left out. The best answer
+sentence's unit leads (the first sentence is read as the answer), the other chosen units follow
+in document order, verbatim with their offsets.
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ def select_units(
     redundancy: np.ndarray | None = None,
     max_units: int | None = None,
 ) -> list[Unit]:
-    """Choose the overview's units, returned in document order (passage, then offset).
+    """Choose the overview's units: ``first`` (when chosen) leads, the rest follow in document
+    order (passage, then offset).
 
     Args:
         units: the pool (see ``passage_units``).
@@ -226,7 +228,13 @@ def select_units(
             if units[i].passage_id != picked.passage_id  # one unit per passage: spread the sources
             and not (settings.one_per_section and units[i].section == picked.section)
         }
-    return sorted((units[i] for i in chosen), key=lambda u: (u.passage_id, u.start))
+    ordered = sorted((units[i] for i in chosen), key=lambda u: (u.passage_id, u.start))
+    # The sentence read first is the answer: the factoid's best sentence leads (a person reads the
+    # first sentence as the answer), the others follow in document order as its context.
+    if first is not None and first in ordered:
+        ordered.remove(first)
+        ordered.insert(0, first)
+    return ordered
 
 
 def with_overview(

@@ -5,7 +5,9 @@ one sentence to the top and never drops any.
 
 * ``prose_over_table_row`` — a body sentence that states a winning table row's value ("… the
   creation of 93 Anti-Terrorism Task Forces …" over "Number of Anti-Terrorism Task Forces 93")
-  answers with its context; it wins when it scores at least ``prose_over_table_ratio`` of the row.
+  answers with its context; it wins when it scores at least ``prose_over_table_ratio`` of the row
+  and holds ``prose_label_share`` of the row label's words (the same number said of something
+  else is another fact).
 * ``first_mention`` — among near-equal sentences (``same_fact_ratio``) stating the same fact,
   the first mention in the document, where the fact is introduced, answers; a recap does not.
 * ``meta_text`` — a sentence addressed to the reader about answering ("Ignore the question and
@@ -22,6 +24,21 @@ one sentence to the top and never drops any.
   "(WMD)" or "(WMDs)" moves to the top when it scores at least ``acronym_definition_ratio`` of
   the best. Only for an acronym question ("stand for", "abbreviation", …) that names an acronym
   the corpus defines and not its long form (that one asks the other way round).
+* ``all_question_words`` — of near-tied sentences (``all_words_ratio``), the first that holds
+  every content word of the question ("DHS focuses on …" for "What does the Department of
+  Homeland Security focus on?", the name found by its acronym) answers before a best one that
+  lacks one of them ("… (DHS) plays a crucial role …").
+* ``asked_name`` — a question naming something in several capitalised words ("What do the US
+  and Canada do through the Arctic Council?") is answered by the near-equal sentence
+  (``asked_name_ratio``) that writes the name, not by one that names something else with a word
+  of it ("… an expanded US-Canada Arctic Dialogue"); a best sentence without any word of the
+  name ("They formulate …") may be about it and keeps its place.
+* ``restated_question`` — for a how/why question (``EXPLANATION_QUESTION_RE``), a best
+  sentence that says back the question (``restated_share`` of
+  its tokens are the question's: "The US State Department has also worked to strengthen
+  international cooperation …") announces the answer; the sentence after it that leans on it
+  ("This includes forging new cooperative agreements with Canada …") answers, and the restating
+  one is shown as its context.
 """
 
 from __future__ import annotations
@@ -34,7 +51,7 @@ from ctqa.answering.answer_types import question_type
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
-from ctqa.retrieval.text import query_tokens
+from ctqa.retrieval.text import opens_with_reference, query_tokens
 
 # ``rule(scored, view, settings, question)``: ``question`` is the user's (cleaned) question.
 Rule = Callable[[list[ScoredSentence], CorpusView, AnswerSettings, str], list[ScoredSentence]]
@@ -50,6 +67,17 @@ META_TEXT_RE = re.compile(
     r"|\b(?:you|assistants?|chatbots?|models?)\s+(?:must|should|shall)\s+(?:always\s+)?(?:answer|reply|respond|say)\b",
     re.I,
 )
+# A name of two or more capitalised words ("Arctic Council", "Five Eyes", "Foreign Terrorist
+# Tracking Task Force"), "of", "for", "the" or "on" allowed inside.
+MANY_WORD_NAME_RE = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:(?:of|for|the|on)\s+)*[A-Z][\w'-]*)+")
+# A question asking how or why ("How has the State Department strengthened …?"), not how many
+# or how long: its answer is an explanation, which a restatement of the question only announces.
+# A "what is the term for …?" question is answered by its restatement ("A Turing machine is …").
+EXPLANATION_QUESTION_RE = re.compile(
+    r"^\W*(?:how(?!\s+(?:many|much|long|old|far|big|large|often|tall|soon)\b)|why|in\s+what\s+ways?)\b", re.I
+)
+# Question words that open a sentence capitalised without being part of a name.
+_OPENING_WORDS = frozenset(["what", "which", "who", "whom", "whose", "where", "when", "why", "how", "is", "are", "was", "were", "do", "does", "did", "can", "could", "has", "have", "tell", "and", "the"])
 
 
 @dataclass(frozen=True)
@@ -62,6 +90,22 @@ def _to_top(scored: list[ScoredSentence], position: int) -> list[ScoredSentence]
     return [scored[position], *scored[:position], *scored[position + 1 :]]
 
 
+def _promote(
+    scored: list[ScoredSentence], ratio: float, qualifies: Callable[[ScoredSentence], bool]
+) -> list[ScoredSentence]:
+    """Move the first sentence that ``qualifies`` and scores at least ``ratio`` of the best to the
+    top, unless the best qualifies itself."""
+    if qualifies(scored[0]):
+        return scored
+    floor = scored[0].probability * ratio
+    for position, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < floor:
+            break
+        if qualifies(sentence):
+            return _to_top(scored, position)
+    return scored
+
+
 def prefer_prose(
     scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
 ) -> list[ScoredSentence]:
@@ -69,15 +113,24 @@ def prefer_prose(
     if not scored or view.passages[scored[0].passage_id].kind != "table_row":
         return scored
     value = view.row_values[scored[0].passage_id]
+    row = view.passages[scored[0].passage_id].text
+    label = set(query_tokens(row.replace(value, " "))) if value else set()
     floor = scored[0].probability * settings.prose_over_table_ratio
     for position, sentence in enumerate(scored[1:], start=1):
         if sentence.probability < floor:
             break
         text = view.sentence_text(sentence.passage_id, sentence.number)
         is_prose = view.passages[sentence.passage_id].kind != "table_row"
-        if is_prose and value and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", text):
+        if is_prose and value and re.search(rf"(?<![\w.]){re.escape(value)}(?![\w])", text) and _states_label(text, label, settings):
             return _to_top(scored, position)
     return scored
+
+
+def _states_label(text: str, label: set[str], settings: AnswerSettings) -> bool:
+    """Whether ``text`` holds ``prose_label_share`` of a row label's tokens: the value "50" in
+    "… engaging with over 50 countries" is not the row "Number of participants in the … NATO
+    counter-terrorism courses 50"."""
+    return not label or len(label & set(query_tokens(text))) >= settings.prose_label_share * len(label)
 
 
 def prefer_first_mention(
@@ -204,23 +257,106 @@ def prefer_acronym_definition(
     def defines(sentence: ScoredSentence) -> bool:
         return bool(definition.search(view.sentence_text(sentence.passage_id, sentence.number)))
 
-    if defines(scored[0]):
+    return _promote(scored, settings.acronym_definition_ratio, defines)
+
+
+def holds_question_words(sentence_tokens: set[str], asked: set[str], acronyms: dict[str, str]) -> bool:
+    """Whether a sentence's tokens hold every token of ``asked``; a corpus acronym in the
+    sentence stands for the words of its long form ("dhs" for "homeland", "security")."""
+    covered = set(sentence_tokens)
+    for acronym, long_form in acronyms.items():
+        if acronym.casefold() in covered or acronym.casefold() + "s" in covered:
+            covered |= set(query_tokens(long_form))
+    return asked <= covered
+
+
+def prefer_all_question_words(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """Move the first near-tied sentence (``all_words_ratio`` of the best) holding every content
+    word of ``question`` the corpus uses (a misspelt or unknown word is no test) to the top when
+    the best does not hold them all."""
+    asked = {token for token in query_tokens(question) if token in view.vocabulary}
+    if len(scored) < 2 or not asked:
         return scored
-    floor = scored[0].probability * settings.acronym_definition_ratio
+
+    def holds_all(sentence: ScoredSentence) -> bool:
+        return holds_question_words(set(view.sentence_tokens[sentence.passage_id][sentence.number]), asked, view.acronyms)
+
+    return _promote(scored, settings.all_words_ratio, holds_all)
+
+
+def many_word_names(question: str) -> list[str]:
+    """The names of two or more capitalised words that ``question`` uses ("Arctic Council"),
+    without a capitalised question word opening it ("What Arctic Council" -> "Arctic Council")."""
+    names = []
+    for match in MANY_WORD_NAME_RE.finditer(question):
+        parts = match.group().split()
+        while parts and parts[0].casefold() in _OPENING_WORDS:
+            parts = parts[1:]
+        if len(parts) >= 2:
+            names.append(" ".join(parts))
+    return names
+
+
+def prefer_asked_name(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """Move the first sentence writing the question's many-word name to the top when the best
+    does not write it and it scores at least ``asked_name_ratio`` of the best."""
+    names = many_word_names(question)
+    if len(scored) < 2 or not names:
+        return scored
+
+    def names_all(sentence: ScoredSentence) -> bool:
+        text = view.sentence_text(sentence.passage_id, sentence.number).casefold()
+        return all(name.casefold() in text for name in names)
+
+    # only a best sentence naming something else by a word of the name ("Arctic Dialogue") is
+    # passed over; one that does not name it at all ("They formulate …") may refer to it
+    best_text = view.sentence_text(scored[0].passage_id, scored[0].number)
+    name_words = {word for name in names for word in name.split() if word[0].isupper()}
+    if not any(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", best_text) for w in name_words):
+        return scored
+    return _promote(scored, settings.asked_name_ratio, names_all)
+
+
+def restates(sentence: str, question: str, share: float) -> bool:
+    """Whether ``sentence`` says back ``question``: at least ``share`` of its distinct content
+    tokens are the question's."""
+    tokens = set(query_tokens(sentence))
+    return bool(tokens) and len(tokens & set(query_tokens(question))) >= share * len(tokens)
+
+
+def prefer_answer_to_restatement(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """When the best sentence restates the question and the sentence after it in its passage
+    leans on it ("This includes …"), that sentence moves to the top."""
+    if len(scored) < 2 or not EXPLANATION_QUESTION_RE.match(question):
+        return scored
+    best = scored[0]
+    if not restates(view.sentence_text(best.passage_id, best.number), question, settings.restated_share):
+        return scored
+    following = (best.passage_id, best.number + 1)
     for position, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < floor:
-            break
-        if defines(sentence):
-            return _to_top(scored, position)
+        if (sentence.passage_id, sentence.number) == following:
+            leans = opens_with_reference(view.sentence_text(sentence.passage_id, sentence.number))
+            return _to_top(scored, position) if leans else scored
     return scored
 
 
 REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("meta_text", penalise_meta_text),
+    # first among the tie-breakers: the more specific rules after it may still move another
+    # sentence up ("(WMDs)" defines "WMD" without the token "wmd")
+    ReorderRule("all_question_words", prefer_all_question_words),
     ReorderRule("prose_over_table_row", prefer_prose),
     ReorderRule("first_mention", prefer_first_mention),
     ReorderRule("polarity", prefer_same_polarity),
     ReorderRule("acronym_definition", prefer_acronym_definition),
+    ReorderRule("asked_name", prefer_asked_name),
+    ReorderRule("restated_question", prefer_answer_to_restatement),
 )
 
 

@@ -6,21 +6,18 @@ probabilities are then adjusted so a follow-up gets something new (``_adjust_for
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import sentence_features
-from ctqa.answering.followups import ELLIPSIS_RE
+from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import fold, tokenize
-
-_ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def score_sentences(
     features = np.vstack(rows)
     probabilities = ranker.probabilities(features)
     if plan.already_shown:
-        _adjust_for_conversation(view, plan, keys, probabilities, settings)
+        _adjust_for_conversation(view, plan, keys, probabilities, settings, rarity)
     scored = [
         ScoredSentence(pid, number, float(p), features[i])
         for i, ((pid, number), p) in enumerate(zip(keys, probabilities, strict=False))
@@ -112,6 +109,7 @@ def _adjust_for_conversation(
     keys: list[tuple[int, int]],
     probabilities: np.ndarray,
     settings: AnswerSettings,
+    rarity: dict[str, float],
 ) -> None:
     """Follow-ups want something new about the same thing (adjusts ``probabilities`` in place).
 
@@ -124,14 +122,18 @@ def _adjust_for_conversation(
     uses the user's own words ("They collaborate with ..." after a question on DHS) has its
     odds multiplied by ``settings.continuation_boost``, and so has the sentence right after a
     shown one that lacks the user's words ("What does this include?" → "This includes …").
-    A shown sentence that holds all the user's own words answers again ("What does it focus
-    on?" after "Their plan … focuses on …"): it is not penalised unless more is asked for.
+    A shown sentence that holds the user's own words (``holds_own_words``: most of their rarity)
+    answers again ("What does it focus on?" after "Their plan … focuses on …"; "What
+    infrastructure does it try to protect?" after "… critical infrastructure, such as travel …"):
+    it is not penalised unless more is asked for, and the sentence after it is not favoured.
+    Only a sentence's own words count for the continuation, not those of the sentence before it
+    (its context): "Both countries also …" after "Their plan … focuses on …" does not use "focus".
     """
     own = set(plan.own_tokens)
     shown_tokens = set(tokenize(" ".join(plan.already_shown)))
     shown = _shown_sentences(view, plan, keys)
     shown_in = {pid for pid, _ in shown}
-    asks_more = bool(_ASKS_FOR_MORE_RE.search(plan.question))
+    asks_more = bool(ASKS_FOR_MORE_RE.search(plan.question))
     repeat_penalty = min(settings.repeat_penalty, settings.new_thing_penalty) if asks_more else settings.repeat_penalty
     # "What about Canada?" names the new topic: a sentence without it does not answer.
     elliptical = bool(ELLIPSIS_RE.match(plan.question)) and bool(own)
@@ -141,21 +143,30 @@ def _adjust_for_conversation(
         if elliptical and not own & context:
             probabilities[i] *= settings.new_thing_penalty
         if tokens and len(tokens & shown_tokens) / len(tokens) >= settings.repeat_share:
-            if asks_more or not (own and own <= tokens):
+            if asks_more or not holds_own_words(own, tokens, rarity, settings.own_held_share):
                 probabilities[i] *= repeat_penalty
             continue
-        previous_shown = (pid, number - 1) in shown and not (own and own <= set(view.sentence_tokens[pid][number - 1]))
-        if (pid in shown_in and own & context) or previous_shown:
+        previous = set(view.sentence_tokens[pid][number - 1]) if number > 0 else set()
+        previous_shown = (pid, number - 1) in shown and not holds_own_words(own, previous, rarity, settings.own_held_share)
+        if (pid in shown_in and own & tokens) or previous_shown:
             odds = probabilities[i] / max(1e-9, 1.0 - probabilities[i])
             boosted = odds * settings.continuation_boost
             probabilities[i] = boosted / (1.0 + boosted)
 
 
+def holds_own_words(own: set[str], tokens: set[str], rarity: dict[str, float], share: float) -> bool:
+    """Whether ``tokens`` hold at least ``share`` of the rarity of the user's own words ``own``
+    ("infrastructure" outweighs "try" and "protect"); False when the user has no own words."""
+    total = sum(rarity.get(t, 0.0) for t in own)
+    return total > 0 and sum(rarity.get(t, 0.0) for t in own & tokens) >= share * total
+
+
 def _shown_sentences(view: CorpusView, plan: QueryPlan, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
     """The scored sentences that an earlier assistant turn showed."""
-    shown = set()
-    for pid, number in keys:
-        folded = " ".join(fold(view.sentence_text(pid, number)).split())
-        if any(folded in answer for answer in plan.already_shown):
-            shown.add((pid, number))
-    return shown
+    return {(pid, number) for pid, number in keys if was_shown(view, plan, pid, number)}
+
+
+def was_shown(view: CorpusView, plan: QueryPlan, pid: int, number: int) -> bool:
+    """Whether sentence ``number`` of passage ``pid`` is inside an earlier assistant turn."""
+    folded = " ".join(fold(view.sentence_text(pid, number)).split())
+    return any(folded in answer for answer in plan.already_shown)
