@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ctqa.answering.countries import country_mentions, country_spans, mentions_country
+from ctqa.retrieval.text import query_tokens
 
 QuestionType = Literal[
     "money", "number", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
-    "acronym", "yes_no", "other",
+    "acronym", "yes_no", "phrase", "other",
 ]
 
 QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
@@ -300,6 +301,83 @@ def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) ->
             yield Span(span.text, span.start, span.end, tier=2)
 
 
+# --- clause phrases (the short answer of "what is X?", "what did X do?") -----------------------
+# Prepositions and conjunctions inside a run: a candidate also ends (or starts) there, so that
+# "martial spirit" is a candidate of "their martial spirit in battle" as well as the whole run.
+_INNER_BREAKS = frozenset(
+    ["of", "in", "on", "at", "to", "by", "for", "with", "from", "as", "and", "or", "but", "into", "than", "over", "under", "about", "during", "through", "against", "between", "among", "within", "without", "across", "towards", "toward", "upon", "after", "before", "until", "since"]
+)
+
+
+# Verbs that are rarely a noun, as written: a candidate phrase never spans one ("uses", "is
+# called", "tells us"), since the answer is the noun phrase beside it.
+VERB_FORMS = frozenset(
+    """include includes included uses define defines defined consider considers considered call calls called
+    describe describes described refer refers referred allow allows allowed require requires required provide
+    provides provided create creates created develop develops developed establish establishes established
+    produce produces produced involve involves involved contain contains contained represent represents
+    represented remain remains remained follow follows followed become becomes became make makes made take
+    takes took taken give gives gave given say says said tell tells told know knows knew known show shows
+    showed shown find finds found think thinks thought seem seems seemed want wants wanted need needs needed
+    get gets got gotten keep keeps kept bring brings brought begin begins began begun lead leads led write
+    writes wrote written grow grows grew grown lose loses lost build builds built understand understands
+    understood capture captures captured compute computes computed solve solves solved determine determines
+    determined apply applies applied occur occurs occurred exist exists existed introduce introduces introduced
+    announce announces announced believe believes believed suggest suggests suggested argue argues argued prove
+    proves proved proven tend tends tended help helps helped serve serves served receive receives received
+    claim claims claimed caused causes led""".split()
+)
+# Sentence adverbs and connectives: they open a sentence or a clause, never an answer.
+CONNECTIVES = frozenset(
+    """similarly thus however therefore again moreover furthermore instead also still yet hence indeed
+    notably meanwhile otherwise finally first firstly second secondly then today now stated""".split()
+)
+
+
+def clause_phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = PHRASE_MAX_WORDS) -> Iterator[Span]:
+    """Candidate answers to "what is X?" / "what did X do?": the runs of the sentence's words
+    between punctuation, clause words and the question's own words (stemmed, so "founded" is
+    the question's "found"), each whole and cut at a preposition or conjunction inside it, without
+    edge words, of at most ``longest`` words. ``Span.tier`` is the number of words."""
+    asked = set(query_tokens(question))
+    seen: set[tuple[int, int]] = set()
+    for run in _runs(sentence, asked):
+        for part in _cuts(run):
+            for span in _trimmed(sentence, part, longest):
+                if (span.start, span.end) not in seen:
+                    seen.add((span.start, span.end))
+                    yield Span(span.text, span.start, span.end, tier=len(_phrase_words(span.text)))
+
+
+def _runs(sentence: str, asked: set[str]) -> Iterator[list[re.Match[str]]]:
+    """Maximal runs of words that are no question word and no clause word, between punctuation."""
+    run: list[re.Match[str]] = []
+    words = _phrase_words(sentence)
+    for number, word in enumerate(words):
+        gap = sentence[words[number - 1].end() : word.start()] if number else ""
+        if run and _PHRASE_BREAK_RE.search(gap):
+            yield run
+            run = []
+        text = word.group(0).rstrip(".").casefold()
+        if text in _CLAUSE_WORDS or text in VERB_FORMS or text in CONNECTIVES or asked & set(query_tokens(text)):
+            if run:
+                yield run
+            run = []
+            continue
+        run.append(word)
+    if run:
+        yield run
+
+
+def _cuts(run: list[re.Match[str]]) -> Iterator[list[re.Match[str]]]:
+    """The run, and its pieces before and after each preposition or conjunction in it."""
+    yield run
+    inner = [n for n, word in enumerate(run) if 0 < n < len(run) - 1 and word.group(0).casefold() in _INNER_BREAKS]
+    for n in inner:
+        yield run[:n]
+        yield run[n + 1 :]
+
+
 # "what/which [kind of] X", "what is the name of the X": X is the head noun of the answer.
 _HEAD_RE = re.compile(
     r"\b(?:what|which)\s+(?:(?:is|was|are|were)\s+(?:the\s+)?names?\s+of\s+(?:the\s+|a\s+|an\s+)?)?"
@@ -432,6 +510,13 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
             r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
         ),
         None, _typed_phrases, 0.0,
+    ),
+    # "What is X?", "What did X do?": the phrase of the best sentence beside the question's words,
+    # chosen by answering.spans (position, length); not read by the ranker.
+    AnswerType(
+        "phrase",
+        _cue(r"\bwhat\s+(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)\b"),
+        None, clause_phrases, 0.0,
     ),
 )
 OTHER = AnswerType("other", None, None, None, 0.0)

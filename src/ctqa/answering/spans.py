@@ -60,6 +60,8 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], windo
     if plan.answer_type == "acronym":
         return spans[0]  # the corpus's own definition comes first, and is made of asked words
     anchors = question_anchors(sentence, plan.focus_tokens)
+    if plan.answer_type == "phrase":
+        return best_phrase(spans, anchors, sentence, window)
 
     def preference(span: Span) -> tuple[int, int, int, int]:
         return (span.tier, -density(span, anchors, sentence, window), distance(span, anchors), span.start)
@@ -89,3 +91,27 @@ def distance(span: Span, anchors: list[tuple[int, int]]) -> int:
     if not outside:
         return 0
     return min(span.start - end if end <= span.start else start - span.end for start, end in outside)
+
+
+PHRASE_WEIGHTS = {"density": 0.25, "distance": 0.1, "after": 0.0, "length": 1.0, "target": 3.0, "name": 2.0, "max_distance": 60}
+
+
+def best_phrase(spans: list[Span], anchors: list[tuple[int, int]], sentence: str, window: int) -> Span | None:
+    w = PHRASE_WEIGHTS
+
+    def score(span: Span) -> float:
+        near = distance(span, anchors)
+        after = any(0 <= span.start - end <= 6 for _, end in anchors)
+        named = any(c.isdigit() for c in span.text) or any(c.isupper() for c in span.text[1:] if span.start == 0) or (span.start > 0 and any(c.isupper() for c in span.text))
+        return (
+            w["density"] * density(span, anchors, sentence, window)
+            - w["distance"] * near
+            + w["after"] * after
+            - w["length"] * abs(span.tier - w["target"])
+            + w["name"] * named
+        )
+
+    if not anchors:
+        return None
+    spans = [s for s in spans if distance(s, anchors) <= w["max_distance"]]
+    return max(spans, key=score) if spans else None
