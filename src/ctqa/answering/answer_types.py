@@ -283,6 +283,9 @@ def _trimmed(sentence: str, run: list[re.Match[str]], longest: int) -> Iterator[
     yield Span(text, start, start + len(text))
 
 
+THING_CLAUSE_PHRASES = True
+
+
 def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
     """Phrases by how likely they answer a "what/which X": a phrase with the question's head
     noun and the name before it ("Levi's Stadium" for "the name of the stadium") tier 0, names
@@ -294,11 +297,40 @@ def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) ->
         s for s in _matches(_NUMBER_SPAN_RE)(sentence, question, acronyms)
         if not s.text[0].isupper() and not any(d.start <= s.start < d.end for d in dates)
     ]
+    fits = _head_kind_spans(question, dates, names)
+    yield from fits
     for span in names:
-        yield Span(span.text, span.start, span.end, tier=1)
-    for span in phrases(sentence, question, acronyms):
+        if not any(f.start == span.start and f.end == span.end for f in fits):
+            yield Span(span.text, span.start, span.end, tier=1)
+    for span in (clause_phrases if THING_CLAUSE_PHRASES else phrases)(sentence, question, acronyms):
         if not any(n.start == span.start and n.end == span.end for n in names):
             yield Span(span.text, span.start, span.end, tier=2)
+
+
+# Head nouns that name the kind of fact asked: "In what century …?" wants a date, "At what
+# pressure …?" a number.
+HEAD_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"centur(?:y|ies)|decades?|years?|era|period|months?|days?|dates?|seasons?", re.I)),
+    ("number", re.compile(
+        r"numbers?|amounts?|percent(?:age)?|degrees?|levels?|temperatures?|pressures?|speeds?|rates?|sizes?|"
+        r"distances?|lengths?|heights?|weights?|ages?|prices?|costs?|populations?|totals?|ratios?|scores?",
+        re.I,
+    )),
+)
+
+
+def _head_kind_spans(question: str, dates: list[Span], names: list[Span]) -> list[Span]:
+    """The dates (or numbers) among the candidates, tier 0, when the question's head noun asks
+    for that kind of fact ("In what century …?"); empty otherwise."""
+    match = _HEAD_RE.search(question)
+    if match is None:
+        return []
+    kind = next((name for name, pattern in HEAD_KINDS if pattern.fullmatch(match.group("head"))), None)
+    if kind == "date":
+        return [Span(s.text, s.start, s.end, tier=0) for s in dates]
+    if kind == "number":
+        return [Span(s.text, s.start, s.end, tier=0) for s in names if any(c.isdigit() for c in s.text)]
+    return []
 
 
 # --- clause phrases (the short answer of "what is X?", "what did X do?") -----------------------
@@ -338,7 +370,7 @@ def clause_phrases(sentence: str, question: str, acronyms: Mapping[str, str], lo
     """Candidate answers to "what is X?" / "what did X do?": the runs of the sentence's words
     between punctuation, clause words and the question's own words (stemmed, so "founded" is
     the question's "found"), each whole and cut at a preposition or conjunction inside it, without
-    edge words, of at most ``longest`` words. ``Span.tier`` is the number of words."""
+    edge words, of at most ``longest`` words (``Span.tier`` 2: a phrase, no name or number)."""
     asked = set(query_tokens(question))
     seen: set[tuple[int, int]] = set()
     for run in _runs(sentence, asked):
@@ -346,7 +378,7 @@ def clause_phrases(sentence: str, question: str, acronyms: Mapping[str, str], lo
             for span in _trimmed(sentence, part, longest):
                 if (span.start, span.end) not in seen:
                     seen.add((span.start, span.end))
-                    yield Span(span.text, span.start, span.end, tier=len(_phrase_words(span.text)))
+                    yield Span(span.text, span.start, span.end, tier=2)
 
 
 def _runs(sentence: str, asked: set[str]) -> Iterator[list[re.Match[str]]]:

@@ -60,7 +60,7 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], windo
     if plan.answer_type == "acronym":
         return spans[0]  # the corpus's own definition comes first, and is made of asked words
     anchors = question_anchors(sentence, plan.focus_tokens)
-    if plan.answer_type == "phrase":
+    if plan.answer_type in SCORED_TYPES:
         return best_phrase(spans, anchors, sentence, window)
 
     def preference(span: Span) -> tuple[int, int, int, int]:
@@ -93,7 +93,8 @@ def distance(span: Span, anchors: list[tuple[int, int]]) -> int:
     return min(span.start - end if end <= span.start else start - span.end for start, end in outside)
 
 
-PHRASE_WEIGHTS = {"density": 0.25, "distance": 0.1, "after": 0.0, "length": 1.0, "target": 3.0, "name": 2.0, "max_distance": 60}
+SCORED_TYPES = ("phrase", "thing", "person")
+PHRASE_WEIGHTS = {"tier0": 5.0, "tier1": 0.5, "density": 0.25, "distance": 0.1, "after": 0.0, "length": 1.0, "target": 3.0, "name": 2.0, "number": 1.0, "max_distance": 60}
 
 
 def best_phrase(spans: list[Span], anchors: list[tuple[int, int]], sentence: str, window: int) -> Span | None:
@@ -102,13 +103,16 @@ def best_phrase(spans: list[Span], anchors: list[tuple[int, int]], sentence: str
     def score(span: Span) -> float:
         near = distance(span, anchors)
         after = any(0 <= span.start - end <= 6 for _, end in anchors)
-        named = any(c.isdigit() for c in span.text) or any(c.isupper() for c in span.text[1:] if span.start == 0) or (span.start > 0 and any(c.isupper() for c in span.text))
+        named = any(c.isupper() for c in (span.text[1:] if span.start == 0 else span.text))
+        number = any(c.isdigit() for c in span.text)
         return (
             w["density"] * density(span, anchors, sentence, window)
             - w["distance"] * near
             + w["after"] * after
-            - w["length"] * abs(span.tier - w["target"])
+            - w["length"] * abs(len(span.text.split()) - w["target"])
+            + w.get(f"tier{span.tier}", 0.0)
             + w["name"] * named
+            + w["number"] * number
         )
 
     if not anchors:
