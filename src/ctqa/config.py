@@ -66,6 +66,43 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class SpanWeights:
+    """How ``answering.spans`` scores the candidate spans of an answer type with many candidates
+    (``AnswerType.scored``: "what is X?", "what/which X", "who"): the candidate with the highest
+
+        tier bonus + density × question words within ``short_answer_window``
+        − distance × characters to the nearest question word − length × |words − words|
+        + name (a capital letter past the sentence's first) + number (a digit)
+
+    wins; a candidate more than ``max_distance`` characters from every question word is none.
+    Chosen on articles 1–8 of the SQuAD subset (1,278 answerable questions, 831 of them of a
+    scored type), one weight at a time, by short-answer token F1 on the scored types
+    (``scripts/short_answer_study.py DUMP --span-sweep`` on a scripts/squad_dump.py dump; each
+    comment lists value: F1); reported on articles 9–16 (docs/answering.md, "Short answers")."""
+
+    # tier 0 (the name beside the question's head noun, or a fact of the kind the head noun asks
+    # for: "In what century …?" → a date) and tier 1 (another name, number or date) over tier 2
+    # (a phrase). tier0 0: 0.3343, 1: 0.3416, 3: 0.3459, 5: 0.3475, 8: 0.3471; tier1 0: 0.3428,
+    # 0.5: 0.3475, 1: 0.3464, 2: 0.3419.
+    tier0: float = 5.0
+    tier1: float = 0.5
+    # 0: 0.3469, 0.25: 0.3475, 0.5: 0.3452, 1: 0.3444
+    density: float = 0.25
+    # per character; 0: 0.3403, 0.05: 0.3446, 0.1: 0.3475, 0.2: 0.3409
+    distance: float = 0.1
+    # per word away from ``words``. length 0.25: 0.3527, 0.5: 0.3504, 1: 0.3475, 2: 0.3435; words
+    # 1: 0.3143, 2: 0.3490, 3: 0.3475, 4: 0.3520, 6: 0.3540. Longer spans gain up to 0.006 here
+    # and lose up to 0.016 on articles 9–16 (0.25 / 4 words); short spans read as the exact fact.
+    length: float = 1.0
+    words: int = 3
+    # 0: 0.3320, 1: 0.3427, 2: 0.3475, 3: 0.3491 (within 0.002: the default of the first pass)
+    name: float = 2.0
+    # -1: 0.3491, 0: 0.3466, 1: 0.3475, 2: 0.3433 (within 0.003: the default of the first pass)
+    number: float = 1.0
+    max_distance: int = 60
+
+
+@dataclass(frozen=True)
 class AnswerSettings:
     """How answer sentences are picked and when ctqa declines."""
 
@@ -166,6 +203,8 @@ class AnswerSettings:
     # with token F1 0.474 / 0.483 / 0.497 / 0.504 where given, 0.390 / 0.391 / 0.392 / 0.387
     # overall: 0.7 is the most precise floor that loses nothing overall.
     short_answer_floor: float = 0.7
+    # The weights that choose among many candidate spans (see SpanWeights).
+    span_weights: SpanWeights = SpanWeights()
 
 
 Backend = Literal["onnx", "torch"]

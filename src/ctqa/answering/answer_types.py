@@ -283,9 +283,6 @@ def _trimmed(sentence: str, run: list[re.Match[str]], longest: int) -> Iterator[
     yield Span(text, start, start + len(text))
 
 
-THING_CLAUSE_PHRASES = True
-
-
 def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
     """Phrases by how likely they answer a "what/which X": a phrase with the question's head
     noun and the name before it ("Levi's Stadium" for "the name of the stadium") tier 0, names
@@ -302,7 +299,7 @@ def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) ->
     for span in names:
         if not any(f.start == span.start and f.end == span.end for f in fits):
             yield Span(span.text, span.start, span.end, tier=1)
-    for span in (clause_phrases if THING_CLAUSE_PHRASES else phrases)(sentence, question, acronyms):
+    for span in clause_phrases(sentence, question, acronyms):
         if not any(n.start == span.start and n.end == span.end for n in names):
             yield Span(span.text, span.start, span.end, tier=2)
 
@@ -459,6 +456,7 @@ class AnswerType:
     span: Detector | None
     miss_strength: float
     inherited: bool = False
+    scored: bool = False
 
     @property
     def required(self) -> bool:
@@ -510,7 +508,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         ),
         _PERSON_NAME_RE, _people, 1.0,
     ),
-    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2),
+    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2, scored=True),
     # Not read by the ranker (no ``evidence``): only the short answer looks for the name.
     AnswerType(
         "organisation",
@@ -541,14 +539,14 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
             r"\b(?:what|which)\s+(?!(?:about|of|if|else|is|was|are|were|do|does|did|has|have|had|can|could|will|would|"
             r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
         ),
-        None, _typed_phrases, 0.0,
+        None, _typed_phrases, 0.0, scored=True,
     ),
     # "What is X?", "What did X do?": the phrase of the best sentence beside the question's words,
     # chosen by answering.spans (position, length); not read by the ranker.
     AnswerType(
         "phrase",
         _cue(r"\bwhat\s+(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)\b"),
-        None, clause_phrases, 0.0,
+        None, clause_phrases, 0.0, scored=True,
     ),
 )
 OTHER = AnswerType("other", None, None, None, 0.0)

@@ -4,10 +4,15 @@ sentences, the one closest to the question's own words.
 * Candidates come from ``answer_types.answer_spans`` (the detector of the asked type), in the
   best sentence first, then in its neighbours in the answer.
 * A span made only of the user's own words repeats the question ("the US" in "… did the US …").
-* Of the rest, the lowest ``tier`` wins (a full name over a lone capitalised word), then the
-  one with the most question words close by, then the one nearest a question word (the
-  sliding-window and proximity heuristics of extractive reading comprehension: the answer sits
-  beside the words the question shares with its sentence).
+* For a type with few candidates (a number, a date, a place), the lowest ``tier`` wins (a
+  full name over a lone capitalised word), then the one with the most question words close by,
+  then the one nearest a question word (the sliding-window and proximity heuristics of
+  extractive reading comprehension: the answer sits beside the words the question shares with
+  its sentence).
+* For a type with many candidates (``AnswerType.scored``: the phrases of "what is X?", "what
+  did X do?", "what/which X", the names of "who"), each candidate gets a score from the same
+  cues plus its length and whether it holds a name or a number (``config.SpanWeights``), and
+  the highest wins; a candidate far from every question word is none.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ctqa.answering.answer_types import Span, answer_spans, ranked_type
+from ctqa.answering.answer_types import BY_NAME, Span, answer_spans, ranked_type
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import query_tokens
@@ -43,15 +48,18 @@ def choose_short_answer(
         return None  # the ranker did not look for the type: the sentence vouches less for a span
     order = [best, *[n for n in range(len(sentences)) if n != best]]
     for n in order:
-        span = best_span(plan, sentences[n], acronyms, settings.short_answer_window)
+        span = best_span(plan, sentences[n], acronyms, settings)
         if span is not None:
             return ShortAnswer(span.text, starts[n] + span.start, starts[n] + span.end, doc_id, plan.answer_type)
     return None
 
 
-def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], window: int) -> Span | None:
-    """The span of the asked type in ``sentence`` with the most question words within
-    ``window`` characters, then the closest to one; ``None`` when there is none."""
+def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], settings: AnswerSettings) -> Span | None:
+    """The span of the asked type in ``sentence``: for a type with many candidates
+    (``AnswerType.scored``) the best by ``span_score``; otherwise of the lowest tier, the one
+    with the most question words within ``short_answer_window`` characters, then the closest to
+    one; ``None`` when there is none."""
+    window = settings.short_answer_window
     spans = answer_spans(sentence, plan.answer_type, plan.question, acronyms)
     own = set(plan.own_tokens)
     spans = [span for span in spans if not set(query_tokens(span.text)) <= own]
@@ -60,8 +68,8 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], windo
     if plan.answer_type == "acronym":
         return spans[0]  # the corpus's own definition comes first, and is made of asked words
     anchors = question_anchors(sentence, plan.focus_tokens)
-    if plan.answer_type in SCORED_TYPES:
-        return best_phrase(spans, anchors, sentence, window)
+    if BY_NAME[plan.answer_type].scored:
+        return best_scored(spans, anchors, sentence, settings)
 
     def preference(span: Span) -> tuple[int, int, int, int]:
         return (span.tier, -density(span, anchors, sentence, window), distance(span, anchors), span.start)
@@ -93,29 +101,29 @@ def distance(span: Span, anchors: list[tuple[int, int]]) -> int:
     return min(span.start - end if end <= span.start else start - span.end for start, end in outside)
 
 
-SCORED_TYPES = ("phrase", "thing", "person")
-PHRASE_WEIGHTS = {"tier0": 5.0, "tier1": 0.5, "density": 0.25, "distance": 0.1, "after": 0.0, "length": 1.0, "target": 3.0, "name": 2.0, "number": 1.0, "max_distance": 60}
-
-
-def best_phrase(spans: list[Span], anchors: list[tuple[int, int]], sentence: str, window: int) -> Span | None:
-    w = PHRASE_WEIGHTS
-
-    def score(span: Span) -> float:
-        near = distance(span, anchors)
-        after = any(0 <= span.start - end <= 6 for _, end in anchors)
-        named = any(c.isupper() for c in (span.text[1:] if span.start == 0 else span.text))
-        number = any(c.isdigit() for c in span.text)
-        return (
-            w["density"] * density(span, anchors, sentence, window)
-            - w["distance"] * near
-            + w["after"] * after
-            - w["length"] * abs(len(span.text.split()) - w["target"])
-            + w.get(f"tier{span.tier}", 0.0)
-            + w["name"] * named
-            + w["number"] * number
-        )
-
+def best_scored(spans: list[Span], anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings) -> Span | None:
+    """The candidate with the highest ``span_score``; ``None`` when none stands within
+    ``SpanWeights.max_distance`` characters of a question word (a phrase far from every word the
+    question shares with the sentence is a guess, and a wrong bold answer misleads)."""
     if not anchors:
         return None
-    spans = [s for s in spans if distance(s, anchors) <= w["max_distance"]]
-    return max(spans, key=score) if spans else None
+    near = [span for span in spans if distance(span, anchors) <= settings.span_weights.max_distance]
+    return max(near, key=lambda span: span_score(span, anchors, sentence, settings)) if near else None
+
+
+def span_score(span: Span, anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings) -> float:
+    """How likely ``span`` answers (``SpanWeights``): its tier, the question words near it, its
+    distance to the nearest one, its length against the usual answer's, and whether it holds a
+    name (a capital past the sentence's first letter) or a number."""
+    weights = settings.span_weights
+    bonus = {0: weights.tier0, 1: weights.tier1}.get(span.tier, 0.0)
+    named = any(c.isupper() for c in (span.text[1:] if span.start == 0 else span.text))
+    number = any(c.isdigit() for c in span.text)
+    return (
+        bonus
+        + weights.density * density(span, anchors, sentence, settings.short_answer_window)
+        - weights.distance * distance(span, anchors)
+        - weights.length * abs(len(span.text.split()) - weights.words)
+        + weights.name * named
+        + weights.number * number
+    )
