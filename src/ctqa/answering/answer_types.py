@@ -624,5 +624,14 @@ def answer_spans(
             continue
         if answer_type == "number" and span.text[0].isupper() and span.start > 0:
             continue  # "the Five Eyes"
+        if answer_type != "acronym" and spells_asked_acronym(span.text, question):
+            continue  # "American Football Conference" when the question says "AFC"
         spans.append(span)
     return spans
+
+
+def spells_asked_acronym(text: str, question: str) -> bool:
+    """Whether ``text`` is the long form of an acronym the question uses: the initials of its
+    capitalised words ("American Football Conference") spell one ("AFC")."""
+    initials = "".join(word[0] for word in re.findall(r"\b[A-Z][\w'’-]*", text))
+    return len(initials) >= 2 and re.search(rf"(?<!\w){initials}s?(?!\w)", question) is not None
