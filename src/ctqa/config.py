@@ -99,6 +99,7 @@ class SpanWeights:
     name: float = 2.0
     # -1: 0.3491, 0: 0.3466, 1: 0.3475, 2: 0.3433 (within 0.003: the default of the first pass)
     number: float = 1.0
+    inside: float = 4.0
     max_distance: int = 60
 
 

@@ -29,7 +29,7 @@ from ctqa.retrieval.text import query_tokens
 
 QuestionType = Literal[
     "money", "number", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
-    "acronym", "yes_no", "phrase", "other",
+    "acronym", "yes_no", "definition", "phrase", "other",
 ]
 
 QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
@@ -296,6 +296,7 @@ def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) ->
     ]
     fits = _head_kind_spans(question, dates, names)
     yield from fits
+    yield from lists(sentence, question, acronyms)
     for span in names:
         if not any(f.start == span.start and f.end == span.end for f in fits):
             yield Span(span.text, span.start, span.end, tier=1)
@@ -370,12 +371,73 @@ def clause_phrases(sentence: str, question: str, acronyms: Mapping[str, str], lo
     edge words, of at most ``longest`` words (``Span.tier`` 2: a phrase, no name or number)."""
     asked = set(query_tokens(question))
     seen: set[tuple[int, int]] = set()
+    yield from _named_terms(sentence)
+    yield from lists(sentence, question, acronyms)
     for run in _runs(sentence, asked):
         for part in _cuts(run):
             for span in _trimmed(sentence, part, longest):
                 if (span.start, span.end) not in seen:
                     seen.add((span.start, span.end))
                     yield Span(span.text, span.start, span.end, tier=2)
+
+
+# "… are called randomized algorithms", "is referred to as a problem instance": the term named.
+_NAMED_TERM_RE = re.compile(
+    r"\b(?:called|known as|referred to as|termed|named|dubbed)\s+(?:(?:a|an|the)\s+)?"
+    r"(?P<name>[\w'’-]+(?:\s+(?!(?:and|or|that|which|who|is|are|was|were|in|of|for|by|to|with)\b)[\w'’-]+){0,3})"
+)
+
+
+def _named_terms(sentence: str) -> Iterator[Span]:
+    """The term after "called", "known as", "referred to as" (tier 0: it names what the
+    question describes, the question's words included)."""
+    for match in _NAMED_TERM_RE.finditer(sentence):
+        text = match.group("name").rstrip(".")
+        yield Span(text, match.start("name"), match.start("name") + len(text), tier=0)
+
+
+# A list's items: "awareness, capabilities, and engagement", "the G7 and the North American Drug
+# Dialogue". An item is at most LIST_ITEM_WORDS words.
+LIST_ITEM_WORDS = 5
+_CONJUNCTION_RE = re.compile(r",?\s+(?:and|or)\s+")
+_LIST_STOP = _CLAUSE_WORDS | VERB_FORMS | CONNECTIVES | _INNER_BREAKS - {"and", "or"}
+
+
+def lists(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """Lists of two or more short items joined by commas and a final "and"/"or", from the first
+    item to the last (tier 1: a list answers "what are the three …?" whole)."""
+    for conjunction in _CONJUNCTION_RE.finditer(sentence):
+        last = _list_item(sentence[conjunction.end() :], forward=True)
+        if last is None:
+            continue
+        start = conjunction.start()
+        items = 0
+        for segment in reversed(re.split(r"(,\s+)", sentence[:start])[::2]):
+            item = _list_item(segment, forward=False)
+            if item is None:
+                break
+            items, start = items + 1, start - len(item)
+            if len(item) < len(segment):
+                break  # the first item ends a longer clause: the list opens there
+            start -= 2  # the ", " before this item
+        if items:
+            end = conjunction.end() + len(last)
+            yield Span(sentence[start:end], start, end, tier=1)
+
+
+def _list_item(text: str, *, forward: bool) -> str | None:
+    """The item at the start (``forward``) or end of ``text``: up to LIST_ITEM_WORDS words, none a
+    clause word, verb or preposition; ``None`` when there is none."""
+    words = list(re.finditer(r"[\w'’.-]+|[^\w\s]", text))
+    picked: list[re.Match[str]] = []
+    for word in words if forward else reversed(words):
+        folded = word.group(0).casefold()
+        if not re.match(r"[\w'’-]", folded) or folded in _LIST_STOP or len(picked) == LIST_ITEM_WORDS:
+            break
+        picked.append(word)
+    if not picked:
+        return None
+    return text[: picked[-1].end()].rstrip(".") if forward else text[picked[-1].start() :]
 
 
 def _runs(sentence: str, asked: set[str]) -> Iterator[list[re.Match[str]]]:
@@ -444,6 +506,14 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
             folded = modifier.group("words").casefold()
             if folded not in _EDGE_WORDS | _CLAUSE_WORDS and not re.search(rf"\b{re.escape(folded)}\b", question, re.I):
                 yield Span(modifier.group("words"), modifier.start("words"), modifier.end("words"))
+
+
+# "What is X?" where X is a name or a noun without a preposition ("the Responsible Cooperators
+# Program", "a Turing machine"), not "the capital of Australia".
+_DEFINITION_CUE = (
+    r"^\W*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?"
+    rf"(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+(?:\s+(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+){{0,4}}\s*\??\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -541,6 +611,9 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         ),
         None, _typed_phrases, 0.0, scored=True,
     ),
+    # "What is NEXUS?", "What is a Turing machine?": a bare definition question, answered by the
+    # sentence (a phrase picked from it would be one fact about X, not what X is).
+    AnswerType("definition", _cue(_DEFINITION_CUE), None, None, 0.0),
     # "What is X?", "What did X do?": the phrase of the best sentence beside the question's words,
     # chosen by answering.spans (position, length); not read by the ranker.
     AnswerType(

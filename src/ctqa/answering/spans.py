@@ -126,4 +126,13 @@ def span_score(span: Span, anchors: list[tuple[int, int]], sentence: str, settin
         - weights.length * abs(len(span.text.split()) - weights.words)
         + weights.name * named
         + weights.number * number
+        - weights.inside * sandwiched(span, anchors)
     )
+
+
+def sandwiched(span: Span, anchors: list[tuple[int, int]]) -> bool:
+    """Whether question words stand right before and right after ``span`` ("the Yuan
+    government used" for "What did the Yuan use …?"): a word inside the question's own phrase."""
+    before = any(0 <= span.start - end <= 2 for _, end in anchors)
+    after = any(0 <= start - span.end <= 2 for start, _ in anchors)
+    return before and after
