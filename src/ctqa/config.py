@@ -73,33 +73,39 @@ class SpanWeights:
         tier bonus + density × question words within ``short_answer_window``
         − distance × characters to the nearest question word − length × |words − words|
         + name (a capital letter past the sentence's first) + number (a digit)
+        − inside (question words right before and after it)
 
     wins; a candidate more than ``max_distance`` characters from every question word is none.
-    Chosen on articles 1–8 of the SQuAD subset (1,278 answerable questions, 831 of them of a
+    Chosen on articles 1–8 of the SQuAD subset (1,278 answerable questions, 800 of them of a
     scored type), one weight at a time, by short-answer token F1 on the scored types
     (``scripts/short_answer_study.py DUMP --span-sweep`` on a scripts/squad_dump.py dump; each
-    comment lists value: F1); reported on articles 9–16 (docs/answering.md, "Short answers")."""
+    comment lists value: F1, the others at their defaults); reported on articles 9–16
+    (docs/answering.md, "Short answers")."""
 
-    # tier 0 (the name beside the question's head noun, or a fact of the kind the head noun asks
-    # for: "In what century …?" → a date) and tier 1 (another name, number or date) over tier 2
-    # (a phrase). tier0 0: 0.3343, 1: 0.3416, 3: 0.3459, 5: 0.3475, 8: 0.3471; tier1 0: 0.3428,
-    # 0.5: 0.3475, 1: 0.3464, 2: 0.3419.
+    # tier 0 (a term named "called X", the name beside the question's head noun, or a fact of
+    # the kind the head noun asks for: "In what century …?" → a date) and tier 1 (another name,
+    # number, date or a list) over tier 2 (a phrase). tier0 0: 0.3325, 1: 0.3448, 3: 0.3503,
+    # 5: 0.3542, 8: 0.3518; tier1 0: 0.3501, 0.5: 0.3542, 1: 0.3549, 2: 0.3513.
     tier0: float = 5.0
     tier1: float = 0.5
-    # 0: 0.3469, 0.25: 0.3475, 0.5: 0.3452, 1: 0.3444
+    # 0: 0.3543, 0.25: 0.3542, 0.5: 0.3552, 1: 0.3516
     density: float = 0.25
-    # per character; 0: 0.3403, 0.05: 0.3446, 0.1: 0.3475, 0.2: 0.3409
+    # per character; 0: 0.3453, 0.05: 0.3546, 0.1: 0.3542, 0.2: 0.3542
     distance: float = 0.1
-    # per word away from ``words``. length 0.25: 0.3527, 0.5: 0.3504, 1: 0.3475, 2: 0.3435; words
-    # 1: 0.3143, 2: 0.3490, 3: 0.3475, 4: 0.3520, 6: 0.3540. Longer spans gain up to 0.006 here
-    # and lose up to 0.016 on articles 9–16 (0.25 / 4 words); short spans read as the exact fact.
+    # per word away from ``words``. length 0.25: 0.3604, 0.5: 0.3599, 1: 0.3542, 2: 0.3502; words
+    # 1: 0.3215, 2: 0.3556, 3: 0.3542, 4: 0.3577, 6: 0.3602. Longer spans gain up to 0.006 here
+    # and lost up to 0.016 on articles 9–16 in the first pass; a short span reads as the exact
+    # fact, so 1 per word around 3 words stays.
     length: float = 1.0
     words: int = 3
-    # 0: 0.3320, 1: 0.3427, 2: 0.3475, 3: 0.3491 (within 0.002: the default of the first pass)
+    # 0: 0.3362, 1: 0.3477, 2: 0.3542, 3: 0.3581
     name: float = 2.0
-    # -1: 0.3491, 0: 0.3466, 1: 0.3475, 2: 0.3433 (within 0.003: the default of the first pass)
+    # -1: 0.3581, 0: 0.3560, 1: 0.3542, 2: 0.3482 (within 0.004)
     number: float = 1.0
+    # a candidate with question words right before and after it ("the Yuan government used" for
+    # "What did the Yuan use …?"); 0: 0.3516, 1: 0.3533, 2: 0.3528, 4: 0.3542
     inside: float = 4.0
+    # characters; 10: 0.3347, 30: 0.3496, 60: 0.3542, 200: 0.3524
     max_distance: int = 60
 
 

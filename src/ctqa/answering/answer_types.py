@@ -427,12 +427,13 @@ def lists(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator
 
 def _list_item(text: str, *, forward: bool) -> str | None:
     """The item at the start (``forward``) or end of ``text``: up to LIST_ITEM_WORDS words, none a
-    clause word, verb or preposition; ``None`` when there is none."""
+    clause word, verb, preposition or adverb; ``None`` when there is none."""
     words = list(re.finditer(r"[\w'’.-]+|[^\w\s]", text))
     picked: list[re.Match[str]] = []
     for word in words if forward else reversed(words):
         folded = word.group(0).casefold()
-        if not re.match(r"[\w'’-]", folded) or folded in _LIST_STOP or len(picked) == LIST_ITEM_WORDS:
+        adverb = word.group(0).endswith("ly") and word.group(0).islower()  # "and eventually"
+        if not re.match(r"[\w'’-]", folded) or folded in _LIST_STOP or adverb or len(picked) == LIST_ITEM_WORDS:
             break
         picked.append(word)
     if not picked:
