@@ -161,11 +161,16 @@ def _names(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterato
         yield span
 
 
+_MONTH_RE = re.compile(rf"(?:{MONTHS})")
+
+
 def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
     """People's full names first ("Augustin-Jean Fresnel"), then any other name."""
     people = list(_matches(_PERSON_SPAN_RE)(sentence, question, acronyms))
     yield from people
     for span in _names(sentence, question, acronyms):
+        if _MONTH_RE.fullmatch(span.text):
+            continue  # "on 11 November": a date, no one's name
         if not any(p.start <= span.start < p.end for p in people):
             yield Span(span.text, span.start, span.end, tier=1)
 
