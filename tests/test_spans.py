@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ctqa.answering.answer_types import question_type
-from ctqa.answering.answer_types import Span
+from ctqa.answering.answer_types import Span, question_type
 from ctqa.answering.spans import best_scored, choose_short_answer, question_anchors
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan

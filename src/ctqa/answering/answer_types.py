@@ -347,25 +347,11 @@ _INNER_BREAKS = frozenset(
 # Verbs that are rarely a noun, as written: a candidate phrase never spans one ("uses", "is
 # called", "tells us"), since the answer is the noun phrase beside it.
 VERB_FORMS = frozenset(
-    """include includes included uses define defines defined consider considers considered call calls called
-    describe describes described refer refers referred allow allows allowed require requires required provide
-    provides provided create creates created develop develops developed establish establishes established
-    produce produces produced involve involves involved contain contains contained represent represents
-    represented remain remains remained follow follows followed become becomes became make makes made take
-    takes took taken give gives gave given say says said tell tells told know knows knew known show shows
-    showed shown find finds found think thinks thought seem seems seemed want wants wanted need needs needed
-    get gets got gotten keep keeps kept bring brings brought begin begins began begun lead leads led write
-    writes wrote written grow grows grew grown lose loses lost build builds built understand understands
-    understood capture captures captured compute computes computed solve solves solved determine determines
-    determined apply applies applied occur occurs occurred exist exists existed introduce introduces introduced
-    announce announces announced believe believes believed suggest suggests suggested argue argues argued prove
-    proves proved proven tend tends tended help helps helped serve serves served receive receives received
-    claim claims claimed caused causes led""".split()
+    ["include", "includes", "included", "uses", "define", "defines", "defined", "consider", "considers", "considered", "call", "calls", "called", "describe", "describes", "described", "refer", "refers", "referred", "allow", "allows", "allowed", "require", "requires", "required", "provide", "provides", "provided", "create", "creates", "created", "develop", "develops", "developed", "establish", "establishes", "established", "produce", "produces", "produced", "involve", "involves", "involved", "contain", "contains", "contained", "represent", "represents", "represented", "remain", "remains", "remained", "follow", "follows", "followed", "become", "becomes", "became", "make", "makes", "made", "take", "takes", "took", "taken", "give", "gives", "gave", "given", "say", "says", "said", "tell", "tells", "told", "know", "knows", "knew", "known", "show", "shows", "showed", "shown", "find", "finds", "found", "think", "thinks", "thought", "seem", "seems", "seemed", "want", "wants", "wanted", "need", "needs", "needed", "get", "gets", "got", "gotten", "keep", "keeps", "kept", "bring", "brings", "brought", "begin", "begins", "began", "begun", "lead", "leads", "led", "write", "writes", "wrote", "written", "grow", "grows", "grew", "grown", "lose", "loses", "lost", "build", "builds", "built", "understand", "understands", "understood", "capture", "captures", "captured", "compute", "computes", "computed", "solve", "solves", "solved", "determine", "determines", "determined", "apply", "applies", "applied", "occur", "occurs", "occurred", "exist", "exists", "existed", "introduce", "introduces", "introduced", "announce", "announces", "announced", "believe", "believes", "believed", "suggest", "suggests", "suggested", "argue", "argues", "argued", "prove", "proves", "proved", "proven", "tend", "tends", "tended", "help", "helps", "helped", "serve", "serves", "served", "receive", "receives", "received", "claim", "claims", "claimed", "caused", "causes", "led"]
 )
 # Sentence adverbs and connectives: they open a sentence or a clause, never an answer.
 CONNECTIVES = frozenset(
-    """similarly thus however therefore again moreover furthermore instead also still yet hence indeed
-    notably meanwhile otherwise finally first firstly second secondly then today now stated""".split()
+    ["similarly", "thus", "however", "therefore", "again", "moreover", "furthermore", "instead", "also", "still", "yet", "hence", "indeed", "notably", "meanwhile", "otherwise", "finally", "first", "firstly", "second", "secondly", "then", "today", "now", "stated"]
 )
 
 
