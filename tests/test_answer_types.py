@@ -206,6 +206,13 @@ def test_an_adverb_or_a_verb_is_no_list_item() -> None:
     assert list(lists(sentence, "", {})) == []  # "and eventually for …" lists nothing
     sentence = "The state created new ports and built roads."
     assert list(lists(sentence, "", {})) == []  # "and built …": a verb
+    sentence = "Terrorist groups such as ISIS, al-Qa'ida, and Hizballah pose a significant threat."
+    assert [span.text for span in lists(sentence, "", {})] == ["ISIS, al-Qa'ida, and Hizballah"]  # a name ends the item
+
+
+def test_a_title_alone_is_no_answer() -> None:
+    texts = [span.text for span in answer_spans("First Lady Laura Bush led a worldwide initiative.", "thing", "What did Laura Bush lead?")]
+    assert "Lady" not in texts and "First Lady" not in texts and "worldwide initiative" in texts
 
 
 def test_a_head_noun_of_a_kind_prefers_that_kind_of_fact() -> None:

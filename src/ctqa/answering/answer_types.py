@@ -112,6 +112,7 @@ _NAME_SPAN_RE = re.compile(rf"(?<![\w])(?:the\s+)?{_CAPITALISED}")
 # A person's full name, hyphenated first names included ("Augustin-Jean Fresnel"); a title is
 # no name ("First Lady", "Prime Minister").
 _TITLE_WORDS = "First|Lady|President|Secretary|Minister|Prime|Vice|General|Director|Chief|King|Queen|Prince|Princess|Pope|Saint|Sir"
+_TITLE_ONLY_RE = re.compile(rf"(?:(?:{_TITLE_WORDS})\s*)+")
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # "Jessé de Forest", "Robert of Jumièges"
 _PERSON_SPAN_RE = re.compile(
     rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
@@ -426,6 +427,8 @@ def _list_item(text: str, *, forward: bool) -> str | None:
         adverb = word.group(0).endswith("ly") and word.group(0).islower()  # "and eventually"
         if not re.match(r"[\w'’-]", folded) or folded in _LIST_STOP or adverb or len(picked) == LIST_ITEM_WORDS:
             break
+        if forward and picked and picked[0].group(0)[0].isupper() and word.group(0)[0].islower():
+            break  # "… and Hizballah pose a threat": a name ends where the lower-case words start
         picked.append(word)
     if not picked:
         return None
@@ -691,6 +694,8 @@ def answer_spans(
             continue  # "the Five Eyes"
         if answer_type != "acronym" and spells_asked_acronym(span.text, question):
             continue  # "American Football Conference" when the question says "AFC"
+        if _TITLE_ONLY_RE.fullmatch(span.text):
+            continue  # "Lady" of "First Lady Laura Bush": a title names no one
         spans.append(span)
     return spans
 
