@@ -17,6 +17,7 @@ import pickle
 import re
 import statistics
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,15 +62,21 @@ def short_for(record: dict, settings: AnswerSettings) -> str | None:
     return short.text if short else None
 
 
-def table(records: list[dict], settings: AnswerSettings, title: str) -> float:
-    rows: dict[str, list[tuple[float, ...]]] = {}
+def answered(records: list[dict], settings: AnswerSettings) -> Iterator[tuple[dict, str, str | None, str]]:
+    """Each answerable record with its best sentence, its short answer and what is scored (the
+    short answer where given, the sentence otherwise)."""
     for record in records:
-        item = record["item"]
-        if item.impossible:
+        if record["item"].impossible:
             continue
         sentence = "" if record["abstained"] or not record["sentences"] else record["sentences"][record["best_sentence"]]
         short = short_for(record, settings)
-        predicted = short if short is not None else sentence
+        yield record, sentence, short, short if short is not None else sentence
+
+
+def table(records: list[dict], settings: AnswerSettings, title: str) -> float:
+    rows: dict[str, list[tuple[float, ...]]] = {}
+    for record, sentence, short, predicted in answered(records, settings):
+        item = record["item"]
         row = (
             float(short is not None),
             best_f1(short, item.answers) if short else float("nan"),
@@ -121,16 +128,7 @@ def span_sweep(records: list[dict], settings: AnswerSettings) -> None:
 
 
 def _quiet_f1(records: list[dict], settings: AnswerSettings) -> float:
-    scores = []
-    for record in records:
-        item = record["item"]
-        if item.impossible:
-            continue
-        sentence = "" if record["abstained"] or not record["sentences"] else record["sentences"][record["best_sentence"]]
-        short = short_for(record, settings)
-        predicted = short if short is not None else sentence
-        scores.append(best_f1(predicted, item.answers))
-    return statistics.fmean(scores)
+    return statistics.fmean(best_f1(predicted, record["item"].answers) for record, _, _, predicted in answered(records, settings))
 
 
 def main() -> None:
