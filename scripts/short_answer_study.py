@@ -4,9 +4,11 @@ Per question kind: questions, share with a short answer, token F1 of the given s
 token F1 of the best sentence, the short-answer metric (short answer where given, the sentence
 otherwise), and how often the gold answer is in the best sentence / the answer sentences / the
 first cited paragraph. The tuning half (the first 8 articles) and the test half are reported
-apart; ``--sweep`` lists the precision/coverage trade-off of ``AnswerSettings.short_answer_floor``.
+apart; ``--sweep`` lists the precision/coverage trade-off of ``AnswerSettings.short_answer_floor``,
+``--span-sweep`` the F1 of each ``SpanWeights`` value on the tuning half (the questions whose type
+scores its spans), ``--recorded`` scores the short answers the dump holds (the code that made it).
 
-    .venv/bin/python scripts/short_answer_study.py DUMP.pkl [--sweep] [--show KIND]
+    .venv/bin/python scripts/short_answer_study.py DUMP.pkl [--sweep | --span-sweep] [--show KIND] [--recorded]
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import pickle
 import re
 import statistics
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from ctqa.answering.answer_types import question_type
+from ctqa.answering.answer_types import BY_NAME, question_type
 from ctqa.answering.spans import choose_short_answer
 from ctqa.config import AnswerSettings
 from ctqa.evaluation.metrics import contains_any, exact_match, token_f1
@@ -59,15 +62,21 @@ def short_for(record: dict, settings: AnswerSettings) -> str | None:
     return short.text if short else None
 
 
-def table(records: list[dict], settings: AnswerSettings, title: str) -> float:
-    rows: dict[str, list[tuple[float, ...]]] = {}
+def answered(records: list[dict], settings: AnswerSettings) -> Iterator[tuple[dict, str, str | None, str]]:
+    """Each answerable record with its best sentence, its short answer and what is scored (the
+    short answer where given, the sentence otherwise)."""
     for record in records:
-        item = record["item"]
-        if item.impossible:
+        if record["item"].impossible:
             continue
         sentence = "" if record["abstained"] or not record["sentences"] else record["sentences"][record["best_sentence"]]
         short = short_for(record, settings)
-        predicted = short if short is not None else sentence
+        yield record, sentence, short, short if short is not None else sentence
+
+
+def table(records: list[dict], settings: AnswerSettings, title: str) -> float:
+    rows: dict[str, list[tuple[float, ...]]] = {}
+    for record, sentence, short, predicted in answered(records, settings):
+        item = record["item"]
         row = (
             float(short is not None),
             best_f1(short, item.answers) if short else float("nan"),
@@ -90,12 +99,47 @@ def table(records: list[dict], settings: AnswerSettings, title: str) -> float:
     return statistics.fmean(all_rows[3])
 
 
+# The values tried for each of SpanWeights' weights, one weight at a time, the others at default.
+SPAN_SWEEP = {
+    "tier0": (0.0, 1.0, 3.0, 5.0, 8.0),
+    "tier1": (0.0, 0.5, 1.0, 2.0),
+    "density": (0.0, 0.25, 0.5, 1.0),
+    "distance": (0.0, 0.05, 0.1, 0.2),
+    "length": (0.25, 0.5, 1.0, 2.0),
+    "words": (1, 2, 3, 4, 6),
+    "name": (0.0, 1.0, 2.0, 3.0),
+    "number": (-1.0, 0.0, 1.0, 2.0),
+    "inside": (0.0, 1.0, 2.0, 4.0),
+    "max_distance": (10, 30, 60, 200),
+}
+
+
+def span_sweep(records: list[dict], settings: AnswerSettings) -> None:
+    """Short-answer token F1 of the questions whose type scores its spans, per SpanWeights value."""
+    scored = [r for r in records if "plan" in r and BY_NAME[question_type(r["plan"].question)].scored]
+    answerable = sum(not r['item'].impossible for r in scored)
+    print(f"{answerable} answerable questions of a scored type (tuning half)")
+    for name, values in SPAN_SWEEP.items():
+        cells = []
+        for value in values:
+            trial = replace(settings, span_weights=replace(settings.span_weights, **{name: value}))
+            cells.append(f"{value}: {_quiet_f1(scored, trial):.4f}")
+        print(f"{name:13} " + "  ".join(cells))
+
+
+def _quiet_f1(records: list[dict], settings: AnswerSettings) -> float:
+    return statistics.fmean(best_f1(predicted, record["item"].answers) for record, _, _, predicted in answered(records, settings))
+
+
 def main() -> None:
     records = pickle.loads(Path(sys.argv[1]).read_bytes())
     articles = list(dict.fromkeys(r["item"].article for r in records))
     tune = [r for r in records if r["item"].article in articles[:8]]
     test = [r for r in records if r["item"].article not in articles[:8]]
     settings = AnswerSettings()
+    if "--span-sweep" in sys.argv:
+        span_sweep(tune, settings)
+        return
     if "--sweep" in sys.argv:
         for floor in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
             table(tune, replace(settings, short_answer_floor=floor), f"tune half, short_answer_floor={floor}")

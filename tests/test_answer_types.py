@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from ctqa.answering.answer_types import ANSWER_TYPES, BY_NAME, answer_spans, phrases, question_type, ranked_type
+from ctqa.answering.answer_types import (
+    ANSWER_TYPES,
+    BY_NAME,
+    answer_spans,
+    clause_phrases,
+    lists,
+    phrases,
+    question_type,
+    ranked_type,
+    spells_asked_acronym,
+)
 
 ARTICLE_ACRONYMS = {"WMD": "Weapons of Mass Destruction", "DHS": "Department of Homeland Security"}
 
@@ -88,7 +98,7 @@ def test_a_capitalised_number_word_inside_a_name_is_not_a_count() -> None:
         ("What about Canada?", "other"),  # an elliptical follow-up keeps the earlier question's type
         ("What of Canada?", "other"),
         ("For what reason did the alliance invoke Article 5?", "reason"),  # a type read by the ranker wins
-        ("What is a Turing machine?", "other"),  # a definition: the sentence answers
+        ("What is a Turing machine?", "definition"),  # a definition: the sentence answers
         ("What year did it end?", "date"),
     ],
 )
@@ -135,3 +145,92 @@ def test_phrases_stop_at_punctuation_clause_words_and_question_words() -> None:
     sentence = "Upper and lower bounds are usually stated using the big O notation, which hides constant factors."
     found = [span.text for span in phrases(sentence, "What expression is used to convey upper or lower bounds?", {})]
     assert found == ["big O notation", "hides constant factors"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What did the Normans do in 911?", "phrase"),
+        ("What is the capital of Australia?", "phrase"),  # "of": a fact about X, not what X is
+        ("What does a big O notation hide?", "phrase"),
+        ("What is NEXUS?", "definition"),
+        ("What is the Responsible Cooperators Program?", "definition"),
+        ("What is the name of the stadium where Super Bowl 50 was played?", "thing"),
+    ],
+)
+def test_what_is_and_what_did_questions(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+    # neither is read by the sentence ranker; a definition is answered by the sentence
+    assert ranked_type(expected) == "other" and BY_NAME["definition"].span is None
+    assert BY_NAME["phrase"].scored and BY_NAME["thing"].scored and not BY_NAME["number"].scored
+
+
+def test_clause_phrases_stop_at_question_words_verbs_and_connectives() -> None:
+    question = "What were the Normans famed for?"
+    sentence = "The Normans were famed for their martial spirit and eventually for their Christian piety."
+    texts = [span.text for span in clause_phrases(sentence, question, {})]
+    assert "martial spirit" in texts and "Christian piety" in texts
+    assert not any("famed" in text or "Normans" in text for text in texts)
+    sentence = "A deterministic Turing machine is the most basic Turing machine, which uses a fixed set of rules."
+    texts = [span.text for span in clause_phrases(sentence, "What does a Turing machine use?", {})]
+    assert "set of rules" in texts and not any("uses" in text for text in texts)  # VERB_FORMS
+    texts = [span.text for span in clause_phrases("Similarly, cells divide.", "What do cells do?", {})]
+    assert "Similarly" not in texts  # CONNECTIVES
+
+
+def test_a_term_named_by_called_or_referred_to_as_is_a_first_tier_candidate() -> None:
+    sentence = "The input string for a computational problem is referred to as a problem instance, and should not be confused."
+    spans = list(clause_phrases(sentence, "What is the name given to the input string of a computational problem?", {}))
+    named = [span for span in spans if span.tier == 0]
+    assert [span.text for span in named] == ["problem instance"]
+    assert sentence[named[0].start : named[0].end] == "problem instance"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("NATO's counter-terrorism efforts are focused on three main areas: awareness, capabilities, and engagement.",
+         "awareness, capabilities, and engagement"),
+        ("Both countries participate in multilateral efforts, such as the G7 and the North American Drug Dialogue, to act.",
+         "the G7 and the North American Drug Dialogue"),
+    ],
+)
+def test_a_list_runs_from_its_first_item_to_its_last(sentence: str, expected: str) -> None:
+    found = list(lists(sentence, "", {}))
+    assert found[0].text.startswith(expected) and found[0].tier == 1
+    assert sentence[found[0].start : found[0].end] == found[0].text
+
+
+def test_an_adverb_or_a_verb_is_no_list_item() -> None:
+    sentence = "The Normans were famed for their martial spirit and eventually for their Christian piety."
+    assert list(lists(sentence, "", {})) == []  # "and eventually for …" lists nothing
+    sentence = "The state created new ports and built roads."
+    assert list(lists(sentence, "", {})) == []  # "and built …": a verb
+    sentence = "Terrorist groups such as ISIS, al-Qa'ida, and Hizballah pose a significant threat."
+    assert [span.text for span in lists(sentence, "", {})] == ["ISIS, al-Qa'ida, and Hizballah"]  # a name ends the item
+
+
+def test_a_title_alone_is_no_answer() -> None:
+    texts = [span.text for span in answer_spans("First Lady Laura Bush led a worldwide initiative.", "thing", "What did Laura Bush lead?")]
+    assert "Lady" not in texts and "First Lady" not in texts and "worldwide initiative" in texts
+
+
+def test_a_head_noun_of_a_kind_prefers_that_kind_of_fact() -> None:
+    sentence = "Normandy was the site of several important developments in the history of classical music in the 11th century."
+    spans = answer_spans(sentence, "thing", "In what century did important classical music developments occur in Normandy?")
+    assert [span.text for span in spans if span.tier == 0] == ["11th century"]
+    spans = answer_spans("Water is heated to 90 degrees at a pressure of 2 bar.", "thing", "At what pressure is water heated?")
+    assert [span.text for span in spans if span.tier == 0] == ["90", "2"]
+
+
+def test_the_long_form_of_an_acronym_the_question_uses_is_no_answer() -> None:
+    question = "Which NFL team represented the AFC at Super Bowl 50?"
+    assert spells_asked_acronym("American Football Conference", question)
+    assert not spells_asked_acronym("Denver Broncos", question)
+    assert not spells_asked_acronym("Conference", question)  # one initial spells nothing
+
+
+def test_a_month_is_no_person() -> None:
+    sentence = "Germany did so, and underground leader Piłsudski returned to Warsaw on 11 November and set up a republic."
+    texts = [span.text for span in answer_spans(sentence, "person", "Who set up what became the Second Polish Republic?")]
+    assert "November" not in texts and "Piłsudski" in texts

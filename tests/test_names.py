@@ -88,7 +88,7 @@ def test_a_word_two_edits_away_that_sounds_different_is_left() -> None:
 @pytest.mark.parametrize(
     ("question", "typo", "fixed", "answer_type"),
     [
-        ("wat does DHS focus on", "wat", "what", "other"),
+        ("wat does DHS focus on", "wat", "what", "phrase"),  # "what does X do": a phrase answers
         ("wen was the Battlefield Evidence Policy approved", "wen", "when", "date"),
         ("hwo leads the WMDT office", "hwo", "who", "leader"),
     ],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ctqa.answering.answer_types import question_type
-from ctqa.answering.spans import choose_short_answer
+from dataclasses import replace
+
+from ctqa.answering.answer_types import Span, question_type
+from ctqa.answering.spans import best_scored, choose_short_answer, question_anchors
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import query_tokens
@@ -74,3 +76,46 @@ def test_no_short_answer_is_taken_from_code() -> None:
     # the prose sentence after it still gives its fact
     short = choose_short_answer(plan_for("How many rows are copied?"), sentences, starts, 0, "db.md", {}, SETTINGS)
     assert short is not None and short.text == "4,200" and short.start == starts[1] + sentences[1].index("4,200")
+def ask(question: str, sentence: str, settings: AnswerSettings = SETTINGS) -> str | None:
+    short = choose_short_answer(plan_for(question), [sentence], [100], 0, "doc.md", {}, settings, probability=0.9)
+    if short is not None:  # a verbatim span, with offsets into the document
+        assert sentence[short.start - 100 : short.end - 100] == short.text
+    return short.text if short else None
+
+
+def test_what_did_and_what_is_x_questions_get_the_phrase_beside_the_question_words() -> None:
+    assert ask("What were the Normans famed for?", "The Normans were famed for their martial spirit and eventually for their Christian piety.") == "martial spirit"
+    sentence = "Upper and lower bounds are usually stated using the big O notation, which hides constant factors and smaller terms."
+    assert ask("What does a big O notation hide?", sentence) == "constant factors"
+    sentence = "In 1979, the Soviet Union deployed its 40th Army into Afghanistan, attempting to suppress an Islamic rebellion."
+    assert ask("What did the Soviet Union try to suppress with its army?", sentence) == "Islamic rebellion"
+    sentence = "The input string for a computational problem is referred to as a problem instance, and should not be confused."
+    assert ask("What is the name given to the input string of a computational problem?", sentence) == "problem instance"
+
+
+def test_a_definition_question_has_no_short_answer() -> None:
+    sentence = "The NEXUS program, with over 1.8 million members, allows pre-screened travelers expedited processing."
+    assert ask("What is NEXUS?", sentence) is None  # "1.8 million members" is a fact about NEXUS, not what it is
+
+
+def test_a_word_between_question_words_belongs_to_the_question() -> None:
+    sentence = "The Yuan government used woodblocks to print paper money, but switched to bronze plates in 1275."
+    assert ask("What did the Yuan use to print paper money?", sentence) == "woodblocks"
+    without = replace(SETTINGS, span_weights=replace(SETTINGS.span_weights, inside=0.0))
+    assert ask("What did the Yuan use to print paper money?", sentence, without) == "government"
+
+
+def test_a_phrase_far_from_every_question_word_is_no_answer() -> None:
+    sentence = "Woodblocks were printed in the province, after years of war, famine and floods, by the new guild of carvers."
+    anchors = question_anchors(sentence, query_tokens("What was printed?"))
+    assert anchors == [(16, 23)]
+    limit = SETTINGS.span_weights.max_distance
+    near, far = Span("province", 31, 39, tier=2), Span("carvers", 101, 108, tier=2)
+    assert far.start - anchors[0][1] > limit >= near.start - anchors[0][1]
+    assert best_scored([near, far], anchors, sentence, SETTINGS) == near
+    assert best_scored([far], anchors, sentence, SETTINGS) is None
+
+
+def test_a_list_answers_a_question_about_several_things() -> None:
+    sentence = "NATO's counter-terrorism efforts are focused on three main areas: awareness, capabilities, and engagement."
+    assert ask("What are the three focus areas of NATO counter-terrorism?", sentence) == "awareness, capabilities, and engagement"

@@ -239,7 +239,7 @@ def test_question_of_exactly_max_chars_is_not_truncated() -> None:
         ("Who led a worldwide initiative to highlight the Taliban's oppression of women?", "person"),
         ("Who does DHS collaborate with?", "person"),
         # "when" / "where" joining a clause is no cue: the question's first wh-word is "what"/"how"
-        ("What does the helper T cell release when it binds with the MHC?", "other"),
+        ("What does the helper T cell release when it binds with the MHC?", "phrase"),
         ("How do members vote when there is a division?", "other"),
         ("When do the Treaties apply?", "date"),
         # reasons; yes/no questions (a request "can you …" and an embedded wh-word are not)

@@ -66,6 +66,50 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
+class SpanWeights:
+    """How ``answering.spans`` scores the candidate spans of an answer type with many candidates
+    (``AnswerType.scored``: "what is X?", "what/which X", "who"): the candidate with the highest
+
+        tier bonus + density × question words within ``short_answer_window``
+        − distance × characters to the nearest question word − length × |words − words|
+        + name (a capital letter past the sentence's first) + number (a digit)
+        − inside (question words right before and after it)
+
+    wins; a candidate more than ``max_distance`` characters from every question word is none.
+    Chosen on articles 1–8 of the SQuAD subset (1,278 answerable questions, 800 of them of a
+    scored type), one weight at a time, by short-answer token F1 on the scored types
+    (``scripts/short_answer_study.py DUMP --span-sweep`` on a scripts/squad_dump.py dump; each
+    comment lists value: F1, the others at their defaults); reported on articles 9–16
+    (docs/answering.md, "Short answers")."""
+
+    # tier 0 (a term named "called X", the name beside the question's head noun, or a fact of
+    # the kind the head noun asks for: "In what century …?" → a date) and tier 1 (another name,
+    # number, date or a list) over tier 2 (a phrase). tier0 0: 0.3325, 1: 0.3448, 3: 0.3503,
+    # 5: 0.3542, 8: 0.3518; tier1 0: 0.3501, 0.5: 0.3542, 1: 0.3549, 2: 0.3513.
+    tier0: float = 5.0
+    tier1: float = 0.5
+    # 0: 0.3543, 0.25: 0.3542, 0.5: 0.3552, 1: 0.3516
+    density: float = 0.25
+    # per character; 0: 0.3453, 0.05: 0.3546, 0.1: 0.3542, 0.2: 0.3542
+    distance: float = 0.1
+    # per word away from ``words``. length 0.25: 0.3604, 0.5: 0.3599, 1: 0.3542, 2: 0.3502; words
+    # 1: 0.3215, 2: 0.3556, 3: 0.3542, 4: 0.3577, 6: 0.3602. Longer spans gain up to 0.006 here
+    # and lost up to 0.016 on articles 9–16 in the first pass; a short span reads as the exact
+    # fact, so 1 per word around 3 words stays.
+    length: float = 1.0
+    words: int = 3
+    # 0: 0.3362, 1: 0.3477, 2: 0.3542, 3: 0.3581
+    name: float = 2.0
+    # -1: 0.3581, 0: 0.3560, 1: 0.3542, 2: 0.3482 (within 0.004)
+    number: float = 1.0
+    # a candidate with question words right before and after it ("the Yuan government used" for
+    # "What did the Yuan use …?"); 0: 0.3516, 1: 0.3533, 2: 0.3528, 4: 0.3542
+    inside: float = 4.0
+    # characters; 10: 0.3347, 30: 0.3496, 60: 0.3542, 200: 0.3524
+    max_distance: int = 60
+
+
+@dataclass(frozen=True)
 class AnswerSettings:
     """How answer sentences are picked and when ctqa declines."""
 
@@ -220,6 +264,8 @@ class AnswerSettings:
     # would bury it; answering.declining, decline_text). The longest question of the sets in
     # eval/ has 117 characters, so each of theirs is quoted.
     decline_quote_chars: int = 150
+    # The weights that choose among many candidate spans (see SpanWeights).
+    span_weights: SpanWeights = SpanWeights()
 
 
 Backend = Literal["onnx", "torch"]

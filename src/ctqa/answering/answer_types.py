@@ -26,10 +26,11 @@ from typing import Literal
 
 from ctqa.answering.countries import country_mentions, country_spans, mentions_country
 from ctqa.config import AnswerSettings
+from ctqa.retrieval.text import query_tokens
 
 QuestionType = Literal[
     "money", "number", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
-    "acronym", "yes_no", "other",
+    "acronym", "yes_no", "definition", "phrase", "other",
 ]
 
 QUESTION_WORDS = ("what", "which", "where", "when", "who", "whom", "whose", "why", "how")
@@ -112,6 +113,7 @@ _NAME_SPAN_RE = re.compile(rf"(?<![\w])(?:the\s+)?{_CAPITALISED}")
 # A person's full name, hyphenated first names included ("Augustin-Jean Fresnel"); a title is
 # no name ("First Lady", "Prime Minister").
 _TITLE_WORDS = "First|Lady|President|Secretary|Minister|Prime|Vice|General|Director|Chief|King|Queen|Prince|Princess|Pope|Saint|Sir"
+_TITLE_ONLY_RE = re.compile(rf"(?:(?:{_TITLE_WORDS})\s*)+")
 _UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # "Jessé de Forest", "Robert of Jumièges"
 _PERSON_SPAN_RE = re.compile(
     rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
@@ -161,11 +163,16 @@ def _names(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterato
         yield span
 
 
+_MONTH_RE = re.compile(rf"(?:{MONTHS})")
+
+
 def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
     """People's full names first ("Augustin-Jean Fresnel"), then any other name."""
     people = list(_matches(_PERSON_SPAN_RE)(sentence, question, acronyms))
     yield from people
     for span in _names(sentence, question, acronyms):
+        if _MONTH_RE.fullmatch(span.text):
+            continue  # "on 11 November": a date, no one's name
         if not any(p.start <= span.start < p.end for p in people):
             yield Span(span.text, span.start, span.end, tier=1)
 
@@ -292,11 +299,168 @@ def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) ->
         s for s in _matches(_NUMBER_SPAN_RE)(sentence, question, acronyms)
         if not s.text[0].isupper() and not any(d.start <= s.start < d.end for d in dates)
     ]
+    fits = _head_kind_spans(question, dates, names)
+    yield from fits
+    yield from lists(sentence, question, acronyms)
     for span in names:
-        yield Span(span.text, span.start, span.end, tier=1)
-    for span in phrases(sentence, question, acronyms):
+        if not any(f.start == span.start and f.end == span.end for f in fits):
+            yield Span(span.text, span.start, span.end, tier=1)
+    for span in clause_phrases(sentence, question, acronyms):
         if not any(n.start == span.start and n.end == span.end for n in names):
             yield Span(span.text, span.start, span.end, tier=2)
+
+
+# Head nouns that name the kind of fact asked: "In what century …?" wants a date, "At what
+# pressure …?" a number.
+HEAD_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(r"centur(?:y|ies)|decades?|years?|era|period|months?|days?|dates?|seasons?", re.I)),
+    ("number", re.compile(
+        r"numbers?|amounts?|percent(?:age)?|degrees?|levels?|temperatures?|pressures?|speeds?|rates?|sizes?|"
+        r"distances?|lengths?|heights?|weights?|ages?|prices?|costs?|populations?|totals?|ratios?|scores?",
+        re.I,
+    )),
+)
+
+
+def _head_kind_spans(question: str, dates: list[Span], names: list[Span]) -> list[Span]:
+    """The dates (or numbers) among the candidates, tier 0, when the question's head noun asks
+    for that kind of fact ("In what century …?"); empty otherwise."""
+    match = _HEAD_RE.search(question)
+    if match is None:
+        return []
+    kind = next((name for name, pattern in HEAD_KINDS if pattern.fullmatch(match.group("head"))), None)
+    if kind == "date":
+        return [Span(s.text, s.start, s.end, tier=0) for s in dates]
+    if kind == "number":
+        return [Span(s.text, s.start, s.end, tier=0) for s in names if any(c.isdigit() for c in s.text)]
+    return []
+
+
+# --- clause phrases (the short answer of "what is X?", "what did X do?") -----------------------
+# Prepositions and conjunctions inside a run: a candidate also ends (or starts) there, so that
+# "martial spirit" is a candidate of "their martial spirit in battle" as well as the whole run.
+_INNER_BREAKS = frozenset(
+    ["of", "in", "on", "at", "to", "by", "for", "with", "from", "as", "and", "or", "but", "into", "than", "over", "under", "about", "during", "through", "against", "between", "among", "within", "without", "across", "towards", "toward", "upon", "after", "before", "until", "since"]
+)
+
+
+# Verbs that are rarely a noun, as written: a candidate phrase never spans one ("uses", "is
+# called", "tells us"), since the answer is the noun phrase beside it.
+VERB_FORMS = frozenset(
+    ["include", "includes", "included", "uses", "define", "defines", "defined", "consider", "considers", "considered", "call", "calls", "called", "describe", "describes", "described", "refer", "refers", "referred", "allow", "allows", "allowed", "require", "requires", "required", "provide", "provides", "provided", "create", "creates", "created", "develop", "develops", "developed", "establish", "establishes", "established", "produce", "produces", "produced", "involve", "involves", "involved", "contain", "contains", "contained", "represent", "represents", "represented", "remain", "remains", "remained", "follow", "follows", "followed", "become", "becomes", "became", "make", "makes", "made", "take", "takes", "took", "taken", "give", "gives", "gave", "given", "say", "says", "said", "tell", "tells", "told", "know", "knows", "knew", "known", "show", "shows", "showed", "shown", "find", "finds", "found", "think", "thinks", "thought", "seem", "seems", "seemed", "want", "wants", "wanted", "need", "needs", "needed", "get", "gets", "got", "gotten", "keep", "keeps", "kept", "bring", "brings", "brought", "begin", "begins", "began", "begun", "lead", "leads", "led", "write", "writes", "wrote", "written", "grow", "grows", "grew", "grown", "lose", "loses", "lost", "build", "builds", "built", "understand", "understands", "understood", "capture", "captures", "captured", "compute", "computes", "computed", "solve", "solves", "solved", "determine", "determines", "determined", "apply", "applies", "applied", "occur", "occurs", "occurred", "exist", "exists", "existed", "introduce", "introduces", "introduced", "announce", "announces", "announced", "believe", "believes", "believed", "suggest", "suggests", "suggested", "argue", "argues", "argued", "prove", "proves", "proved", "proven", "tend", "tends", "tended", "help", "helps", "helped", "serve", "serves", "served", "receive", "receives", "received", "claim", "claims", "claimed", "caused", "causes", "led"]
+)
+# Sentence adverbs and connectives: they open a sentence or a clause, never an answer.
+CONNECTIVES = frozenset(
+    ["similarly", "thus", "however", "therefore", "again", "moreover", "furthermore", "instead", "also", "still", "yet", "hence", "indeed", "notably", "meanwhile", "otherwise", "finally", "first", "firstly", "second", "secondly", "then", "today", "now", "stated"]
+)
+
+
+def clause_phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = PHRASE_MAX_WORDS) -> Iterator[Span]:
+    """Candidate answers to "what is X?" / "what did X do?": the runs of the sentence's words
+    between punctuation, clause words and the question's own words (stemmed, so "founded" is
+    the question's "found"), each whole and cut at a preposition or conjunction inside it, without
+    edge words, of at most ``longest`` words (``Span.tier`` 2: a phrase, no name or number)."""
+    asked = set(query_tokens(question))
+    seen: set[tuple[int, int]] = set()
+    yield from _named_terms(sentence)
+    yield from lists(sentence, question, acronyms)
+    for run in _runs(sentence, asked):
+        for part in _cuts(run):
+            for span in _trimmed(sentence, part, longest):
+                if (span.start, span.end) not in seen:
+                    seen.add((span.start, span.end))
+                    yield Span(span.text, span.start, span.end, tier=2)
+
+
+# "… are called randomized algorithms", "is referred to as a problem instance": the term named.
+_NAMED_TERM_RE = re.compile(
+    r"\b(?:called|known as|referred to as|termed|named|dubbed)\s+(?:(?:a|an|the)\s+)?"
+    r"(?P<name>[\w'’-]+(?:\s+(?!(?:and|or|that|which|who|is|are|was|were|in|of|for|by|to|with)\b)[\w'’-]+){0,3})"
+)
+
+
+def _named_terms(sentence: str) -> Iterator[Span]:
+    """The term after "called", "known as", "referred to as" (tier 0: it names what the
+    question describes, the question's words included)."""
+    for match in _NAMED_TERM_RE.finditer(sentence):
+        text = match.group("name").rstrip(".")
+        yield Span(text, match.start("name"), match.start("name") + len(text), tier=0)
+
+
+# A list's items: "awareness, capabilities, and engagement", "the G7 and the North American Drug
+# Dialogue". An item is at most LIST_ITEM_WORDS words.
+LIST_ITEM_WORDS = 5
+_CONJUNCTION_RE = re.compile(r",?\s+(?:and|or)\s+")
+_LIST_STOP = _CLAUSE_WORDS | VERB_FORMS | CONNECTIVES | _INNER_BREAKS - {"and", "or"}
+
+
+def lists(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """Lists of two or more short items joined by commas and a final "and"/"or", from the first
+    item to the last (tier 1: a list answers "what are the three …?" whole)."""
+    for conjunction in _CONJUNCTION_RE.finditer(sentence):
+        last = _list_item(sentence[conjunction.end() :], forward=True)
+        if last is None:
+            continue
+        start = conjunction.start()
+        items = 0
+        for segment in reversed(re.split(r"(,\s+)", sentence[:start])[::2]):
+            item = _list_item(segment, forward=False)
+            if item is None:
+                break
+            items, start = items + 1, start - len(item)
+            if len(item) < len(segment):
+                break  # the first item ends a longer clause: the list opens there
+            start -= 2  # the ", " before this item
+        if items:
+            end = conjunction.end() + len(last)
+            yield Span(sentence[start:end], start, end, tier=1)
+
+
+def _list_item(text: str, *, forward: bool) -> str | None:
+    """The item at the start (``forward``) or end of ``text``: up to LIST_ITEM_WORDS words, none a
+    clause word, verb, preposition or adverb; ``None`` when there is none."""
+    words = list(re.finditer(r"[\w'’.-]+|[^\w\s]", text))
+    picked: list[re.Match[str]] = []
+    for word in words if forward else reversed(words):
+        folded = word.group(0).casefold()
+        adverb = word.group(0).endswith("ly") and word.group(0).islower()  # "and eventually"
+        if not re.match(r"[\w'’-]", folded) or folded in _LIST_STOP or adverb or len(picked) == LIST_ITEM_WORDS:
+            break
+        if forward and picked and picked[0].group(0)[0].isupper() and word.group(0)[0].islower():
+            break  # "… and Hizballah pose a threat": a name ends where the lower-case words start
+        picked.append(word)
+    if not picked:
+        return None
+    return text[: picked[-1].end()].rstrip(".") if forward else text[picked[-1].start() :]
+
+
+def _runs(sentence: str, asked: set[str]) -> Iterator[list[re.Match[str]]]:
+    """Maximal runs of words that are no question word and no clause word, between punctuation."""
+    run: list[re.Match[str]] = []
+    words = _phrase_words(sentence)
+    for number, word in enumerate(words):
+        gap = sentence[words[number - 1].end() : word.start()] if number else ""
+        if run and _PHRASE_BREAK_RE.search(gap):
+            yield run
+            run = []
+        text = word.group(0).rstrip(".").casefold()
+        if text in _CLAUSE_WORDS or text in VERB_FORMS or text in CONNECTIVES or asked & set(query_tokens(text)):
+            if run:
+                yield run
+            run = []
+            continue
+        run.append(word)
+    if run:
+        yield run
+
+
+def _cuts(run: list[re.Match[str]]) -> Iterator[list[re.Match[str]]]:
+    """The run, and its pieces before and after each preposition or conjunction in it."""
+    yield run
+    inner = [n for n, word in enumerate(run) if 0 < n < len(run) - 1 and word.group(0).casefold() in _INNER_BREAKS]
+    for n in inner:
+        yield run[:n]
+        yield run[n + 1 :]
 
 
 # "what/which [kind of] X", "what is the name of the X": X is the head noun of the answer.
@@ -338,6 +502,14 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
                 yield Span(modifier.group("words"), modifier.start("words"), modifier.end("words"))
 
 
+# "What is X?" where X is a name or a noun without a preposition ("the Responsible Cooperators
+# Program", "a Turing machine"), not "the capital of Australia".
+_DEFINITION_CUE = (
+    r"^\W*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?"
+    rf"(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+(?:\s+(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+){{0,4}}\s*\??\s*$"
+)
+
+
 @dataclass(frozen=True)
 class AnswerType:
     """One answer type (see the module docstring for each field)."""
@@ -348,6 +520,7 @@ class AnswerType:
     span: Detector | None
     miss_strength: float
     inherited: bool = False
+    scored: bool = False
 
     @property
     def required(self) -> bool:
@@ -399,7 +572,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         ),
         _PERSON_NAME_RE, _people, 1.0,
     ),
-    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2),
+    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2, scored=True),
     # Not read by the ranker (no ``evidence``): only the short answer looks for the name.
     AnswerType(
         "organisation",
@@ -430,7 +603,17 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
             r"\b(?:what|which)\s+(?!(?:about|of|if|else|is|was|are|were|do|does|did|has|have|had|can|could|will|would|"
             r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
         ),
-        None, _typed_phrases, 0.0,
+        None, _typed_phrases, 0.0, scored=True,
+    ),
+    # "What is NEXUS?", "What is a Turing machine?": a bare definition question, answered by the
+    # sentence (a phrase picked from it would be one fact about X, not what X is).
+    AnswerType("definition", _cue(_DEFINITION_CUE), None, None, 0.0),
+    # "What is X?", "What did X do?": the phrase of the best sentence beside the question's words,
+    # chosen by answering.spans (position, length); not read by the ranker.
+    AnswerType(
+        "phrase",
+        _cue(r"\bwhat\s+(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)\b"),
+        None, clause_phrases, 0.0, scored=True,
     ),
 )
 OTHER = AnswerType("other", None, None, None, 0.0)
@@ -508,5 +691,16 @@ def answer_spans(
             continue
         if answer_type == "number" and span.text[0].isupper() and span.start > 0:
             continue  # "the Five Eyes"
+        if answer_type != "acronym" and spells_asked_acronym(span.text, question):
+            continue  # "American Football Conference" when the question says "AFC"
+        if _TITLE_ONLY_RE.fullmatch(span.text):
+            continue  # "Lady" of "First Lady Laura Bush": a title names no one
         spans.append(span)
     return spans
+
+
+def spells_asked_acronym(text: str, question: str) -> bool:
+    """Whether ``text`` is the long form of an acronym the question uses: the initials of its
+    capitalised words ("American Football Conference") spell one ("AFC")."""
+    initials = "".join(word[0] for word in re.findall(r"\b[A-Z][\w'’-]*", text))
+    return len(initials) >= 2 and re.search(rf"(?<!\w){initials}s?(?!\w)", question) is not None

@@ -4,10 +4,15 @@ sentences, the one closest to the question's own words.
 * Candidates come from ``answer_types.answer_spans`` (the detector of the asked type), in the
   best sentence first, then in its neighbours in the answer.
 * A span made only of the user's own words repeats the question ("the US" in "… did the US …").
-* Of the rest, the lowest ``tier`` wins (a full name over a lone capitalised word), then the
-  one with the most question words close by, then the one nearest a question word (the
-  sliding-window and proximity heuristics of extractive reading comprehension: the answer sits
-  beside the words the question shares with its sentence).
+* For a type with few candidates (a number, a date, a place), the lowest ``tier`` wins (a
+  full name over a lone capitalised word), then the one with the most question words close by,
+  then the one nearest a question word (the sliding-window and proximity heuristics of
+  extractive reading comprehension: the answer sits beside the words the question shares with
+  its sentence).
+* For a type with many candidates (``AnswerType.scored``: the phrases of "what is X?", "what
+  did X do?", "what/which X", the names of "who"), each candidate gets a score from the same
+  cues plus its length and whether it holds a name or a number (``config.SpanWeights``), and
+  the highest wins; a candidate far from every question word is none.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ctqa.answering.answer_types import Span, answer_spans, ranked_type
+from ctqa.answering.answer_types import BY_NAME, Span, answer_spans, ranked_type
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import looks_like_code, query_tokens
@@ -45,15 +50,18 @@ def choose_short_answer(
     for n in order:
         if looks_like_code(sentences[n], settings.code_min_marks, settings.code_min_share):
             continue  # a span of code ("CREATE TABLE") is no fact to show bold
-        span = best_span(plan, sentences[n], acronyms, settings.short_answer_window)
+        span = best_span(plan, sentences[n], acronyms, settings)
         if span is not None:
             return ShortAnswer(span.text, starts[n] + span.start, starts[n] + span.end, doc_id, plan.answer_type)
     return None
 
 
-def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], window: int) -> Span | None:
-    """The span of the asked type in ``sentence`` with the most question words within
-    ``window`` characters, then the closest to one; ``None`` when there is none."""
+def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], settings: AnswerSettings) -> Span | None:
+    """The span of the asked type in ``sentence``: for a type with many candidates
+    (``AnswerType.scored``) the best by ``span_score``; otherwise of the lowest tier, the one
+    with the most question words within ``short_answer_window`` characters, then the closest to
+    one; ``None`` when there is none."""
+    window = settings.short_answer_window
     spans = answer_spans(sentence, plan.answer_type, plan.question, acronyms)
     own = set(plan.own_tokens)
     spans = [span for span in spans if not set(query_tokens(span.text)) <= own]
@@ -62,6 +70,8 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], windo
     if plan.answer_type == "acronym":
         return spans[0]  # the corpus's own definition comes first, and is made of asked words
     anchors = question_anchors(sentence, plan.focus_tokens)
+    if BY_NAME[plan.answer_type].scored:
+        return best_scored(spans, anchors, sentence, settings)
 
     def preference(span: Span) -> tuple[int, int, int, int]:
         return (span.tier, -density(span, anchors, sentence, window), distance(span, anchors), span.start)
@@ -91,3 +101,40 @@ def distance(span: Span, anchors: list[tuple[int, int]]) -> int:
     if not outside:
         return 0
     return min(span.start - end if end <= span.start else start - span.end for start, end in outside)
+
+
+def best_scored(spans: list[Span], anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings) -> Span | None:
+    """The candidate with the highest ``span_score``; ``None`` when none stands within
+    ``SpanWeights.max_distance`` characters of a question word (a phrase far from every word the
+    question shares with the sentence is a guess, and a wrong bold answer misleads)."""
+    if not anchors:
+        return None
+    near = [span for span in spans if distance(span, anchors) <= settings.span_weights.max_distance]
+    return max(near, key=lambda span: span_score(span, anchors, sentence, settings)) if near else None
+
+
+def span_score(span: Span, anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings) -> float:
+    """How likely ``span`` answers (``SpanWeights``): its tier, the question words near it, its
+    distance to the nearest one, its length against the usual answer's, and whether it holds a
+    name (a capital past the sentence's first letter) or a number."""
+    weights = settings.span_weights
+    bonus = {0: weights.tier0, 1: weights.tier1}.get(span.tier, 0.0)
+    named = any(c.isupper() for c in (span.text[1:] if span.start == 0 else span.text))
+    number = any(c.isdigit() for c in span.text)
+    return (
+        bonus
+        + weights.density * density(span, anchors, sentence, settings.short_answer_window)
+        - weights.distance * distance(span, anchors)
+        - weights.length * abs(len(span.text.split()) - weights.words)
+        + weights.name * named
+        + weights.number * number
+        - weights.inside * sandwiched(span, anchors)
+    )
+
+
+def sandwiched(span: Span, anchors: list[tuple[int, int]]) -> bool:
+    """Whether question words stand right before and right after ``span`` ("the Yuan
+    government used" for "What did the Yuan use …?"): a word inside the question's own phrase."""
+    before = any(0 <= span.start - end <= 2 for _, end in anchors)
+    after = any(0 <= start - span.end <= 2 for start, _ in anchors)
+    return before and after
