@@ -355,7 +355,7 @@ CONNECTIVES = frozenset(
 )
 
 
-def clause_phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = PHRASE_MAX_WORDS) -> Iterator[Span]:
+def clause_phrases(sentence: str, question: str, acronyms: Mapping[str, str], longest: int = AnswerSettings.phrase_max_words) -> Iterator[Span]:
     """Candidate answers to "what is X?" / "what did X do?": the runs of the sentence's words
     between punctuation, clause words and the question's own words (stemmed, so "founded" is
     the question's "found"), each whole and cut at a preposition or conjunction inside it, without
