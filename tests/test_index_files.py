@@ -325,22 +325,3 @@ def test_document_blocks_that_do_not_fit_are_corrupt(index_dir: Path, edit, erro
     _rewrite(index_dir, document_table.BLOCKS, _npy(np.ascontiguousarray(edit(rows))))
     with pytest.raises(IndexCorruptError, match=f"cannot be read .*{error}"):
         load_index(index_dir)
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc/self/smaps")
-def test_memory_mapped_files_are_advised_random_reads(index_dir: Path) -> None:
-    """Read-ahead would page in most of the sentence vectors over a hundred questions."""
-    index = load_index(index_dir)
-    build = str(_build(index_dir))
-    flags: dict[str, list[str]] = {}
-    current = ""
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        parts = line.split()
-        if "-" in parts[0] and len(parts) >= 6 and parts[5].startswith(build):
-            current = Path(parts[5]).name
-        elif line.startswith("VmFlags:") and current:
-            flags[current] = parts[1:]
-            current = ""
-    assert index.sentence_vectors.shape[0] > 20
-    for name in ("sentences.npy", "passages.npy", "bm25_indices.npy", "sentence_tokens.npy"):
-        assert "rr" in flags[name], (name, flags.get(name))

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import os
 import re
 import shutil
@@ -485,18 +484,8 @@ def _verified_path(build: Path, name: str, manifest: Manifest, full_check: bool 
 
 
 def _mapped_array(build: Path, name: str, manifest: Manifest, full_check: bool = False) -> np.ndarray:
-    """A verified .npy artifact, memory-mapped read-only: a query pages in only the rows it reads.
-
-    The mapping is advised ``MADV_RANDOM``: a question reads a few scattered rows (its
-    candidates' sentences, its tokens' postings), and the kernel's read-ahead around each would
-    page in most of the file over a hundred questions (186 of 460 MB of sentence vectors at 100k
-    passages), all of it counted in the process's resident memory.
-    """
-    array = np.load(_verified_path(build, name, manifest, full_check), mmap_mode="r", allow_pickle=False)
-    mapping = getattr(array, "_mmap", None)  # numpy.memmap keeps its mmap.mmap here
-    if mapping is not None and hasattr(mmap, "MADV_RANDOM"):
-        mapping.madvise(mmap.MADV_RANDOM)
-    return array
+    """A verified .npy artifact, memory-mapped read-only: a query pages in only the rows it reads."""
+    return np.load(_verified_path(build, name, manifest, full_check), mmap_mode="r", allow_pickle=False)
 
 
 def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
