@@ -23,6 +23,7 @@ from ctqa.chunking import chunk_documents
 from ctqa.config import MODEL_DIMENSION, ChunkSettings
 from ctqa.errors import IndexCorruptError
 from ctqa.evaluation.dataset import load_questions
+from ctqa.index.file_rows import FileRows
 from ctqa.index.store import FORMAT_VERSION, MANIFEST, load_index, read_manifest, save_index
 from ctqa.ingest.loader import load_corpus
 from ctqa.ingest.watch import CorpusWatcher
@@ -86,7 +87,7 @@ def test_loaded_state_equals_state_recomputed_from_the_text(article_index_dir: P
 
 def test_large_arrays_are_memory_mapped(article_index_dir: Path) -> None:
     index = load_index(article_index_dir)
-    assert isinstance(index.sentence_vectors, np.memmap)
+    assert isinstance(index.sentence_vectors, FileRows)  # read by row range, not mapped (test_index_files)
     assert isinstance(index.derived.bm25.data, np.memmap)
     assert isinstance(index.derived.sentence_tokens.ids, np.memmap)
 

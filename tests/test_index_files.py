@@ -25,6 +25,7 @@ from ctqa.errors import IndexCorruptError
 from ctqa.index import builder, document_table, passage_table, store
 from ctqa.index.builder import staleness_reasons
 from ctqa.index.document_table import DocumentTable
+from ctqa.index.file_rows import FileRows
 from ctqa.index.passage_table import PassageTable
 from ctqa.index.store import MANIFEST, load_index, read_manifest
 from ctqa.ingest.loader import load_corpus
@@ -323,5 +324,44 @@ def test_documents_read_back_equal_to_those_saved(index_dir: Path) -> None:
 def test_document_blocks_that_do_not_fit_are_corrupt(index_dir: Path, edit, error: str) -> None:  # type: ignore[no-untyped-def]
     rows = np.load(_build(index_dir) / document_table.BLOCKS, allow_pickle=False)
     _rewrite(index_dir, document_table.BLOCKS, _npy(np.ascontiguousarray(edit(rows))))
+    with pytest.raises(IndexCorruptError, match=f"cannot be read .*{error}"):
+        load_index(index_dir)
+
+
+# -- sentence vectors read by row range (ctqa.index.file_rows) --------------------------------------
+
+
+def test_sentence_rows_read_back_equal_to_the_saved_array(index_dir: Path) -> None:
+    saved = np.load(_build(index_dir) / "sentences.npy", allow_pickle=False)
+    rows = load_index(index_dir).sentence_vectors
+    assert isinstance(rows, FileRows)
+    assert rows.shape == saved.shape and len(rows) == len(saved) > 50 and rows.ndim == 2
+    np.testing.assert_array_equal(rows[3:9], saved[3:9])
+    np.testing.assert_array_equal(rows[np.int64(5) : np.int64(7)], saved[5:7])
+    np.testing.assert_array_equal(rows[-1], saved[-1])
+    np.testing.assert_array_equal(np.asarray(rows), saved)
+    np.testing.assert_array_equal(rows[[0, 4]], saved[[0, 4]])
+    assert rows[7:7].shape == (0, saved.shape[1])
+    with pytest.raises(IndexError, match=f"row {len(saved)} of {len(saved)}"):
+        rows[len(saved)]
+
+
+def test_sentence_rows_are_not_memory_mapped(index_dir: Path) -> None:
+    rows = load_index(index_dir).sentence_vectors
+    rows[0:10]
+    assert str(_build(index_dir) / "sentences.npy") not in Path("/proc/self/maps").read_text()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (lambda saved: _npy(saved)[:-100], r"sentences\.npy is \d+ bytes, its header says \d+"),
+        (lambda saved: _npy(saved.astype(np.float64)), r"float64 array .* not rows of float32"),
+        (lambda saved: _npy(saved[:, 0].copy()), r"of shape \(\d+,\), not rows of float32"),
+    ],
+)
+def test_a_sentence_file_of_the_wrong_size_or_kind_is_corrupt(index_dir: Path, data, error: str) -> None:  # type: ignore[no-untyped-def]
+    saved = np.load(_build(index_dir) / "sentences.npy", allow_pickle=False)
+    _rewrite(index_dir, "sentences.npy", data(saved))
     with pytest.raises(IndexCorruptError, match=f"cannot be read .*{error}"):
         load_index(index_dir)

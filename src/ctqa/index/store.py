@@ -15,7 +15,8 @@ Layout of ``index_dir``::
         passages.faiss     FAISS index of passage vectors (unit norm: inner product = cosine):
                            exact IndexFlatIP, or IndexHNSWFlat above HNSW_MIN_PASSAGES passages;
                            its vectors are loaded memory-mapped
-        sentences.npy      float32 (n_sentences, 384) sentence vectors, in passage order
+        sentences.npy      float32 (n_sentences, 384) sentence vectors, in passage order; read
+                           by row range (``ctqa.index.file_rows``), never mapped whole
         derived.json       token list, BM25 column tokens, acronyms and word counts
         *_tokens.npy, *_token_offsets.npy, bm25_*.npy
                            the rest of the state retrieval derives from the text at build time
@@ -56,6 +57,7 @@ from ctqa.embedding import manifest_model
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from ctqa.index import document_table, passage_table
 from ctqa.index.document_table import DocumentTable
+from ctqa.index.file_rows import FileRows
 from ctqa.index.passage_table import PassageMismatch, PassageTable
 from ctqa.retrieval.derived import DerivedState, TokenTable, derive_state
 from ctqa.retrieval.sparse import BM25State
@@ -123,7 +125,8 @@ class IndexData:
     """An index in memory. ``sentence_vectors`` rows follow passages' sentences in order;
     ``sentence_offsets[i]`` is the row of passage ``i``'s first sentence. ``derived`` is what
     retrieval derives from the text (tokens, BM25 weights, acronyms, vocabulary); its arrays and
-    ``sentence_vectors`` are memory-mapped from the build folder."""
+    ``sentence_vectors`` are read from the build folder: the arrays memory-mapped, the sentence
+    vectors row range by row range (``FileRows``)."""
 
     manifest: Manifest
     documents: Mapping[str, Document]  # a ``DocumentTable`` when loaded from disk
@@ -538,7 +541,7 @@ def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
         passage_index = read_passage_index(_verified_path(build, "passages.faiss", manifest, full_check))
         if isinstance(passage_index, faiss.IndexHNSW):
             passage_index.hnsw.efSearch = max(int(passage_index.hnsw.efSearch), HNSW_EF_SEARCH)
-        sentence_vectors = _mapped_array(build, "sentences.npy", manifest, full_check)
+        sentence_vectors = FileRows(_verified_path(build, "sentences.npy", manifest, full_check))
         derived = load_derived(build, manifest, full_check)
     except IndexCorruptError:
         raise
@@ -562,7 +565,7 @@ def load_index(index_dir: Path, *, full_check: bool = False) -> IndexData:
         documents=documents,
         passages=passages,
         passage_index=passage_index,
-        sentence_vectors=sentence_vectors,
+        sentence_vectors=sentence_vectors,  # type: ignore[arg-type]  # answers rows[a:b] as an ndarray does
         sentence_offsets=offsets,
         derived=derived,
     )
