@@ -236,7 +236,9 @@ class AcronymForms:
         """
         present = set(tokens)
         extra: list[str] = []
-        for token in present:
+        # in the tokens' own order (not the set's, which changes with the hash seed), so that two
+        # builds of one corpus write the same context tokens
+        for token in dict.fromkeys(tokens):
             for other in self.by_short.get(token, ()):
                 if other not in present and other not in extra:
                     extra.append(other)
