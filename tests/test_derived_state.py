@@ -304,3 +304,15 @@ def test_an_incremental_build_derives_only_new_passages_and_equals_a_full_derive
     assert full.acronyms["WHO"] == "World Health Organization"
     assert "pier" not in index.derived.vocabulary and "training" in index.derived.vocabulary
     assert "spring" not in index.derived.vocabulary
+
+
+def test_acronym_forms_are_added_in_the_order_of_the_tokens() -> None:
+    from ctqa.retrieval.derived import AcronymForms
+    from ctqa.retrieval.text import tokenize
+
+    forms = AcronymForms.from_definitions({"DHS": "Department of Homeland Security", "EU": "European Union"})
+    dhs, eu = tokenize("Department of Homeland Security"), tokenize("European Union")
+    assert dhs == ["depart", "homeland", "secur"] and eu == ["european", "union"]
+    # the added forms follow the tokens' order, whatever the hash seed, so builds are reproducible
+    assert forms.add_to(["eu", "and", "dhs"]) == ["eu", "and", "dhs", *eu, *dhs]
+    assert forms.add_to(["dhs", "and", "eu"]) == ["dhs", "and", "eu", *dhs, *eu]
