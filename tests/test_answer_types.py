@@ -234,3 +234,14 @@ def test_a_month_is_no_person() -> None:
     sentence = "Germany did so, and underground leader Piłsudski returned to Warsaw on 11 November and set up a republic."
     texts = [span.text for span in answer_spans(sentence, "person", "Who set up what became the Second Polish Republic?")]
     assert "November" not in texts and "Piłsudski" in texts
+
+
+def test_a_head_noun_asking_for_an_explanation_has_no_phrase_answer() -> None:
+    from ctqa.answering.answer_types import answer_spans, head_kind
+
+    question = "What role does the State Department play in stopping terrorist financing?"
+    sentence = "The State Department also plays a crucial role in countering the financing of terrorism."
+    assert head_kind(question) == "explanation" and question_type(question) == "thing"
+    assert answer_spans(sentence, "thing", question, {}) == []
+    assert head_kind("In what century did the Normans arrive?") == "date"
+    assert head_kind("Which terrorist groups are named?") is None

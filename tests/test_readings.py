@@ -43,3 +43,15 @@ def test_the_about_frame_leaves_the_topic() -> None:
     assert about_topic(read_as("NATO").question) == "NATO"
     assert about_topic("What does NATO say about Article 5?") is None
     assert about_topic("How many task forces did the US create?") is None
+
+
+def test_a_repeated_question_is_answered_once_and_a_long_list_is_named_in_part() -> None:
+    repeated = read_as("Where is COE-DAT? " * 55)
+    assert repeated.question == "Where is COE-DAT?"
+    assert repeated.note == "The message repeats one question 55 times; this answers it once."
+    # repeats (case and spacing aside) are named once; at most NOTE_NAMES_AT_MOST others are quoted
+    many = read_as("What is NEXUS? who founded  COE-DAT? Who founded COE-DAT? " + " ".join(f"What is item {i}?" for i in range(5)))
+    assert many.note == (
+        "The message asks 7 questions; this answers the first. Ask the others one at a time: "
+        "“who founded  COE-DAT?” “What is item 0?” “What is item 1?” and 3 more"
+    )

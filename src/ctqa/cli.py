@@ -545,7 +545,7 @@ def ask_command(
         _fail('the question is empty; ask e.g. ctqa ask "What does WMD stand for?"', EXIT_USAGE)
     qa = _document_qa(corpus, index, store, milvus_uri, milvus_token, settings=embedding_settings(backend, precision, sentence_precision))
     with _ctqa_errors():
-        qa.ensure_ready(show_progress=True)  # a first build shows its progress (on stderr)
+        qa.ensure_ready(show_progress=sys.stderr.isatty())  # a first build shows its progress on a terminal
         try:
             answer = qa.ask(question, top_k=top_k)
         except ValueError as error:

@@ -186,6 +186,10 @@ class DocumentQA:
                     seconds=time.perf_counter() - started,
                 )
                 self.last_build = report
+                logger.info(
+                    "index %s matches the corpus: %d files by size and time (a changed one is hashed), "
+                    "the settings and the model; nothing to build", self.index_dir, len(index.manifest.files),
+                )
                 return report
             report = self._build_now(show_progress)  # a failed build leaves the index as it was
             self.last_build = report

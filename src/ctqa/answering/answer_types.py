@@ -291,7 +291,9 @@ def _trimmed(sentence: str, run: list[re.Match[str]], longest: int) -> Iterator[
 def _typed_phrases(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
     """Phrases by how likely they answer a "what/which X": a phrase with the question's head
     noun and the name before it ("Levi's Stadium" for "the name of the stadium") tier 0, names
-    and numbers tier 1, other phrases tier 2."""
+    and numbers tier 1, other phrases tier 2; none when the head noun asks for an explanation."""
+    if head_kind(question) == "explanation":
+        return
     yield from _head_names(sentence, question)
     names = [s for s in _names(sentence, question, acronyms) if len(s.text) > 1]
     dates = list(_matches(_DATE_SPAN_RE)(sentence, question, acronyms))  # "the 10th century"
@@ -319,16 +321,28 @@ HEAD_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"distances?|lengths?|heights?|weights?|ages?|prices?|costs?|populations?|totals?|ratios?|scores?",
         re.I,
     )),
+    # "What role does X play …?", "What impact …?": the answer is the sentence, no phrase of it
+    # ("crucial" for "What role does the State Department play in stopping terrorist financing?")
+    ("explanation", re.compile(
+        r"roles?|purposes?|importance|significance|impacts?|effects?|ways?|functions?|responsibilit(?:y|ies)|"
+        r"benefits?|advantages?",
+        re.I,
+    )),
 )
+
+
+def head_kind(question: str) -> str | None:
+    """The kind of fact the question's head noun asks for (``HEAD_KINDS``), or None."""
+    match = _HEAD_RE.search(question)
+    if match is None:
+        return None
+    return next((name for name, pattern in HEAD_KINDS if pattern.fullmatch(match.group("head"))), None)
 
 
 def _head_kind_spans(question: str, dates: list[Span], names: list[Span]) -> list[Span]:
     """The dates (or numbers) among the candidates, tier 0, when the question's head noun asks
     for that kind of fact ("In what century …?"); empty otherwise."""
-    match = _HEAD_RE.search(question)
-    if match is None:
-        return []
-    kind = next((name for name, pattern in HEAD_KINDS if pattern.fullmatch(match.group("head"))), None)
+    kind = head_kind(question)
     if kind == "date":
         return [Span(s.text, s.start, s.end, tier=0) for s in dates]
     if kind == "number":

@@ -51,11 +51,27 @@ class ReadingRule:
 _QUESTION_RE = re.compile(r"[^?]*\?(?=\s|$)")
 
 
+# The note names at most this many of the other questions (a pasted list can hold hundreds).
+NOTE_NAMES_AT_MOST = 3
+
+
 def asked_questions(message: str) -> list[str]:
     """The questions of ``message``: its parts ending with "?" that hold two words or more and a
     content word ("Really?" is no question of its own)."""
     parts = [part.strip() for part in _QUESTION_RE.findall(message)]
     return [part for part in parts if len(part.split()) >= 2 and content_words(part)]
+
+
+def _distinct(questions: list[str]) -> list[str]:
+    """``questions`` without repeats (case and spacing aside), in their order."""
+    seen: set[str] = set()
+    distinct = []
+    for question in questions:
+        key = " ".join(question.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            distinct.append(question)
+    return distinct
 
 
 def _first_of_several(question: str) -> str | None:
@@ -64,8 +80,13 @@ def _first_of_several(question: str) -> str | None:
 
 
 def _several_note(question: str, reading: str) -> str:
-    others = asked_questions(question)[1:]
-    shown = " ".join(f"“{other}”" for other in others)
+    asked = asked_questions(question)
+    others = _distinct(asked)[1:]
+    if not others:
+        return f"The message repeats one question {len(asked)} times; this answers it once."
+    shown = " ".join(f"“{other}”" for other in others[:NOTE_NAMES_AT_MOST])
+    more = len(others) - NOTE_NAMES_AT_MOST
+    shown += f" and {more} more" if more > 0 else ""
     return f"The message asks {len(others) + 1} questions; this answers the first. Ask the others one at a time: {shown}"
 
 
