@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ctqa.config import ChunkSettings
-from ctqa.index.store import IndexData, save_index
+from ctqa.index.store import IndexData, save_index, size_and_time
 from ctqa.types import Block, Document, Passage, Section
 
 CHUNKS_PER_DOCUMENT = 50
@@ -148,10 +148,7 @@ def save_ctqa_index(corpus: SyntheticCorpus, index_dir: Path, corpus_dir: Path) 
     The manifest records the files' size and modification time, as a ctqa build does for files
     older than ``builder.RECENT_WRITE_S`` (these were just written, and nothing writes them again).
     """
-    file_stats = {}
-    for doc_id in corpus.files:
-        stat = (corpus_dir / doc_id).stat()
-        file_stats[doc_id] = [stat.st_size, stat.st_mtime_ns]
+    file_stats = {doc_id: size_and_time(corpus_dir / doc_id) for doc_id in corpus.files}
     save_index(
         index_dir,
         documents=corpus.documents,

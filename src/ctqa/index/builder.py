@@ -36,6 +36,7 @@ from ctqa.index.store import (
     read_manifest,
     save_index,
     sentence_offsets,
+    size_and_time,
 )
 from ctqa.ingest.loader import corpus_files, file_sha256, load_corpus, supported_suffixes
 from ctqa.retrieval.derived import DerivedState, PreviousState, derive_state
@@ -124,11 +125,11 @@ RECENT_WRITE_S = 2.0
 
 
 def _size_and_time(path: Path) -> list[int] | None:
+    """``store.size_and_time``, or None when the file vanished or cannot be read."""
     try:
-        stat = path.stat()
+        return size_and_time(path)
     except OSError:
         return None
-    return [stat.st_size, stat.st_mtime_ns]
 
 
 def corpus_file_stats(corpus_dir: Path, corpus: CorpusSettings) -> dict[str, list[int]]:

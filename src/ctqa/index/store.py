@@ -212,7 +212,7 @@ def save_index(
         artifacts.update(_derived_artifacts(derived))
         for name, data in artifacts.items():
             (staging / name).write_bytes(data)
-        stats = {name: _size_and_time(staging / name) for name in artifacts}
+        stats = {name: size_and_time(staging / name) for name in artifacts}
         os.replace(staging, build)  # renaming the folder keeps its files' modification times
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -490,7 +490,9 @@ def _read_artifact(build: Path, name: str, manifest: Manifest, full_check: bool 
         raise IndexCorruptError(f"{path} is missing or unreadable ({error})", "run `ctqa index`") from error
 
 
-def _size_and_time(path: Path) -> list[int]:
+def size_and_time(path: Path) -> list[int]:
+    """``[size in bytes, st_mtime_ns]`` of ``path``: what the manifest records of a file so that
+    an unchanged one is not hashed again (raises ``OSError`` when it cannot be read)."""
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns]
 
@@ -500,7 +502,7 @@ def _verified_path(build: Path, name: str, manifest: Manifest, full_check: bool 
     else (or with ``full_check``) its sha256, read in blocks, never whole in memory."""
     path = build / name
     try:
-        stat = _size_and_time(path)
+        stat = size_and_time(path)
         if not full_check and stat == manifest.artifact_stats.get(name):
             return path
         with path.open("rb") as stream:
