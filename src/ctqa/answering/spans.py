@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from wordfreq import zipf_frequency
+
 from ctqa.answering.answer_types import BY_NAME, Span, answer_spans, ranked_type
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
@@ -116,7 +118,8 @@ def best_scored(spans: list[Span], anchors: list[tuple[int, int]], sentence: str
 def span_score(span: Span, anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings) -> float:
     """How likely ``span`` answers (``SpanWeights``): its tier, the question words near it, its
     distance to the nearest one, its length against the usual answer's, and whether it holds a
-    name (a capital past the sentence's first letter) or a number."""
+    name (a capital past the sentence's first letter) or a number, and how common its words are
+    in English (``commonness``)."""
     weights = settings.span_weights
     bonus = {0: weights.tier0, 1: weights.tier1}.get(span.tier, 0.0)
     named = any(c.isupper() for c in (span.text[1:] if span.start == 0 else span.text))
@@ -129,7 +132,16 @@ def span_score(span: Span, anchors: list[tuple[int, int]], sentence: str, settin
         + weights.name * named
         + weights.number * number
         - weights.inside * sandwiched(span, anchors)
+        - weights.common * commonness(span.text)
     )
+
+
+def commonness(text: str) -> float:
+    """The mean Zipf frequency in English (wordfreq; 0 for an unknown word, about 7 for "the")
+    of the words of ``text``: an answer names something ("thermal expansion", "trunnion"), where
+    a phrase of everyday words ("different", "rather", "various sources") rarely answers."""
+    words = _WORD_RE.findall(text)
+    return sum(zipf_frequency(word, "en") for word in words) / len(words) if words else 0.0
 
 
 def sandwiched(span: Span, anchors: list[tuple[int, int]]) -> bool:
