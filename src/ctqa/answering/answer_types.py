@@ -615,18 +615,22 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         "thing",
         _cue(
             r"\b(?:what|which)\s+(?!(?:about|of|if|else|is|was|are|were|do|does|did|has|have|had|can|could|will|would|"
-            r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
+            r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b|^\W*name (?:a|an|one|the)\b"
         ),
         None, _typed_phrases, 0.0, scored=True,
     ),
     # "What is NEXUS?", "What is a Turing machine?": a bare definition question, answered by the
     # sentence (a phrase picked from it would be one fact about X, not what X is).
     AnswerType("definition", _cue(_DEFINITION_CUE), None, None, 0.0),
-    # "What is X?", "What did X do?": the phrase of the best sentence beside the question's words,
-    # chosen by answering.spans (position, length); not read by the ranker.
+    # "What is X?", "What did X do?", and a question that ends in its "what" or "called" ("The
+    # aim of the law was to do what?", "The practice was called?"): the phrase of the best
+    # sentence beside the question's words, chosen by answering.spans; not read by the ranker.
     AnswerType(
         "phrase",
-        _cue(r"\bwhat\s+(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)\b"),
+        _cue(
+            r"\bwhat\s+(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)\b"
+            r"|\b(?:what|called)\W*$"
+        ),
         None, clause_phrases, 0.0, scored=True,
     ),
 )
