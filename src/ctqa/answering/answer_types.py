@@ -517,9 +517,12 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
 
 
 # "What is X?" where X is a name or a noun without a preposition ("the Responsible Cooperators
-# Program", "a Turing machine"), not "the capital of Australia".
+# Program", "a Turing machine"), not "the capital of Australia"; nor a possessive or a naming
+# verb, which ask for one fact ("What is William Rankine's nationality?", "What is the Rankine
+# cycle sometimes called?", "What is a term that means …?").
 _DEFINITION_CUE = (
-    r"^\W*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?"
+    r"^\W*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?!.*(?:['’]s\b|\b(?:called|named|known|termed|that|which|who)\b))"
+    r"(?:(?:a|an|the)\s+)?"
     rf"(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+(?:\s+(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+){{0,4}}\s*\??\s*$"
 )
 
