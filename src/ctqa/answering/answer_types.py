@@ -485,8 +485,10 @@ _HEAD_RE = re.compile(
 )
 
 
-# The word right before a head noun (its modifier).
-_MODIFIER_RE = re.compile(r"(?<![\w-])(?P<words>[\w-]+)\s+$")
+# The words right before a head noun (its modifiers: "marine triple expansion engines"), at most
+# this many.
+HEAD_MODIFIER_WORDS = 3
+_MODIFIER_RE = re.compile(rf"(?<![\w-])(?P<words>[\w-]+(?:\s+[\w-]+){{0,{HEAD_MODIFIER_WORDS - 1}}})\s+$")
 
 
 def _head_names(sentence: str, question: str) -> Iterator[Span]:
@@ -500,7 +502,7 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
     heads = {w.casefold().rstrip("s") for w in (match.group("head"), match.group("second")) if w}
     heads -= {w.rstrip("s") for w in _CLAUSE_WORDS | _EDGE_WORDS}
     for word in _PHRASE_WORD_RE.finditer(sentence):
-        if word.group(0).casefold().rstrip("s") not in heads:
+        if word.group(0).rstrip(".").casefold().rstrip("s") not in heads:  # "engines." ends a sentence
             continue
         before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
         after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[word.end() :])
@@ -511,9 +513,23 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
             yield Span(sentence[before.start() : word.end()], before.start(), word.end())
         elif modifier := _MODIFIER_RE.search(sentence[: word.start()]):
             # "a non-deterministic Turing machine" for "what type of Turing machine"
-            folded = modifier.group("words").casefold()
-            if folded not in _EDGE_WORDS | _CLAUSE_WORDS and not re.search(rf"\b{re.escape(folded)}\b", question, re.I):
-                yield Span(modifier.group("words"), modifier.start("words"), modifier.end("words"))
+            yield from _modifiers(sentence, modifier, question)
+
+
+def _modifiers(sentence: str, modifier: re.Match[str], question: str) -> Iterator[Span]:
+    """The words of ``modifier`` (the words before a head noun) from the last back to the
+    first that is an edge or clause word, a verb or a word of the question: "marine triple
+    expansion" of "used on some marine triple expansion engines"."""
+    words = list(re.finditer(r"[\w-]+", modifier.group("words")))
+    kept: list[re.Match[str]] = []
+    for word in reversed(words):
+        folded = word.group(0).casefold()
+        if folded in _EDGE_WORDS | _CLAUSE_WORDS | VERB_FORMS or re.search(rf"\b{re.escape(folded)}\b", question, re.I):
+            break
+        kept.insert(0, word)
+    if kept:
+        start, end = modifier.start("words") + kept[0].start(), modifier.start("words") + kept[-1].end()
+        yield Span(sentence[start:end], start, end)
 
 
 # "What is X?" where X is a name or a noun without a preposition ("the Responsible Cooperators
