@@ -29,7 +29,7 @@ from ctqa.config import AnswerSettings
 from ctqa.retrieval.text import query_tokens
 
 QuestionType = Literal[
-    "money", "number", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
+    "money", "number", "duration", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
     "acronym", "yes_no", "definition", "phrase", "other",
 ]
 
@@ -184,6 +184,32 @@ def _countries(sentence: str, question: str, acronyms: Mapping[str, str]) -> Ite
     if found:
         start, end = found[0][0], found[-1][1]
         yield Span(sentence[start:end], start, end)
+
+
+# A length of time: "380 years", "five to ten years", "up to four minutes", "every four years",
+# "seven months old"; or its bound: "since the 1950s", "until 1796", "into the nineteenth century".
+_COUNT = rf"(?:\d[\d,.]*|(?:{NUMBER_WORDS}|one|a|an|several|a few|a couple of)(?:[- ](?:{NUMBER_WORDS}))*)"
+_TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|generations?)"
+_DURATION_SPAN_RE = re.compile(
+    rf"\b(?:(?:every|each|over|under|almost|nearly|about|around|some|up to|less than|more than|at least|at most)\s+)?"
+    rf"{_COUNT}(?:\s+(?:to|or|and)\s+{_COUNT})?\s+{_TIME_UNITS}(?:\s+old)?\b",
+    re.I,
+)
+_BOUND_SPAN_RE = re.compile(
+    rf"\b(?:(?:well\s+)?(?:since|until|till|into)(?:\s+at\s+least)?\s+(?:the\s+)?)"
+    rf"(?:(?:early|late|mid)[- ])?(?:{_YEAR}s?|\d{{1,2}}(?:st|nd|rd|th)[- ]centur(?:y|ies)|\w+(?:-\w+)?\s+centur(?:y|ies))\b",
+    re.I,
+)
+
+
+def _durations(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """A length of time or its bound (tier 0), then a date (a period: "from 1870 to 1939"; tier
+    1), then a bare number ("How old was he?" "13"; tier 2)."""
+    yield from _matches(_DURATION_SPAN_RE)(sentence, question, acronyms)
+    yield from _matches(_BOUND_SPAN_RE)(sentence, question, acronyms)
+    for tier, pattern in ((1, _DATE_SPAN_RE), (2, _NUMBER_SPAN_RE)):
+        for span in _matches(pattern)(sentence, question, acronyms):
+            yield Span(span.text, span.start, span.end, tier=tier)
 
 
 def _expansions(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
@@ -590,6 +616,9 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         _cue(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b"),
         _NUMBER_RE, _matches(_NUMBER_SPAN_RE), 1.0, inherited=True,
     ),
+    # "How long …?", "How old …?", "How often …?": a length of time; not read by the ranker and
+    # not required (the answer may be a bound, "since the 1950s", or a bare number)
+    AnswerType("duration", _cue(r"\bhow (?:long|old|often)\b"), None, _durations, 0.0, inherited=True),
     AnswerType(
         "date",
         _cue(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b"),
