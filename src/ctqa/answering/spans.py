@@ -125,7 +125,8 @@ def span_score(
     distance to the nearest one, its length against the usual answer's, and whether it holds a
     name (a capital past the sentence's first letter) or a number, and how common its words are
     in English (``commonness``); when the question names the answer's ``siblings`` ("Along with
-    mills and mines, …?"), whether it is listed beside a question word (``coordinated``)."""
+    mills and mines, …?"), whether it is listed beside a question word (``coordinated``); and
+    whether punctuation parts it from every question word (``apart``)."""
     weights = settings.span_weights
     bonus = {0: weights.tier0, 1: weights.tier1}.get(span.tier, 0.0)
     named = any(c.isupper() for c in (span.text[1:] if span.start == 0 else span.text))
@@ -140,7 +141,23 @@ def span_score(
         - weights.inside * sandwiched(span, anchors)
         - weights.common * commonness(span.text)
         + weights.sibling * (siblings and coordinated(span, anchors, sentence))
+        - weights.apart * apart(span, anchors, sentence)
     )
+
+
+_CLAUSE_BREAK_RE = re.compile(r"[,;:()]")
+
+
+def apart(span: Span, anchors: list[tuple[int, int]], sentence: str) -> bool:
+    """Whether punctuation stands between ``span`` and every question word: no word the
+    question shares with the sentence is in the candidate's clause or list item."""
+    for start, end in anchors:
+        if start < span.end and end > span.start:
+            return False
+        gap = sentence[end : span.start] if end <= span.start else sentence[span.end : start]
+        if _CLAUSE_BREAK_RE.search(gap) is None:
+            return False
+    return True
 
 
 # "Along with mills and mines, in what locations …?": the answer is listed beside the words the
