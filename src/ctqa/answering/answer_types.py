@@ -528,15 +528,17 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
     heads = {w.casefold().rstrip("s") for w in (match.group("head"), match.group("second")) if w}
     heads -= {w.rstrip("s") for w in _CLAUSE_WORDS | _EDGE_WORDS}
     for word in _PHRASE_WORD_RE.finditer(sentence):
-        if word.group(0).rstrip(".").casefold().rstrip("s") not in heads:  # "engines." ends a sentence
+        bare = word.group(0).rstrip(".")  # "engines." ends the sentence
+        if bare.casefold().rstrip("s") not in heads:
             continue
+        end = word.start() + len(bare)
         before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
-        after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[word.end() :])
+        after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[end:])
         if after and word.group(0)[0].islower():  # "the river Deabolis", "the city of Ankara"
-            start, name = word.end() + after.start("name"), after.group("name").rstrip(".")
+            start, name = end + after.start("name"), after.group("name").rstrip(".")
             yield Span(name, start, start + len(name))
         elif before and before.start() > 0:
-            yield Span(sentence[before.start() : word.end()], before.start(), word.end())
+            yield Span(sentence[before.start() : end], before.start(), end)
         elif modifier := _MODIFIER_RE.search(sentence[: word.start()]):
             # "a non-deterministic Turing machine" for "what type of Turing machine"
             yield from _modifiers(sentence, modifier, question)
