@@ -117,10 +117,10 @@ class SpanWeights:
     # ("Along with mills and mines, …?" → "factories"; answering.spans.coordinated). Short-answer
     # F1 on articles 1–8 (9–16): 0: 0.430 (0.453), 2: 0.432, 4: 0.432 (0.453), 8: 0.433 (0.453).
     sibling: float = 4.0
-    # a candidate with punctuation between it and every question word (answering.spans.apart):
-    # the answer usually shares a clause with some word of the question. Top-1 token F1 of the
-    # scored-type questions whose best sentence holds the answer, articles 1–8 (9–16): 0: 0.4892
-    # (0.5490), 0.5: 0.4921 (0.5536), 1: 0.4949 (0.5578), 2: 0.4914 (0.5574).
+    # a candidate with punctuation (not a colon, which introduces the answer: "three main areas:
+    # awareness, …") between it and every question word (answering.spans.apart): the answer
+    # usually shares a clause with some word of the question. Short-answer F1 on articles 1–8
+    # (9–16): 0: 0.436 (0.457), 0.5: 0.438 (0.460), 1: 0.439 (0.462), 2: 0.438 (0.462).
     apart: float = 1.0
 
 

@@ -620,7 +620,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     ),
     # "How long …?", "How old …?", "How often …?": a length of time; not read by the ranker and
     # not required (the answer may be a bound, "since the 1950s", or a bare number)
-    AnswerType("duration", _cue(r"\bhow (?:long|old|often)\b"), None, _durations, 0.0, inherited=True),
+    AnswerType("duration", _cue(r"\bhow (?:long|old|often)\b"), None, _durations, 0.0),
     AnswerType(
         "date",
         _cue(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b"),

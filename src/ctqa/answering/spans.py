@@ -145,7 +145,9 @@ def span_score(
     )
 
 
-_CLAUSE_BREAK_RE = re.compile(r"[,;:()]")
+# Punctuation that ends a clause or a list item; a colon is left out, as it opens the answer
+# ("three main areas: awareness, capabilities, and engagement").
+_CLAUSE_BREAK_RE = re.compile(r"[,;()]")
 
 
 def apart(span: Span, anchors: list[tuple[int, int]], sentence: str) -> bool:
