@@ -539,8 +539,9 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
             yield Span(name, start, start + len(name))
         elif before and before.start() > 0:
             yield Span(sentence[before.start() : end], before.start(), end)
-        elif modifier := _MODIFIER_RE.search(sentence[: word.start()]):
-            # "a non-deterministic Turing machine" for "what type of Turing machine"
+        elif (modifier := _MODIFIER_RE.search(sentence[: word.start()])) and head_kind(question) != "date":
+            # "a non-deterministic Turing machine" for "what type of Turing machine"; a date head
+            # ("In what century …?") is answered by the whole date, not "11th"
             yield from _modifiers(sentence, modifier, question)
 
 
