@@ -309,3 +309,9 @@ def test_the_modifiers_of_the_head_noun_are_a_first_tier_candidate() -> None:
     sentence = "He was motivated not by a desire to secularize education, but by Transcendentalist Unitarian convictions."
     spans = answer_spans(sentence, "thing", "What conviction motivated Eliot to move towards secularization?")
     assert [span.text for span in spans if span.tier == 0] == ["Transcendentalist Unitarian convictions"]
+
+
+def test_a_capitalised_head_noun_gives_the_whole_name_around_it() -> None:
+    sentence = "In this context, the US Department of Justice launched the Responsible Cooperators Program."
+    spans = answer_spans(sentence, "thing", "Which US department launched the Responsible Cooperators Program?")
+    assert [span.text for span in spans if span.tier == 0] == ["the US Department of Justice"]

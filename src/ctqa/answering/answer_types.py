@@ -532,6 +532,9 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
         if bare.casefold().rstrip("s") not in heads:
             continue
         end = word.start() + len(bare)
+        if bare[0].isupper() and (name := _name_around(sentence, word.start(), end)):
+            yield name  # "the US Department of Justice" for "Which US department …?"
+            continue
         before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
         after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[end:])
         if after and word.group(0)[0].islower():  # "the river Deabolis", "the city of Ankara"
@@ -543,6 +546,16 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
             # "a non-deterministic Turing machine" for "what type of Turing machine"; a date head
             # ("In what century …?") is answered by the whole date, not "11th"
             yield from _modifiers(sentence, modifier, question)
+
+
+def _name_around(sentence: str, start: int, end: int) -> Span | None:
+    """The capitalised name that holds the word at ``start``–``end`` and more ("the US Department
+    of Justice" around "Department"), or None."""
+    for match in _NAME_SPAN_RE.finditer(sentence):
+        if match.start() <= start and end <= match.end() and (match.start(), match.end()) != (start, end):
+            text = match.group(0).rstrip(".")
+            return Span(text, match.start(), match.start() + len(text)) if match.start() > 0 else None
+    return None
 
 
 def _modifiers(sentence: str, modifier: re.Match[str], question: str) -> Iterator[Span]:
