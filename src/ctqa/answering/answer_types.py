@@ -527,13 +527,16 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
         return
     heads = {w.casefold().rstrip("s") for w in (match.group("head"), match.group("second")) if w}
     heads -= {w.rstrip("s") for w in _CLAUSE_WORDS | _EDGE_WORDS}
+    named: set[int] = set()
     for word in _PHRASE_WORD_RE.finditer(sentence):
         bare = word.group(0).rstrip(".")  # "engines." ends the sentence
         if bare.casefold().rstrip("s") not in heads:
             continue
         end = word.start() + len(bare)
         if bare[0].isupper() and (name := _name_around(sentence, word.start(), end)):
-            yield name  # "the US Department of Justice" for "Which US department …?"
+            if name.start not in named:  # "US" and "Department" are both in the name
+                named.add(name.start)
+                yield name  # "the US Department of Justice" for "Which US department …?"
             continue
         before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
         after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[end:])
