@@ -533,10 +533,10 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
         if bare.casefold().rstrip("s") not in heads:
             continue
         end = word.start() + len(bare)
-        if bare[0].isupper() and (name := _name_around(sentence, word.start(), end)):
-            if name.start not in named:  # "US" and "Department" are both in the name
-                named.add(name.start)
-                yield name  # "the US Department of Justice" for "Which US department …?"
+        if bare[0].isupper() and (whole := _name_around(sentence, word.start(), end)):
+            if whole.start not in named:  # "US" and "Department" are both in the name
+                named.add(whole.start)
+                yield whole  # "the US Department of Justice" for "Which US department …?"
             continue
         before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
         after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[end:])
