@@ -204,26 +204,25 @@ def evaluate_squad(
         answer = qa.ask(item.question, top_k=top_k)
         latency.append(answer.latency_ms)
         declines = answer.abstained or answer.confidence < threshold
+        record = squad_record(item, answer, declines, top_k)
         if records is not None:
-            records.append(squad_record(item, answer, declines, top_k))
+            records.append(record)
         if item.impossible:
             declined_impossible.append(float(declines))
             continue
         declined_answerable.append(float(declines))
         cited = answer.citations or answer.closest
         ranks = [c.doc_id == item.doc_id and c.section == item.section for c in cited[:top_k]]
-        para1.append(float(bool(ranks) and ranks[0]))
+        para1.append(float(record.paragraph_hit))
         para5.append(float(any(ranks[:5])))
         reciprocal.append(1.0 / (ranks.index(True) + 1) if True in ranks else 0.0)
-        first = answer.sentences[answer.best_sentence] if answer.sentences and not answer.abstained else ""
-        sent1.append(float(contains_any(first, item.answers)))
+        sent1.append(float(record.sentence_hit))
         text_hit.append(float(not answer.abstained and contains_any(answer.text, item.answers)))
         em.append(max(exact_match(answer.text, gold) for gold in item.answers) if not answer.abstained else 0.0)
         f1.append(max(token_f1(answer.text, gold) for gold in item.answers) if not answer.abstained else 0.0)
-        short = short_prediction(answer)
-        short_given.append(float(answer.short_answer is not None and not answer.abstained))
-        short_em.append(max(exact_match(short, gold) for gold in item.answers) if short else 0.0)
-        short_f1.append(max(token_f1(short, gold) for gold in item.answers) if short else 0.0)
+        short_given.append(float(record.short_answer is not None))
+        short_em.append(record.short_em or 0.0)
+        short_f1.append(record.short_f1 or 0.0)
     return {
         "questions": len(questions),
         "answerable": len(para1),
