@@ -31,6 +31,7 @@ KINDS = (
     ("when/what year", r"\bwhen\b|\bwhat (?:year|century|decade|date|month|day)\b|\bwhich (?:year|century)\b"),
     ("who", r"\bwho(?:m|se)?\b"),
     ("where", r"\bwhere\b"),
+    ("how long/old/often", r"\bhow (?:long|old|often)\b"),
     ("why/how", r"\bwhy\b|\bhow\b"),
     ("what/which + noun", r"\b(?:what|which)\s+(?!(?:is|was|are|were|did|does|do|has|had|have|can|could|will|would)\b)\w+"),
     ("what is/did …", r"\bwhat\b"),
@@ -111,6 +112,9 @@ SPAN_SWEEP = {
     "number": (-1.0, 0.0, 1.0, 2.0),
     "inside": (0.0, 1.0, 2.0, 4.0),
     "max_distance": (10, 30, 60, 200),
+    "common": (0.0, 0.5, 1.0, 1.5),
+    "sibling": (0.0, 2.0, 4.0, 8.0),
+    "apart": (0.0, 0.5, 1.0, 2.0),
 }
 
 

@@ -245,3 +245,73 @@ def test_a_head_noun_asking_for_an_explanation_has_no_phrase_answer() -> None:
     assert answer_spans(sentence, "thing", question, {}) == []
     assert head_kind("In what century did the Normans arrive?") == "date"
     assert head_kind("Which terrorist groups are named?") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # the question ends in its "what" or "called": a phrase
+        ("The aim of the French competition law was to do what?", "phrase"),
+        ("The practice of occupying and looting Huguenot homes was called?", "phrase"),
+        ("Name a luxury model that became popular in the mid-1970s.", "thing"),
+        # a possessive, a naming verb or a relative clause asks for one fact, not a definition
+        ("What is William Rankine's nationality?", "phrase"),
+        ("What is the Rankine cycle sometimes called?", "phrase"),
+        ("What is a term that means constant temperature?", "phrase"),
+        ("What is NEXUS?", "definition"),
+        ("What's the Global Counterterrorism Forum?", "definition"),
+        # a length of time
+        ("How long did Western Europe control Cyprus?", "duration"),
+        ("For how long did Huguenots continue to use French names?", "duration"),
+        ("How old was Chopin when he moved to Warsaw with his family?", "duration"),
+        ("How often does the European Council meet?", "duration"),
+    ],
+)
+def test_question_cues_of_phrases_definitions_and_durations(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+
+
+def test_a_duration_is_neither_read_by_the_ranker_nor_required_nor_inherited() -> None:
+    entry = BY_NAME["duration"]
+    assert ranked_type("duration") == "other" and not entry.required and not entry.inherited
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        ("Western Europe controlled Cyprus for 380 years, until the Ottoman conquest.", "How long did Western Europe control Cyprus?", "380 years"),
+        (
+            "It takes five to ten years for new areas to have significant oil production.",
+            "How long does it take for new areas to have significant oil production?",
+            "five to ten years",
+        ),
+        (
+            "Proportionality has been recognised as one of the general principles of EU law since the 1950s.",
+            "How long has Proportionality been recognized as a general principle?",
+            "since the 1950s",
+        ),
+        ("Elections to the council are held every four years.", "How often are elections for the council held?", "every four years"),
+        ("Chopin was seven months old when his family moved to Warsaw in 1810.", "How old was Chopin when he moved to Warsaw?", "seven months old"),
+        ("The theatre was in operation from 1870 to 1939.", "How long was the Summer Theatre in operation?", "from 1870 to 1939"),
+    ],
+)
+def test_duration_spans_come_first_then_periods(sentence: str, question: str, expected: str) -> None:
+    spans = answer_spans(sentence, "duration", question)
+    assert spans and spans[0].text == expected
+    assert all(sentence[span.start : span.end] == span.text for span in spans)
+
+
+def test_the_modifiers_of_the_head_noun_are_a_first_tier_candidate() -> None:
+    question = "What sort of engines utilized the Yarrow-Schlick-Tweedy balancing system?"
+    sentence = "In the late 19th century, the Yarrow-Schlick-Tweedy balancing 'system' was used on some marine triple expansion engines."
+    assert [span.text for span in answer_spans(sentence, "thing", question) if span.tier == 0] == ["marine triple expansion"]
+    # a name before a head noun that ends the sentence, without its full stop
+    sentence = "He was motivated not by a desire to secularize education, but by Transcendentalist Unitarian convictions."
+    spans = answer_spans(sentence, "thing", "What conviction motivated Eliot to move towards secularization?")
+    assert [span.text for span in spans if span.tier == 0] == ["Transcendentalist Unitarian convictions"]
+
+
+def test_a_capitalised_head_noun_gives_the_whole_name_around_it() -> None:
+    sentence = "In this context, the US Department of Justice launched the Responsible Cooperators Program."
+    spans = answer_spans(sentence, "thing", "Which US department launched the Responsible Cooperators Program?")
+    assert [span.text for span in spans if span.tier == 0] == ["the US Department of Justice"]

@@ -36,6 +36,7 @@ from ctqa.evaluation.beir import (
 from ctqa.evaluation.metrics import exact_match, squad_normalize, token_f1
 from ctqa.evaluation.squad import (
     SquadParagraph,
+    SquadRecord,
     collapse_whitespace,
     evaluate_squad,
     evaluate_squad_baseline,
@@ -166,8 +167,16 @@ def test_evaluate_squad_with_ctqa(tmp_path: Path) -> None:
     squad = write_squad_corpus(SQUAD_FILE, tmp_path / "corpus")
     settings = Settings(answer=AnswerSettings(abstain_threshold=0.0))
     qa = DocumentQA(tmp_path / "corpus", tmp_path / "index", settings=settings)
-    summary = evaluate_squad(qa, squad.questions, threshold=AnswerSettings().abstain_threshold)
+    records: list[SquadRecord] = []
+    summary = evaluate_squad(qa, squad.questions, threshold=AnswerSettings().abstain_threshold, records=records)
     assert (summary["questions"], summary["answerable"]) == (9, 7)
+    # one record per question, agreeing with the summary
+    assert [record.id for record in records] == [item.id for item in squad.questions]
+    answerable = [record for record in records if not record.impossible]
+    assert all(record.short_f1 is None for record in records if record.impossible)
+    assert round(sum(record.sentence_hit for record in answerable) / 7, 4) == summary["answer-sentence hit@1"]
+    assert round(sum(record.short_f1 or 0.0 for record in answerable) / 7, 4) == summary["short-answer token F1"]
+    assert round(sum(record.paragraph_hit for record in answerable) / 7, 4) == summary["paragraph hit@1"]
     for metric in ("paragraph hit@1", "paragraph hit@5", "MRR", "answer-sentence hit@1", "EM", "token F1"):
         assert 0.0 <= summary[metric] <= 1.0, metric
     assert summary["paragraph hit@1"] <= summary["MRR"] <= summary["paragraph hit@5"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ctqa.answering.answer_types import Span, question_type
-from ctqa.answering.spans import best_scored, choose_short_answer, question_anchors
+from ctqa.answering.spans import apart, best_scored, choose_short_answer, commonness, question_anchors
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import query_tokens
@@ -101,7 +101,8 @@ def test_a_definition_question_has_no_short_answer() -> None:
 def test_a_word_between_question_words_belongs_to_the_question() -> None:
     sentence = "The Yuan government used woodblocks to print paper money, but switched to bronze plates in 1275."
     assert ask("What did the Yuan use to print paper money?", sentence) == "woodblocks"
-    without = replace(SETTINGS, span_weights=replace(SETTINGS.span_weights, inside=0.0))
+    # "government" is a commoner word than "woodblocks", so both rules must be off for it to win
+    without = replace(SETTINGS, span_weights=replace(SETTINGS.span_weights, inside=0.0, common=0.0))
     assert ask("What did the Yuan use to print paper money?", sentence, without) == "government"
 
 
@@ -119,3 +120,45 @@ def test_a_phrase_far_from_every_question_word_is_no_answer() -> None:
 def test_a_list_answers_a_question_about_several_things() -> None:
     sentence = "NATO's counter-terrorism efforts are focused on three main areas: awareness, capabilities, and engagement."
     assert ask("What are the three focus areas of NATO counter-terrorism?", sentence) == "awareness, capabilities, and engagement"
+
+
+def weights(**values: float) -> AnswerSettings:
+    return replace(SETTINGS, span_weights=replace(SETTINGS.span_weights, **values))
+
+
+def test_a_phrase_of_everyday_words_is_a_worse_answer() -> None:
+    assert commonness("trunnion") < commonness("thermal expansion") < commonness("various sources")
+    assert commonness("") == 0.0
+    sentence = (
+        "Instead of valves, the entire cylinder rocks, or oscillates, such that one or more holes in the cylinder "
+        "line up with holes in a fixed port face or in the pivot mounting (trunnion)."
+    )
+    assert ask("What is another term for the pivot mounting?", sentence) == "trunnion"
+    assert ask("What is another term for the pivot mounting?", sentence, weights(common=0.0)) == "port face"
+
+
+def test_a_question_naming_the_answers_siblings_gets_the_item_listed_beside_them() -> None:
+    sentence = (
+        "The major problem is the difficulty of sealing the rotors to make them steam-tight in the face of wear and "
+        "thermal expansion; the resulting leakage made them very inefficient."
+    )
+    question = "Along with wear, what development makes it difficult to seal the rotors in an engine that lacks pistons?"
+    assert ask(question, sentence) == "thermal expansion"
+    assert ask(question, sentence, weights(sibling=0.0)) == "them steam-tight"
+    sentence = "Steam engines saw widespread commercial use driving machinery in factories, mills and mines; powering pumping stations."
+    assert ask("Along with mills and mines, in what industrial locations did steam drive machines?", sentence) == "factories"
+
+
+def test_a_candidate_parted_by_punctuation_from_every_question_word_is_a_worse_answer() -> None:
+    sentence = "Isaac surrendered and was confined with silver chains, because Richard had promised that he would not place him in irons."
+    anchors = question_anchors(sentence, query_tokens("What were Isaac's chains made out of?"))
+    silver = sentence.index("silver")
+    richard = sentence.index("Richard")
+    assert not apart(Span("silver", silver, silver + 6), anchors, sentence)
+    assert apart(Span("Richard", richard, richard + 7), anchors, sentence)
+    assert ask("What were Isaac's chains made out of?", sentence) == "silver"
+    assert ask("What were Isaac's chains made out of?", sentence, weights(apart=0.0)) == "Richard"
+    # a colon opens the list that answers: it does not part it from the question's words
+    sentence = "NATO's counter-terrorism efforts are focused on three main areas: awareness, capabilities, and engagement."
+    start = sentence.index("awareness")
+    assert not apart(Span("awareness", start, start + 9), question_anchors(sentence, query_tokens("What are the focus areas?")), sentence)

@@ -74,6 +74,9 @@ class SpanWeights:
         − distance × characters to the nearest question word − length × |words − words|
         + name (a capital letter past the sentence's first) + number (a digit)
         − inside (question words right before and after it)
+        − common × the mean English Zipf frequency of its words
+        + sibling × (listed beside a question word, when the question says "along with …")
+        − apart × (punctuation between it and every question word)
 
     wins; a candidate more than ``max_distance`` characters from every question word is none.
     Chosen on articles 1–8 of the SQuAD subset (1,278 answerable questions, 800 of them of a
@@ -107,6 +110,21 @@ class SpanWeights:
     inside: float = 4.0
     # characters; 10: 0.3347, 30: 0.3496, 60: 0.3542, 200: 0.3524
     max_distance: int = 60
+    # per Zipf point of the candidate's mean English word frequency (answering.spans.commonness):
+    # a phrase of everyday words ("different", "various sources") rarely answers. Top-1 token F1
+    # of the 605 scored-type questions of articles 1–8 whose best sentence holds the answer
+    # (articles 9–16, 828): 0: 0.4547 (0.5201), 0.5: 0.4640 (0.5359), 1: 0.4750 (0.5492),
+    # 1.25: 0.4721 (0.5465), 1.5: 0.4668 (0.5424).
+    common: float = 1.0
+    # a candidate listed beside a question word when the question names the answer's siblings
+    # ("Along with mills and mines, …?" → "factories"; answering.spans.coordinated). Short-answer
+    # F1 on articles 1–8 (9–16): 0: 0.430 (0.453), 2: 0.432, 4: 0.432 (0.453), 8: 0.433 (0.453).
+    sibling: float = 4.0
+    # a candidate with punctuation (not a colon, which introduces the answer: "three main areas:
+    # awareness, …") between it and every question word (answering.spans.apart): the answer
+    # usually shares a clause with some word of the question. Short-answer F1 on articles 1–8
+    # (9–16): 0: 0.436 (0.457), 0.5: 0.438 (0.460), 1: 0.439 (0.462), 2: 0.438 (0.462).
+    apart: float = 1.0
 
 
 @dataclass(frozen=True)

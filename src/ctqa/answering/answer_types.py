@@ -29,7 +29,7 @@ from ctqa.config import AnswerSettings
 from ctqa.retrieval.text import query_tokens
 
 QuestionType = Literal[
-    "money", "number", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
+    "money", "number", "duration", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
     "acronym", "yes_no", "definition", "phrase", "other",
 ]
 
@@ -184,6 +184,32 @@ def _countries(sentence: str, question: str, acronyms: Mapping[str, str]) -> Ite
     if found:
         start, end = found[0][0], found[-1][1]
         yield Span(sentence[start:end], start, end)
+
+
+# A length of time: "380 years", "five to ten years", "up to four minutes", "every four years",
+# "seven months old"; or its bound: "since the 1950s", "until 1796", "into the nineteenth century".
+_COUNT = rf"(?:\d[\d,.]*|(?:{NUMBER_WORDS}|one|a|an|several|a few|a couple of)(?:[- ](?:{NUMBER_WORDS}))*)"
+_TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)|generations?)"
+_DURATION_SPAN_RE = re.compile(
+    rf"\b(?:(?:every|each|over|under|almost|nearly|about|around|some|up to|less than|more than|at least|at most)\s+)?"
+    rf"{_COUNT}(?:\s+(?:to|or|and)\s+{_COUNT})?\s+{_TIME_UNITS}(?:\s+old)?\b",
+    re.I,
+)
+_BOUND_SPAN_RE = re.compile(
+    rf"\b(?:(?:well\s+)?(?:since|until|till|into)(?:\s+at\s+least)?\s+(?:the\s+)?)"
+    rf"(?:(?:early|late|mid)[- ])?(?:{_YEAR}s?|\d{{1,2}}(?:st|nd|rd|th)[- ]centur(?:y|ies)|\w+(?:-\w+)?\s+centur(?:y|ies))\b",
+    re.I,
+)
+
+
+def _durations(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """A length of time or its bound (tier 0), then a date (a period: "from 1870 to 1939"; tier
+    1), then a bare number ("How old was he?" "13"; tier 2)."""
+    yield from _matches(_DURATION_SPAN_RE)(sentence, question, acronyms)
+    yield from _matches(_BOUND_SPAN_RE)(sentence, question, acronyms)
+    for tier, pattern in ((1, _DATE_SPAN_RE), (2, _NUMBER_SPAN_RE)):
+        for span in _matches(pattern)(sentence, question, acronyms):
+            yield Span(span.text, span.start, span.end, tier=tier)
 
 
 def _expansions(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
@@ -485,8 +511,10 @@ _HEAD_RE = re.compile(
 )
 
 
-# The word right before a head noun (its modifier).
-_MODIFIER_RE = re.compile(r"(?<![\w-])(?P<words>[\w-]+)\s+$")
+# The words right before a head noun (its modifiers: "marine triple expansion engines"), at most
+# this many.
+HEAD_MODIFIER_WORDS = 3
+_MODIFIER_RE = re.compile(rf"(?<![\w-])(?P<words>[\w-]+(?:\s+[\w-]+){{0,{HEAD_MODIFIER_WORDS - 1}}})\s+$")
 
 
 def _head_names(sentence: str, question: str) -> Iterator[Span]:
@@ -499,27 +527,63 @@ def _head_names(sentence: str, question: str) -> Iterator[Span]:
         return
     heads = {w.casefold().rstrip("s") for w in (match.group("head"), match.group("second")) if w}
     heads -= {w.rstrip("s") for w in _CLAUSE_WORDS | _EDGE_WORDS}
+    named: set[int] = set()
     for word in _PHRASE_WORD_RE.finditer(sentence):
-        if word.group(0).casefold().rstrip("s") not in heads:
+        bare = word.group(0).rstrip(".")  # "engines." ends the sentence
+        if bare.casefold().rstrip("s") not in heads:
+            continue
+        end = word.start() + len(bare)
+        if bare[0].isupper() and (whole := _name_around(sentence, word.start(), end)):
+            if whole.start not in named:  # "US" and "Department" are both in the name
+                named.add(whole.start)
+                yield whole  # "the US Department of Justice" for "Which US department …?"
             continue
         before = re.search(rf"(?:{_CAPITALISED})\s+$", sentence[: word.start()])
-        after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[word.end() :])
+        after = re.match(rf"\s+(?:of\s+)?(?P<name>{_CAPITALISED})", sentence[end:])
         if after and word.group(0)[0].islower():  # "the river Deabolis", "the city of Ankara"
-            start, name = word.end() + after.start("name"), after.group("name").rstrip(".")
+            start, name = end + after.start("name"), after.group("name").rstrip(".")
             yield Span(name, start, start + len(name))
         elif before and before.start() > 0:
-            yield Span(sentence[before.start() : word.end()], before.start(), word.end())
-        elif modifier := _MODIFIER_RE.search(sentence[: word.start()]):
-            # "a non-deterministic Turing machine" for "what type of Turing machine"
-            folded = modifier.group("words").casefold()
-            if folded not in _EDGE_WORDS | _CLAUSE_WORDS and not re.search(rf"\b{re.escape(folded)}\b", question, re.I):
-                yield Span(modifier.group("words"), modifier.start("words"), modifier.end("words"))
+            yield Span(sentence[before.start() : end], before.start(), end)
+        elif (modifier := _MODIFIER_RE.search(sentence[: word.start()])) and head_kind(question) != "date":
+            # "a non-deterministic Turing machine" for "what type of Turing machine"; a date head
+            # ("In what century …?") is answered by the whole date, not "11th"
+            yield from _modifiers(sentence, modifier, question)
+
+
+def _name_around(sentence: str, start: int, end: int) -> Span | None:
+    """The capitalised name that holds the word at ``start``–``end`` and more ("the US Department
+    of Justice" around "Department"), or None."""
+    for match in _NAME_SPAN_RE.finditer(sentence):
+        if match.start() <= start and end <= match.end() and (match.start(), match.end()) != (start, end):
+            text = match.group(0).rstrip(".")
+            return Span(text, match.start(), match.start() + len(text)) if match.start() > 0 else None
+    return None
+
+
+def _modifiers(sentence: str, modifier: re.Match[str], question: str) -> Iterator[Span]:
+    """The words of ``modifier`` (the words before a head noun) from the last back to the
+    first that is an edge or clause word, a verb or a word of the question: "marine triple
+    expansion" of "used on some marine triple expansion engines"."""
+    words = list(re.finditer(r"[\w-]+", modifier.group("words")))
+    kept: list[re.Match[str]] = []
+    for word in reversed(words):
+        folded = word.group(0).casefold()
+        if folded in _EDGE_WORDS | _CLAUSE_WORDS | VERB_FORMS or re.search(rf"\b{re.escape(folded)}\b", question, re.I):
+            break
+        kept.insert(0, word)
+    if kept:
+        start, end = modifier.start("words") + kept[0].start(), modifier.start("words") + kept[-1].end()
+        yield Span(sentence[start:end], start, end)
 
 
 # "What is X?" where X is a name or a noun without a preposition ("the Responsible Cooperators
-# Program", "a Turing machine"), not "the capital of Australia".
+# Program", "a Turing machine"), not "the capital of Australia"; nor a possessive or a naming
+# verb, which ask for one fact ("What is William Rankine's nationality?", "What is the Rankine
+# cycle sometimes called?", "What is a term that means …?").
 _DEFINITION_CUE = (
-    r"^\W*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:(?:a|an|the)\s+)?"
+    r"^\W*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?!.*(?:['’]s\b|\b(?:called|named|known|termed|that|which|who)\b))"
+    r"(?:(?:a|an|the)\s+)?"
     rf"(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+(?:\s+(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+){{0,4}}\s*\??\s*$"
 )
 
@@ -571,6 +635,9 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         _cue(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b"),
         _NUMBER_RE, _matches(_NUMBER_SPAN_RE), 1.0, inherited=True,
     ),
+    # "How long …?", "How old …?", "How often …?": a length of time; not read by the ranker and
+    # not required (the answer may be a bound, "since the 1950s", or a bare number)
+    AnswerType("duration", _cue(r"\bhow (?:long|old|often)\b"), None, _durations, 0.0),
     AnswerType(
         "date",
         _cue(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b"),
@@ -615,18 +682,22 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         "thing",
         _cue(
             r"\b(?:what|which)\s+(?!(?:about|of|if|else|is|was|are|were|do|does|did|has|have|had|can|could|will|would|"
-            r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b"
+            r"should|might|may|must)\b)\w+|\bwhat (?:is|was|are|were) the names? of\b|^\W*name (?:a|an|one|the)\b"
         ),
         None, _typed_phrases, 0.0, scored=True,
     ),
     # "What is NEXUS?", "What is a Turing machine?": a bare definition question, answered by the
     # sentence (a phrase picked from it would be one fact about X, not what X is).
     AnswerType("definition", _cue(_DEFINITION_CUE), None, None, 0.0),
-    # "What is X?", "What did X do?": the phrase of the best sentence beside the question's words,
-    # chosen by answering.spans (position, length); not read by the ranker.
+    # "What is X?", "What did X do?", and a question that ends in its "what" or "called" ("The
+    # aim of the law was to do what?", "The practice was called?"): the phrase of the best
+    # sentence beside the question's words, chosen by answering.spans; not read by the ranker.
     AnswerType(
         "phrase",
-        _cue(r"\bwhat\s+(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)\b"),
+        _cue(
+            r"\bwhat\s+(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may|must)\b"
+            r"|\b(?:what|called)\W*$"
+        ),
         None, clause_phrases, 0.0, scored=True,
     ),
 )

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from wordfreq import zipf_frequency
+
 from ctqa.answering.answer_types import BY_NAME, Span, answer_spans, ranked_type
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
@@ -71,7 +73,7 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
         return spans[0]  # the corpus's own definition comes first, and is made of asked words
     anchors = question_anchors(sentence, plan.focus_tokens)
     if BY_NAME[plan.answer_type].scored:
-        return best_scored(spans, anchors, sentence, settings)
+        return best_scored(spans, anchors, sentence, settings, question=plan.question)
 
     def preference(span: Span) -> tuple[int, int, int, int]:
         return (span.tier, -density(span, anchors, sentence, window), distance(span, anchors), span.start)
@@ -103,20 +105,28 @@ def distance(span: Span, anchors: list[tuple[int, int]]) -> int:
     return min(span.start - end if end <= span.start else start - span.end for start, end in outside)
 
 
-def best_scored(spans: list[Span], anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings) -> Span | None:
+def best_scored(
+    spans: list[Span], anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings, *, question: str = ""
+) -> Span | None:
     """The candidate with the highest ``span_score``; ``None`` when none stands within
     ``SpanWeights.max_distance`` characters of a question word (a phrase far from every word the
     question shares with the sentence is a guess, and a wrong bold answer misleads)."""
     if not anchors:
         return None
     near = [span for span in spans if distance(span, anchors) <= settings.span_weights.max_distance]
-    return max(near, key=lambda span: span_score(span, anchors, sentence, settings)) if near else None
+    siblings = _SIBLING_CUE_RE.search(question) is not None
+    return max(near, key=lambda span: span_score(span, anchors, sentence, settings, siblings=siblings)) if near else None
 
 
-def span_score(span: Span, anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings) -> float:
+def span_score(
+    span: Span, anchors: list[tuple[int, int]], sentence: str, settings: AnswerSettings, *, siblings: bool = False
+) -> float:
     """How likely ``span`` answers (``SpanWeights``): its tier, the question words near it, its
     distance to the nearest one, its length against the usual answer's, and whether it holds a
-    name (a capital past the sentence's first letter) or a number."""
+    name (a capital past the sentence's first letter) or a number, and how common its words are
+    in English (``commonness``); when the question names the answer's ``siblings`` ("Along with
+    mills and mines, …?"), whether it is listed beside a question word (``coordinated``); and
+    whether punctuation parts it from every question word (``apart``)."""
     weights = settings.span_weights
     bonus = {0: weights.tier0, 1: weights.tier1}.get(span.tier, 0.0)
     named = any(c.isupper() for c in (span.text[1:] if span.start == 0 else span.text))
@@ -129,7 +139,53 @@ def span_score(span: Span, anchors: list[tuple[int, int]], sentence: str, settin
         + weights.name * named
         + weights.number * number
         - weights.inside * sandwiched(span, anchors)
+        - weights.common * commonness(span.text)
+        + weights.sibling * (siblings and coordinated(span, anchors, sentence))
+        - weights.apart * apart(span, anchors, sentence)
     )
+
+
+# Punctuation that ends a clause or a list item; a colon is left out, as it opens the answer
+# ("three main areas: awareness, capabilities, and engagement").
+_CLAUSE_BREAK_RE = re.compile(r"[,;()]")
+
+
+def apart(span: Span, anchors: list[tuple[int, int]], sentence: str) -> bool:
+    """Whether punctuation stands between ``span`` and every question word: no word the
+    question shares with the sentence is in the candidate's clause or list item."""
+    for start, end in anchors:
+        if start < span.end and end > span.start:
+            return False
+        gap = sentence[end : span.start] if end <= span.start else sentence[span.end : start]
+        if _CLAUSE_BREAK_RE.search(gap) is None:
+            return False
+    return True
+
+
+# "Along with mills and mines, in what locations …?": the answer is listed beside the words the
+# question names ("factories, mills and mines").
+_SIBLING_CUE_RE = re.compile(r"\b(?:along with|besides|other than|in addition to|apart from|aside from|as well as)\b", re.I)
+# Between two items of a list: ", ", " and ", ", or ", with a repeated preposition (", for road
+# engines").
+_COORDINATION_RE = re.compile(r",?\s+(?:and|or)\s+(?:(?:the|a|an|for|in|of|on|to|with|by)\s+)?|,\s+(?:(?:the|a|an|for|in|of|on|to|with|by)\s+)?")
+
+
+def coordinated(span: Span, anchors: list[tuple[int, int]], sentence: str) -> bool:
+    """Whether ``span`` and a question word stand as two items of a list ("wear and thermal
+    expansion", "factories, mills")."""
+    return any(
+        _COORDINATION_RE.fullmatch(sentence[end : span.start]) is not None or _COORDINATION_RE.fullmatch(sentence[span.end : start]) is not None
+        for start, end in anchors
+        if end <= span.start or start >= span.end
+    )
+
+
+def commonness(text: str) -> float:
+    """The mean Zipf frequency in English (wordfreq; 0 for an unknown word, about 7 for "the")
+    of the words of ``text``: an answer names something ("thermal expansion", "trunnion"), where
+    a phrase of everyday words ("different", "rather", "various sources") rarely answers."""
+    words = _WORD_RE.findall(text)
+    return sum(zipf_frequency(word, "en") for word in words) / len(words) if words else 0.0
 
 
 def sandwiched(span: Span, anchors: list[tuple[int, int]]) -> bool:

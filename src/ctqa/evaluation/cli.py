@@ -35,7 +35,7 @@ from ctqa.evaluation.conversations import (
 )
 from ctqa.evaluation.dataset import EvalQuestion, load_questions
 from ctqa.evaluation.runner import EvalReport, evaluate, evaluate_baseline, threshold_sweep
-from ctqa.evaluation.squad import evaluate_squad, write_squad_corpus
+from ctqa.evaluation.squad import SquadRecord, evaluate_squad, write_squad_corpus
 from ctqa.ingest.loader import corpus_files
 from ctqa.ingest.structure import _FAQ_HEADING_RE
 from ctqa.qa import DocumentQA
@@ -233,10 +233,13 @@ def _squad_eval(
     open_settings = replace(settings, answer=AnswerSettings(abstain_threshold=0.0))
     qa = DocumentQA(work / "corpus", work / "index", settings=open_settings, fusion=fusion, ranker=RANKERS[ranker]())
     qa.ensure_ready(show_progress=True)
-    summary = evaluate_squad(qa, questions, threshold=AnswerSettings().abstain_threshold)
+    records: list[SquadRecord] = []
+    summary = evaluate_squad(qa, questions, threshold=AnswerSettings().abstain_threshold, records=records)
     console.print(_table(f"SQuAD: {squad_file.name} ({len(squad.articles)} articles)", {f"ctqa ({fusion}, {ranker})": summary}))
     if json_path:
-        json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        # the summary's metrics, and one record per question for error analysis
+        report = {**summary, "questions": [asdict(record) for record in records]}
+        json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def _beir_eval(

@@ -55,6 +55,29 @@ class SquadQuestion:
 
 
 @dataclass(frozen=True)
+class SquadRecord:
+    """One question as ctqa answered it, for error analysis (``ctqa eval --format squad --json``):
+    whether it declined, whether the first cited passage is the gold paragraph and the best
+    sentence holds a gold answer, the best sentence, the short answer (``None`` when none is
+    given) and its type, and the short-answer EM / token F1 (short answer where given, the
+    sentence otherwise; ``None`` for an unanswerable question)."""
+
+    id: str
+    question: str
+    article: str
+    answers: tuple[str, ...]
+    impossible: bool
+    declined: bool
+    paragraph_hit: bool
+    sentence_hit: bool
+    best_sentence: str
+    short_answer: str | None
+    answer_type: str | None
+    short_em: float | None
+    short_f1: float | None
+
+
+@dataclass(frozen=True)
 class SquadParagraph:
     """A paragraph as written to the corpus: the document and section it is in, and its text."""
 
@@ -161,9 +184,15 @@ def short_prediction(answer: Answer) -> str:
 
 
 def evaluate_squad(
-    qa: DocumentQA, questions: list[SquadQuestion], *, threshold: float, top_k: int = TOP_K
+    qa: DocumentQA,
+    questions: list[SquadQuestion],
+    *,
+    threshold: float,
+    top_k: int = TOP_K,
+    records: list[SquadRecord] | None = None,
 ) -> dict[str, float]:
-    """Score ``qa`` on SQuAD questions; returns the summary metrics (see module docstring).
+    """Score ``qa`` on SQuAD questions; returns the summary metrics (see module docstring) and
+    appends one ``SquadRecord`` per question to ``records`` when given.
 
     ``qa`` should not decline (``abstain_threshold=0``) so ranking metrics see every best
     sentence; abstention is then scored as ``confidence < threshold``, as ``ask`` would decide.
@@ -175,24 +204,25 @@ def evaluate_squad(
         answer = qa.ask(item.question, top_k=top_k)
         latency.append(answer.latency_ms)
         declines = answer.abstained or answer.confidence < threshold
+        record = squad_record(item, answer, declines, top_k)
+        if records is not None:
+            records.append(record)
         if item.impossible:
             declined_impossible.append(float(declines))
             continue
         declined_answerable.append(float(declines))
         cited = answer.citations or answer.closest
         ranks = [c.doc_id == item.doc_id and c.section == item.section for c in cited[:top_k]]
-        para1.append(float(bool(ranks) and ranks[0]))
+        para1.append(float(record.paragraph_hit))
         para5.append(float(any(ranks[:5])))
         reciprocal.append(1.0 / (ranks.index(True) + 1) if True in ranks else 0.0)
-        first = answer.sentences[answer.best_sentence] if answer.sentences and not answer.abstained else ""
-        sent1.append(float(contains_any(first, item.answers)))
+        sent1.append(float(record.sentence_hit))
         text_hit.append(float(not answer.abstained and contains_any(answer.text, item.answers)))
         em.append(max(exact_match(answer.text, gold) for gold in item.answers) if not answer.abstained else 0.0)
         f1.append(max(token_f1(answer.text, gold) for gold in item.answers) if not answer.abstained else 0.0)
-        short = short_prediction(answer)
-        short_given.append(float(answer.short_answer is not None and not answer.abstained))
-        short_em.append(max(exact_match(short, gold) for gold in item.answers) if short else 0.0)
-        short_f1.append(max(token_f1(short, gold) for gold in item.answers) if short else 0.0)
+        short_given.append(float(record.short_answer is not None))
+        short_em.append(record.short_em or 0.0)
+        short_f1.append(record.short_f1 or 0.0)
     return {
         "questions": len(questions),
         "answerable": len(para1),
@@ -210,6 +240,29 @@ def evaluate_squad(
         "abstention on unanswerable": _mean(declined_impossible),
         "latency p50 ms": _percentile(latency, 0.5),
     }
+
+
+def squad_record(item: SquadQuestion, answer: Answer, declines: bool, top_k: int = TOP_K) -> SquadRecord:
+    """The ``SquadRecord`` of ``item`` answered by ``answer``."""
+    cited = (answer.citations or answer.closest)[:top_k]
+    best = answer.sentences[answer.best_sentence] if answer.sentences and not answer.abstained else ""
+    short = short_prediction(answer)
+    scored = not item.impossible
+    return SquadRecord(
+        id=item.id,
+        question=item.question,
+        article=item.article,
+        answers=item.answers,
+        impossible=item.impossible,
+        declined=declines,
+        paragraph_hit=bool(cited) and (cited[0].doc_id, cited[0].section) == (item.doc_id, item.section),
+        sentence_hit=scored and contains_any(best, item.answers),
+        best_sentence=best,
+        short_answer=answer.short_answer.text if answer.short_answer and not answer.abstained else None,
+        answer_type=answer.short_answer.answer_type if answer.short_answer else None,
+        short_em=(max(exact_match(short, gold) for gold in item.answers) if short else 0.0) if scored else None,
+        short_f1=(max(token_f1(short, gold) for gold in item.answers) if short else 0.0) if scored else None,
+    )
 
 
 def evaluate_squad_baseline(
