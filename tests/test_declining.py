@@ -7,7 +7,14 @@ from dataclasses import replace
 import pytest
 
 from answering_fixtures import passage, scored, view
-from ctqa.answering.declining import DECLINE_RULES, DeclineContext, decide, decline_text
+from ctqa.answering.declining import (
+    DECLINE_RULES,
+    DeclineContext,
+    decide,
+    decline_text,
+    missing_names,
+    names_its_own_subject,
+)
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
@@ -54,6 +61,28 @@ def test_a_name_the_passage_lacks_declines_with_the_name_as_reason() -> None:
     assert decide(DeclineContext(plan(names=(canada,)), [scored(0, 0, 0.9)], view(US), off)) is None
 
 
+KESSEL = passage("Kessel Point was first lit in 1871. Three ships were lost on the reef.", 0, section="History", doc_id="light.txt")
+KEEPERS = passage("The light was automated in 1989. The last keeper left that year.", 80, section="Keepers", doc_id="light.txt")
+CANADA = passage("Canada and the US share a long border.", 200, section="Borders", doc_id="doc.txt")
+
+
+def test_a_name_another_section_of_the_same_file_uses_counts_when_the_passage_names_nothing_else() -> None:
+    kessel = AskedName("Kessel Point", ("kessel", "point"), in_corpus=True)
+    automated = replace(plan("date", (kessel,)), question="When was the Kessel Point light automated?")
+    corpus = view(KESSEL, KEEPERS, US, CANADA)
+    # the Keepers passage never says "Kessel Point", its file does, and it names nothing else
+    assert missing_names(corpus, automated, scored(1, 0, 0.9)) == []
+    assert decide(DeclineContext(automated, [scored(1, 0, 0.9)], corpus, SETTINGS)) is None
+    # the US passage names its own subject (the US): Canada, named elsewhere in its file, is missing
+    canada = AskedName("Canada", ("canada",), in_corpus=True)
+    task_forces = replace(plan(names=(canada,)), question="How many task forces has Canada set up?")
+    assert missing_names(corpus, task_forces, scored(2, 0, 0.9)) == [canada]
+    # a name only another file uses is missing
+    assert missing_names(corpus, replace(automated, names=(canada,)), scored(1, 0, 0.9)) == [canada]
+    assert names_its_own_subject(corpus, 2, task_forces.question)
+    assert not names_its_own_subject(corpus, 1, automated.question)
+
+
 def own_words_plan(question: str, *, followup_of: str = "") -> QueryPlan:
     tokens = query_tokens(question)
     return QueryPlan(question, question, tokens, tokens, "other", own_tokens=tokens, followup_of=followup_of)
@@ -93,6 +122,9 @@ def test_a_required_type_the_best_sentence_lacks_declines() -> None:
         ("What is the capital of Australia?", "The documents do not say what the capital of Australia is."),
         ("who is the Secretary General of NATO", "The documents do not say who the Secretary General of NATO is."),
         ("When was COE-DAT founded?", "The documents do not say the answer to “When was COE-DAT founded?”"),
+        # quoted as typed: no question mark added, the user's own punctuation kept
+        ('" OR 1=1 --', "The documents do not say the answer to “\" OR 1=1 --”."),
+        ("when was COE-DAT founded!!", "The documents do not say the answer to “when was COE-DAT founded!!”"),
     ],
 )
 def test_decline_text_is_one_sentence(question: str, expected: str) -> None:

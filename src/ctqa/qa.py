@@ -26,7 +26,7 @@ from ctqa.answering.declining import DeclineContext, decide, decline_text
 from ctqa.answering.floor import mark_floor
 from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
-from ctqa.answering.readings import read_as
+from ctqa.answering.readings import read_as, unresolved_pronoun_note
 from ctqa.answering.reorder import reorder
 from ctqa.answering.scoring import score_sentences
 from ctqa.config import (
@@ -424,6 +424,8 @@ class DocumentQA:
             notes = [*notes, reading.note]
         # plan → retrieve → score → reorder → decline? → compose
         plan = retriever.rewriter.plan(asked, history)
+        if not history and (pronoun_note := unresolved_pronoun_note(asked, bool(plan.names), plan.dense_text)):
+            notes = [*notes, pronoun_note]
         query_vector = retriever.embed_query(plan)
         allowed = self._document_passages(retriever, documents)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)

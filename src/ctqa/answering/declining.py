@@ -9,7 +9,9 @@ user under the one-sentence decline.
 * ``low_confidence`` — the best sentence's probability is below ``abstain_threshold``;
 * ``names_missing`` — a name the question uses is not in the best sentence's passage
   (``require_asked_names``): "How many task forces has Canada set up?" is not answered by a
-  passage about the US's task forces;
+  passage about the US's task forces. A passage that names nothing of its own ("The light was
+  automated in 1989") is about its document's subject, so a name its file uses in another
+  section ("When was the Kessel Point light automated?") counts as mentioned;
 * ``no_known_words`` — a question that stands alone (not a follow-up) has no content word the
   documents use (``" OR 1=1 --"``: a lone digit is no topic), so whatever was retrieved matched
   it by chance;
@@ -34,7 +36,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, QuestionType, Span, answer_spans
+from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, MONTHS, QuestionType, Span, answer_spans
 from ctqa.answering.compose import answer_sentences
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
@@ -301,13 +303,40 @@ def decide(context: DeclineContext) -> Decline | None:
 
 def missing_names(view: CorpusView, plan: QueryPlan, sentence: ScoredSentence) -> list[AskedName]:
     """The names the question uses (``plan.names``) that neither ``sentence`` (with the acronym
-    forms of its context) nor its passage (with its section header) mentions."""
+    forms of its context), its passage (with its section header) nor the rest of its document
+    mentions: a file about the Kessel Point light names it in one section and tells when the
+    light was automated in another."""
     if not plan.names:
         return []
     passage_tokens = view.passage_tokens[sentence.passage_id]
     tokens = {*passage_tokens, *view.sentence_context_tokens[sentence.passage_id][sentence.number]}
     runs = initialisms(passage_tokens)
-    return [name for name in plan.names if not name.found_in(tokens, runs)]
+    unmentioned = [name for name in plan.names if not name.found_in(tokens, runs)]
+    if not unmentioned or names_its_own_subject(view, sentence.passage_id, plan.question):
+        return unmentioned
+    document = view.document_tokens(view.passages[sentence.passage_id].doc_id)
+    return [name for name in unmentioned if not name.found_in(set(document))]
+
+
+# A capitalised word inside a sentence (not its first word): a name, an acronym, a title.
+_INNER_CAPITAL_RE = re.compile(r"(?<=\s)[A-Z][\w'’.-]*")
+_MONTH_RE = re.compile(rf"(?:{MONTHS})\b")
+
+
+def names_its_own_subject(view: CorpusView, passage_id: int, question: str) -> bool:
+    """Whether passage ``passage_id`` names something the question does not (a capitalised word
+    past a sentence's first, months aside): "… 93 Anti-Terrorism Task Forces, each within a US
+    Attorney's district" is about the US, so a question about Canada's task forces is not
+    answered by it, though the same file names Canada in another section. A passage naming
+    nothing of its own ("The light was automated in 1989") speaks of its document's subject,
+    named elsewhere in the file."""
+    asked = set(tokenize(question))
+    passage = view.passages[passage_id]
+    for number in range(len(passage.sentences)):
+        for match in _INNER_CAPITAL_RE.finditer(view.sentence_text(passage_id, number)):
+            if not _MONTH_RE.match(match.group(0)) and not set(tokenize(match.group(0))) <= asked:
+                return True
+    return False
 
 
 def names_note(unmentioned: list[AskedName]) -> str:
@@ -333,14 +362,17 @@ NOT_A_QUESTION = "That is not a question about the documents; ask me one about t
 
 def decline_text(question: str, rule: str = "", quote_chars: int = AnswerSettings.decline_quote_chars) -> str:
     """The one-sentence decline: "The documents do not say what the capital of Australia is."
-    A question the rule cannot turn into a clause is quoted instead, up to ``quote_chars``."""
+    A question the rule cannot turn into a clause is quoted as typed, up to ``quote_chars``: its
+    own closing "?", "!" or "." ends the sentence, else a full stop follows the quote
+    (“" OR 1=1 --”. is not given a question mark the user never typed)."""
     if rule == "not_a_question":
         return NOT_A_QUESTION
-    bare = question.strip().rstrip("?!. ")
+    typed = question.strip()
+    bare = typed.rstrip("?!. ")
     if len(bare) > quote_chars or "\n" in bare:
         return "The documents do not say the answer to that question."
     match = _COPULA_RE.match(bare)
     if match and not re.search(r"\b\w+ed\b", match.group("rest")):
         clause = f"{match.group('wh')} {match.group('rest')} {match.group('verb')}"
         return f"The documents do not say {clause[0].lower()}{clause[1:]}."
-    return f"The documents do not say the answer to “{bare}?”"
+    return f"The documents do not say the answer to “{typed}”" + ("" if typed.endswith(("?", "!", ".")) else ".")
