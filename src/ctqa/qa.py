@@ -296,14 +296,19 @@ class DocumentQA:
             # the error's advice ("run `ctqa index`") is what happens next: only its reason is told
             message = f"{problem.reason} — rebuilding the index in {self.index_dir}"
             # A first build is what a missing index is for (INFO); a stale or broken one is news.
-            logger.log(logging.INFO if isinstance(problem, IndexMissingError) else logging.WARNING, message)
+            level = logging.INFO if isinstance(problem, IndexMissingError) else logging.WARNING
+            logger.log(level, message)
             self.messages.append(message)
             try:
                 report = self._build_now(show_progress)
             except IndexWriteError as error:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
-            self.messages.append(f"index rebuilt: {report.summary()}")
-            index = self.store.load(self.index_dir)
+            loaded = self._loaded_view(self.store.load(self.index_dir), signature)
+            # told at the level "rebuilding" was, so a log that showed the start shows the end
+            done = f"index in {self.index_dir} rebuilt in {report.seconds:.1f} s ({report.summary()}); answering from it"
+            logger.log(level, done)
+            self.messages.append(done)
+            return loaded
         return self._loaded_view(index, signature)
 
     def _loaded_view(self, index: IndexData, signature: Signature) -> _Loaded:

@@ -51,7 +51,7 @@ class CorpusView:
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray
     row_values: Rows[str]
-    passages_of: Callable[[set[str]], Sequence[int]]
+    passages_of: Callable[[set[str]], Sequence[int] | np.ndarray]
     # document_tokens' cache: a document's tokens are read once per loaded index
     _document_tokens: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
