@@ -6,15 +6,16 @@ user under the one-sentence decline.
 
 * ``not_a_question`` — "thanks!", "ok": chat that asks nothing;
 * ``nothing_found`` — no passage was retrieved at all;
-* ``low_confidence`` — the best sentence's probability is below ``abstain_threshold``;
 * ``names_missing`` — a name the question uses is not in the best sentence's passage
   (``require_asked_names``): "How many task forces has Canada set up?" is not answered by a
   passage about the US's task forces. A passage that names nothing of its own ("The light was
   automated in 1989") is about its document's subject, so a name its file uses in another
   section ("When was the Kessel Point light automated?") counts as mentioned;
 * ``no_known_words`` — a question that stands alone (not a follow-up) has no content word the
-  documents use (``" OR 1=1 --"``: a lone digit is no topic), so whatever was retrieved matched
-  it by chance;
+  documents use (``" OR 1=1 --"``: a lone digit is no topic; "?!?"; a question in Chinese), so
+  whatever was retrieved matched it by chance;
+* ``low_confidence`` — the best sentence's probability is below ``abstain_threshold`` (checked
+  after the two rules above: it declines most of what they decline, but cannot say why);
 * ``asked_type_missing`` — the question asks for a required answer type (a number, date,
   amount, leader's name, country, reason, or a yes/no statement) and the best sentence has none
   (``require_answer_type``);
@@ -108,9 +109,18 @@ def _no_known_words(context: DeclineContext) -> str | None:
     content = [token for token in plan.focus_tokens if is_content_token(token)]
     if any(token in context.view.vocabulary for token in content):
         return None
+    if not content and any(char.isalpha() for char in plan.question) and not re.search(r"[A-Za-z]", plan.question):
+        return NO_LATIN_WORDS  # "灯塔的灯能看多远？": the words are there, in a script ctqa does not read
     if not content:
         return "The question has no word to look up in the documents; ask about something they mention."
     return "The documents use none of the question's words; ask about something they mention."
+
+
+# Words are looked up as written in Latin letters (accents folded: "lámpara" is "lampara").
+NO_LATIN_WORDS = (
+    "The question has no word in Latin letters, which is how ctqa looks words up; ask in the language of "
+    "the documents."
+)
 
 
 def is_content_token(token: str) -> bool:
@@ -282,9 +292,10 @@ def _nothing_new(context: DeclineContext) -> str | None:
 DECLINE_RULES: tuple[DeclineRule, ...] = (
     DeclineRule("not_a_question", _not_a_question),
     DeclineRule("nothing_found", _nothing_found),
-    DeclineRule("low_confidence", _low_confidence),
+    # before low_confidence, which declines most of what they decline but says nothing of why
     DeclineRule("names_missing", _names_missing),
     DeclineRule("no_known_words", _no_known_words),
+    DeclineRule("low_confidence", _low_confidence),
     DeclineRule("asked_type_missing", _asked_type_missing),
     DeclineRule("subject_missing", _subject_missing),
     DeclineRule("fact_not_an_answer", _fact_not_an_answer),
@@ -314,8 +325,10 @@ def missing_names(view: CorpusView, plan: QueryPlan, sentence: ScoredSentence) -
     unmentioned = [name for name in plan.names if not name.found_in(tokens, runs)]
     if not unmentioned or names_its_own_subject(view, sentence.passage_id, plan.question):
         return unmentioned
+    # in the rest of the file, the name itself: every word as written, not a word of its family
+    # ("BASE5" of "10BASE5" is not named by a file that says "based")
     document = view.document_tokens(view.passages[sentence.passage_id].doc_id)
-    return [name for name in unmentioned if not name.found_in(set(document))]
+    return [name for name in unmentioned if not (name.tokens and all(token in document for token in name.tokens))]
 
 
 # A capitalised word inside a sentence (not its first word): a name, an acronym, a title.
