@@ -11,14 +11,14 @@ from ctqa.retrieval.text import tokenize
 from ctqa.types import Passage
 
 
-def passage(text: str, start: int, *, kind: str = "paragraph", section: str = "Body") -> Passage:
-    """A passage of document "doc.txt" at ``start``, cut into sentences at ". "."""
+def passage(text: str, start: int, *, kind: str = "paragraph", section: str = "Body", doc_id: str = "doc.txt") -> Passage:
+    """A passage of document ``doc_id`` at ``start``, cut into sentences at ". "."""
     sentences, position = [], 0
     for piece in text.split(". "):
         end = position + len(piece) + (1 if position + len(piece) < len(text) else 0)
         sentences.append((start + position, start + min(end, len(text))))
         position = end + 1
-    return Passage("doc.txt", "Doc", section, kind, start, start + len(text), text, tuple(sentences))  # type: ignore[arg-type]
+    return Passage(doc_id, "Doc", section, kind, start, start + len(text), text, tuple(sentences))  # type: ignore[arg-type]
 
 
 def view(*passages: Passage, row_values: tuple[str, ...] | None = None) -> CorpusView:
@@ -35,6 +35,7 @@ def view(*passages: Passage, row_values: tuple[str, ...] | None = None) -> Corpu
         sentence_vectors=np.zeros((sum(len(p.sentences) for p in passages), 4), dtype=np.float32),
         sentence_offsets=np.cumsum([0, *[len(p.sentences) for p in passages]])[:-1],
         row_values=row_values or tuple("" for _ in passages),
+        passages_of=lambda doc_ids: [pid for pid, p in enumerate(passages) if p.doc_id in doc_ids],
     )
 
 

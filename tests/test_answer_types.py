@@ -24,7 +24,43 @@ def test_every_type_is_named_once_and_required_types_are_the_reliable_ones() -> 
     assert len(names) == len(set(names))
     required = {entry.name for entry in ANSWER_TYPES if entry.required}
     assert required == {"yes_no", "money", "number", "date", "leader", "country", "reason"}
-    assert {entry.name for entry in ANSWER_TYPES if entry.inherited} == {"money", "number", "date"}
+    assert {entry.name for entry in ANSWER_TYPES if entry.inherited} == {"money", "number", "date", "distance"}
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How far out at sea can the lamp be seen?", "distance"),
+        ("How tall is the tower?", "distance"),
+        ("How high above the sea is the lamp?", "distance"),
+        ("How deep is the harbour?", "distance"),
+        ("What distance separates the two lights?", "distance"),
+        ("What is the length of the bridge?", "distance"),
+        ("How long did the siege last?", "duration"),
+        ("How long is the tunnel?", "duration"),
+        ("How many keepers lived there?", "number"),  # a count stays a count
+        ("When was the light automated?", "date"),
+    ],
+)
+def test_measure_cues(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+
+
+def test_measures_are_spans_of_a_number_and_its_unit_and_not_read_by_the_ranker() -> None:
+    lamp = "The lamp sits 42 metres above the sea and can be seen 27 kilometres out at sea."
+    far = answer_spans(lamp, "distance", "How far out at sea can the lamp be seen?")
+    assert [(span.text, span.tier) for span in far] == [("42 metres", 1), ("27 kilometres", 0)]
+    assert [span.tier for span in answer_spans(lamp, "distance", "How high is the lamp?")] == [0, 0]
+    siege = "The siege lasted three years, and the wall was 1.5 km long; 93 in 2001 is no length."
+    spans = answer_spans(siege, "duration", "How long did the siege last?")
+    # a time first, then a length, then a year, then any bare number
+    assert [(span.text, span.tier) for span in spans][:3] == [("three years", 0), ("1.5 km", 1), ("2001", 2)]
+    assert {span.text for span in spans if span.tier == 3} == {"three", "1.5", "93", "2001"}
+    for span in [*far, *spans]:
+        assert (lamp if span in far else siege)[span.start : span.end] == span.text
+    # no evidence for the ranker and not required: the sentence scores are those of "other"
+    assert ranked_type("distance") == "other" and ranked_type("duration") == "other"
+    assert not BY_NAME["distance"].required and not BY_NAME["duration"].required
 
 
 @pytest.mark.parametrize(

@@ -518,3 +518,24 @@ def test_while_the_index_loads_the_tick_shows_the_banner_and_leaves_the_panel() 
     assert banner["visible"] is True and chat.LOADING_TEXT.split("…")[0] in banner["value"]
     assert table == choices == status == {"__type__": "update"}
     assert state == f"{chat.render_loading(loader)}{chat.NO_BANNER_SHOWN}0"
+
+
+def test_notes_come_right_after_the_answer_above_the_sources() -> None:
+    first = citation("The answer. More.", 40, ((40, 51),), role="answer")
+    answer = Answer(
+        question="q? and q2?", text="The answer.", citations=[first], abstained=False, confidence=0.8,
+        sentences=["The answer."], notes=["The message asks 2 questions; this answers the first."],
+    )
+    rendered = chat.render_answer(answer)
+    assert rendered.index("The answer.") < rendered.index("The message asks 2 questions") < rendered.index("Sources")
+
+
+def test_each_source_is_labelled_with_its_role_so_the_first_need_not_score_highest() -> None:
+    answer_source = replace(citation("The answer.", 0, ((0, 11),), role="answer"), score=0.98)
+    row = replace(citation("A row 93.", 50, role="supporting"), score=0.99)
+    nearby = replace(citation("Nearby.", 90, role="related", supports_answer=False), score=0.02)
+    answer = Answer(question="q?", text="The answer.", citations=[answer_source, row, nearby], abstained=False, confidence=0.98)
+    rendered = chat.render_answer(answer)
+    assert "characters 0–11 · holds the answer" in rendered
+    assert "characters 50–59 · also relevant" in rendered
+    assert "characters 90–97 · related; does not state the answer" in rendered

@@ -293,3 +293,20 @@ def test_ask_lists_the_sources_the_page_lists_and_json_marks_those_under_the_flo
     citations = json.loads(full.stdout)["citations"]
     assert len(citations) >= 10 and citations[0]["below_floor"] is False
     assert sum(not citation["below_floor"] for citation in citations) == len(cli_sources)
+
+
+def test_an_overview_prints_its_notes_and_each_source_its_role(capsys: pytest.CaptureFixture[str]) -> None:
+    from ctqa.cli import print_answer
+    from ctqa.types import Answer, Citation, OverviewItem
+
+    cited = Citation("bees.txt", "Honey Bees", "Dances", 0, 20, "Foragers tell sisters.", 0.4, role="answer")
+    answer = Answer(
+        question="How do bees work? And why?", text="Foragers tell sisters.", citations=[cited], abstained=False,
+        confidence=0.4, overview=[OverviewItem("Foragers tell sisters.", 1, "bees.txt", "Dances", 0, 22)],
+        notes=["The message asks 2 questions; this answers the first."],
+    )
+    print_answer(answer)
+    out = capsys.readouterr().out
+    assert "Note: The message asks 2 questions; this answers the first." in out
+    assert out.index("Note: ") < out.index("Citations:")
+    assert "[1] Honey Bees — Dances (bees.txt, characters 0–20) — holds the answer" in out

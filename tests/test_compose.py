@@ -52,3 +52,15 @@ def test_a_best_sentence_that_reads_alone_has_no_context() -> None:
     composed = compose_extract(plan(), [scored(0, 3, 0.9), scored(0, 2, 0.85)], [(0, 0.9)], corpus, SETTINGS, 3)
     assert composed.sentences == ["Each office reports yearly"]
     assert composed.context == ""
+
+
+def test_the_answer_source_comes_first_whatever_its_score_then_the_rest_by_score_with_their_roles() -> None:
+    other = passage("The table row says 93 task forces.", 200, kind="table_row", section="Table")
+    far = passage("Bees make honey.", 400, section="Bees")
+    corpus = view(DHS, other, far)
+    scored_sentences = [scored(0, 2, 0.9), scored(1, 0, 0.99), scored(2, 0, 0.001)]
+    ranked = [(1, 0.99), (0, 0.9), (2, 0.001)]
+    composed = compose_extract(plan(), scored_sentences, ranked, corpus, SETTINGS, 3)
+    assert [(c.start, c.score, c.role) for c in composed.citations] == [
+        (0, 0.9, "answer"), (200, 0.99, "supporting"), (400, 0.001, "related")
+    ]

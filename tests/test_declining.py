@@ -7,7 +7,15 @@ from dataclasses import replace
 import pytest
 
 from answering_fixtures import passage, scored, view
-from ctqa.answering.declining import DECLINE_RULES, DeclineContext, decide, decline_text
+from ctqa.answering.declining import (
+    DECLINE_RULES,
+    NO_LATIN_WORDS,
+    DeclineContext,
+    decide,
+    decline_text,
+    missing_names,
+    names_its_own_subject,
+)
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
@@ -26,7 +34,7 @@ def plan(answer_type: str = "number", names: tuple[AskedName, ...] = ()) -> Quer
 
 def test_rules_are_checked_in_their_named_order() -> None:
     assert [rule.name for rule in DECLINE_RULES] == [
-        "not_a_question", "nothing_found", "low_confidence", "names_missing", "no_known_words",
+        "not_a_question", "nothing_found", "names_missing", "no_known_words", "low_confidence",
         "asked_type_missing", "subject_missing", "fact_not_an_answer", "nothing_new",
     ]
 
@@ -54,6 +62,30 @@ def test_a_name_the_passage_lacks_declines_with_the_name_as_reason() -> None:
     assert decide(DeclineContext(plan(names=(canada,)), [scored(0, 0, 0.9)], view(US), off)) is None
 
 
+KESSEL = passage("Kessel Point was first lit in 1871. Three ships were lost on the reef.", 0, section="History", doc_id="light.txt")
+KEEPERS = passage("The light was automated in 1989. The last keeper left that year.", 80, section="Keepers", doc_id="light.txt")
+CANADA = passage("Canada and the US share a long border.", 200, section="Borders", doc_id="doc.txt")
+
+
+def test_a_name_another_section_of_the_same_file_uses_counts_when_the_passage_names_nothing_else() -> None:
+    kessel = AskedName("Kessel Point", ("kessel", "point"), in_corpus=True)
+    automated = replace(plan("date", (kessel,)), question="When was the Kessel Point light automated?")
+    corpus = view(KESSEL, KEEPERS, US, CANADA)
+    # the Keepers passage never says "Kessel Point", its file does, and it names nothing else
+    assert missing_names(corpus, automated, scored(1, 0, 0.9)) == []
+    assert decide(DeclineContext(automated, [scored(1, 0, 0.9)], corpus, SETTINGS)) is None
+    # the US passage names its own subject (the US): Canada, named elsewhere in its file, is missing
+    canada = AskedName("Canada", ("canada",), in_corpus=True)
+    task_forces = replace(plan(names=(canada,)), question="How many task forces has Canada set up?")
+    assert missing_names(corpus, task_forces, scored(2, 0, 0.9)) == [canada]
+    # a name only another file uses is missing, and so is one the file has only a relative of
+    assert missing_names(corpus, replace(automated, names=(canada,)), scored(1, 0, 0.9)) == [canada]
+    reefs = AskedName("Reefs", ("reefs",), in_corpus=True)  # the History section says "reef"
+    assert missing_names(corpus, replace(automated, names=(reefs,)), scored(1, 0, 0.9)) == [reefs]
+    assert names_its_own_subject(corpus, 2, task_forces.question)
+    assert not names_its_own_subject(corpus, 1, automated.question)
+
+
 def own_words_plan(question: str, *, followup_of: str = "") -> QueryPlan:
     tokens = query_tokens(question)
     return QueryPlan(question, question, tokens, tokens, "other", own_tokens=tokens, followup_of=followup_of)
@@ -64,6 +96,8 @@ def own_words_plan(question: str, *, followup_of: str = "") -> QueryPlan:
     [
         ('" OR 1=1 --', "The question has no word to look up in the documents; ask about something they mention."),
         ("sourdough croissants?", "The documents use none of the question's words; ask about something they mention."),
+        ("?!?.,;", "The question has no word to look up in the documents; ask about something they mention."),
+        ("灯塔的灯能看多远？", NO_LATIN_WORDS),
     ],
 )
 def test_a_question_without_a_word_the_documents_use_declines(question: str, reason: str) -> None:
@@ -93,6 +127,9 @@ def test_a_required_type_the_best_sentence_lacks_declines() -> None:
         ("What is the capital of Australia?", "The documents do not say what the capital of Australia is."),
         ("who is the Secretary General of NATO", "The documents do not say who the Secretary General of NATO is."),
         ("When was COE-DAT founded?", "The documents do not say the answer to “When was COE-DAT founded?”"),
+        # quoted as typed: no question mark added, the user's own punctuation kept
+        ('" OR 1=1 --', "The documents do not say the answer to “\" OR 1=1 --”."),
+        ("when was COE-DAT founded!!", "The documents do not say the answer to “when was COE-DAT founded!!”"),
     ],
 )
 def test_decline_text_is_one_sentence(question: str, expected: str) -> None:
@@ -180,3 +217,14 @@ def test_asking_for_more_than_the_shown_sentence_declines() -> None:
     assert decide(DeclineContext(followup("where do they work?"), [scored(0, 0, 0.9)], view(US), SETTINGS)) is None
     # no conversation: nothing was shown
     assert decide(DeclineContext(followup("what other task forces are there?", ()), [scored(0, 0, 0.9)], view(US), SETTINGS)) is None
+
+
+def test_a_question_without_a_known_word_says_why_even_at_low_confidence() -> None:
+    # low_confidence would decline it too, but with no reason for the user
+    low = [scored(0, 0, SETTINGS.abstain_threshold / 2)]
+    decision = decide(DeclineContext(own_words_plan("?!?"), low, view(US), SETTINGS))
+    assert decision is not None and decision.rule == "no_known_words"
+    australia = AskedName("Australia", ("australia",), in_corpus=False)
+    named = replace(own_words_plan("What is the capital of Australia?"), names=(australia,))
+    decision = decide(DeclineContext(named, low, view(US), SETTINGS))
+    assert decision is not None and decision.reason == "The documents never mention Australia."

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict
@@ -149,7 +151,9 @@ def test_passages_fit_the_model_window(article_index: BuiltArticle, index: Index
 # -- staleness and rebuilding ----------------------------------------------------------------------
 
 
-def test_edited_article_is_rebuilt_and_answers_from_the_new_text(article_copy: Callable[[], BuiltArticle]) -> None:
+def test_edited_article_is_rebuilt_and_answers_from_the_new_text(
+    article_copy: Callable[[], BuiltArticle], caplog: pytest.LogCaptureFixture
+) -> None:
     copy = article_copy()
     article = copy.corpus_dir / ARTICLE_NAME
     original = article.read_text(encoding="utf-8")
@@ -162,8 +166,17 @@ def test_edited_article_is_rebuilt_and_answers_from_the_new_text(article_copy: C
     article.write_text(edited, encoding="utf-8")
 
     assert staleness_reasons(copy.index_dir, copy.corpus_dir, ChunkSettings()) == [f"changed file {ARTICLE_NAME}"]
-    answer = copy.qa.ask(TASK_FORCES_QUESTION)
+    with caplog.at_level(logging.WARNING, logger="ctqa"):
+        answer = copy.qa.ask(TASK_FORCES_QUESTION)
     assert any("rebuilding" in message for message in copy.qa.messages)
+    # the log that says "rebuilding" (a warning: the index was stale) also says when it is done,
+    # how long it took and what changed
+    logged = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert any("rebuilding" in message for message in logged)
+    done = [message for message in logged if re.fullmatch(
+        rf"index in {re.escape(str(copy.index_dir))} rebuilt in \d+\.\d s \(0 added, 1 changed, 0 removed, 0 unchanged; "
+        r"33 passages, \d+ texts embedded\); answering from it", message)]
+    assert len(done) == 1 and done[0] in copy.qa.messages
     assert copy.qa.last_build is not None and copy.qa.last_build.changed == [ARTICLE_NAME]
     assert not answer.abstained
     assert "77" in answer.text

@@ -85,6 +85,8 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     [
         ("latin1.txt", "Caf\xe9 Notes\n\nThe caf\xe9 opens at nine.\n".encode("latin-1"), "UTF-8"),
         ("binary.txt", b"Binary Notes\n\nSome\x00bytes\x00here.\n", "NUL"),
+        # an image renamed .txt: binary (NUL bytes), not text to save as UTF-8
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8", "it looks like a binary file, not text"),
         ("empty.txt", b"", "no text"),
         ("blank.md", b"\n\n   \n", "no text"),
         (

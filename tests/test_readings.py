@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from ctqa.answering.readings import READING_RULES, Reading, about_topic, asked_questions, read_as
+from ctqa.answering.readings import (
+    READING_RULES,
+    Reading,
+    about_topic,
+    asked_questions,
+    read_as,
+    unresolved_pronoun_note,
+)
 
 
 def test_rules_are_named() -> None:
@@ -55,3 +62,18 @@ def test_a_repeated_question_is_answered_once_and_a_long_list_is_named_in_part()
         "The message asks 7 questions; this answers the first. Ask the others one at a time: "
         "“who founded  COE-DAT?” “What is item 0?” “What is item 1?” and 3 more"
     )
+
+
+
+def test_a_pronoun_with_nothing_before_it_is_named_with_what_was_searched() -> None:
+    note = unresolved_pronoun_note("How many members does it have?", False, "How many members does it have?")
+    assert note == (
+        "“it” has nothing earlier in the conversation to refer to, so this searched for "
+        "“How many members does it have?” as written; name what you mean for a surer answer."
+    )
+    assert unresolved_pronoun_note("What did they agree on?", False, "x").startswith("“they” has nothing")
+    # a question naming its own topic, or holding no referring pronoun, gets no note
+    assert unresolved_pronoun_note("Is it true that NATO has 30 members?", True, "x") == ""
+    assert unresolved_pronoun_note("How many members does NEXUS have?", True, "x") == ""
+    assert unresolved_pronoun_note("Is there a task force in Texas?", False, "x") == ""
+    assert unresolved_pronoun_note("What does this article say about NATO?", True, "x") == ""

@@ -162,3 +162,8 @@ def test_a_candidate_parted_by_punctuation_from_every_question_word_is_a_worse_a
     sentence = "NATO's counter-terrorism efforts are focused on three main areas: awareness, capabilities, and engagement."
     start = sentence.index("awareness")
     assert not apart(Span("awareness", start, start + 9), question_anchors(sentence, query_tokens("What are the focus areas?")), sentence)
+def test_how_far_is_answered_by_the_long_way_not_the_height_beside_the_question_words() -> None:
+    sentences = ["The lamp sits 42 metres above the sea and can be seen 27 kilometres out at sea."]
+    short = choose_short_answer(plan_for("How far out at sea can the lamp be seen?"), sentences, [500], 0, "light.txt", {}, SETTINGS)
+    assert short is not None and short.text == "27 kilometres" and short.answer_type == "distance"
+    assert short.start == 500 + sentences[0].index("27 kilometres")

@@ -55,7 +55,7 @@ from ctqa.documents import (
 )
 from ctqa.errors import CtqaError
 from ctqa.qa import DocumentQA
-from ctqa.types import Answer, Citation
+from ctqa.types import CITATION_ROLE_LABELS, Answer, Citation
 
 logger = logging.getLogger(__name__)
 
@@ -100,12 +100,7 @@ NO_BANNER_SHOWN = "\x00"
 # flags, and refreshes the documents table only when the state changed.
 LOADING_POLL_SECONDS = 1.0
 DECLINED_HEADING = "Closest passages — they do not answer the question"
-SOURCE_ROLES = {
-    "answer": "holds the answer",
-    "supporting": "also relevant",
-    "related": "related; does not state the answer",
-    "closest": "does not support an answer",
-}
+SOURCE_ROLES = CITATION_ROLE_LABELS
 
 # Citations shown per answer by default (the page's slider and the API's ``top_k``), and the
 # slider's upper end: one value each, the settings' (``AnswerSettings``).
@@ -314,6 +309,8 @@ def _marker(number: int) -> str:
 
 
 def _source_role(number: int, citation: Citation, declined: bool) -> str:
+    if citation.role:
+        return SOURCE_ROLES[citation.role]
     if declined:
         return SOURCE_ROLES["closest"]
     if number == 1:
@@ -393,8 +390,8 @@ def _rewritten(answer: Answer) -> bool:
 
 def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
     """The assistant message for ``answer``: the short answer first and bold, the answer
-    sentences with it marked and their source markers, the context sentence apart, then the
-    sources.
+    sentences with it marked and their source markers, the context sentence apart, the notes,
+    then the sources.
 
     A declined answer is one sentence, then the rule's reason, then (when ``show_closest``) the
     closest passages collapsed under a heading saying they do not answer. The result is one
@@ -423,10 +420,12 @@ def render_answer(answer: Answer, *, show_closest: bool = True) -> str:
         parts.append(f'<p class="ctqa-answer-text">{render_answer_text(answer)}</p>')
         if answer.context:
             parts.append(f'<p class="ctqa-meta ctqa-context">Context: {escape_text(answer.context)}</p>')
+    # notes read with the answer they qualify ("only the first question was answered"), so they
+    # come right after it, above the sources
+    parts.extend(f'<p class="ctqa-meta ctqa-note">{escape_text(note)}</p>' for note in answer.notes)
     parts.append(f'<p class="ctqa-meta">Confidence {answer.confidence:.0%}</p>')
     if answer.citations:
         parts.append(render_citations(SOURCES_HEADING, answer.citations))
-    parts.extend(f'<p class="ctqa-meta">{escape_text(note)}</p>' for note in answer.notes)
     parts.append("</div>")
     return "\n".join(parts)
 

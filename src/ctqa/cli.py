@@ -51,7 +51,7 @@ from ctqa.errors import CtqaError  # noqa: E402
 from ctqa.index.builder import BuildReport  # noqa: E402
 from ctqa.ingest.loader import supported_suffixes  # noqa: E402
 from ctqa.qa import DocumentQA  # noqa: E402
-from ctqa.types import Answer, Citation  # noqa: E402
+from ctqa.types import CITATION_ROLE_LABELS, Answer, Citation  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -459,7 +459,8 @@ def _print_citations(citations: Sequence[Citation]) -> None:
     for number, citation in enumerate(citations, start=1):
         where = " — ".join(part for part in (citation.title or citation.doc_id, citation.section) if part)
         page = f", page {citation.page}" if citation.page is not None else ""
-        typer.echo(f"[{number}] {where} ({citation.doc_id}{page}, characters {citation.start}–{citation.end})")
+        role = f" — {CITATION_ROLE_LABELS[citation.role]}" if citation.role else ""
+        typer.echo(f"[{number}] {where} ({citation.doc_id}{page}, characters {citation.start}–{citation.end}){role}")
         typer.echo(f'    "{_styled_passage(citation)}"')
         if citation.also_in:
             typer.echo(f"    (the same text is also in {', '.join(citation.also_in)})")
@@ -484,14 +485,14 @@ def print_answer(answer: Answer) -> None:
     reason and, under a heading, the closest passages."""
     if answer.abstained:
         typer.secho(answer.text, bold=True)
-        for note in answer.notes:
-            typer.echo(f"Note: {note}")
+        _print_notes(answer)
         if answer.closest:
             typer.echo("\nClosest passages (they do not answer the question):")
             _print_citations(answer.closest)
         return
     if answer.overview:
         print_overview(answer)
+        _print_notes(answer)
     else:
         print_extract(answer)
     typer.echo(f"Confidence: {answer.confidence:.2f}\n\nCitations:")
@@ -514,6 +515,10 @@ def print_extract(answer: Answer) -> None:
         typer.secho(text, bold=True)
     if answer.context:
         typer.echo(f"Context: {answer.context}")
+    _print_notes(answer)
+
+
+def _print_notes(answer: Answer) -> None:
     for note in answer.notes:
         typer.echo(f"Note: {note}")
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # all-MiniLM-L6-v2 truncates its input at 256 word pieces; chunks must fit inside it.
@@ -33,7 +33,12 @@ class ChunkSettings:
     split_on: str = "block"
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        return settings_fingerprint(self)
+
+
+def settings_fingerprint(settings: Any) -> str:
+    """A short hash of a settings dataclass's values: the manifest compares it on every load."""
+    return hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode()).hexdigest()[:16]
 
 
 # How dense and BM25 candidates are fused (``retrieval.hybrid``): reciprocal ranks, a weighted
@@ -531,9 +536,9 @@ class IngestSettings:
 
     Chosen on the article (``corpus/``: its headings, its "Characteristics Values" table, its
     site chrome) and the format fixtures of ``tests/test_formats.py``, ``test_structure.py`` and
-    ``test_boilerplate.py``, and kept by every article question set. Not part of the manifest:
-    a change here changes the passages of files read afterwards; rebuild with ``ctqa index``
-    after deleting the index folder.
+    ``test_boilerplate.py``, and kept by every article question set. Recorded in the manifest
+    (``ingest``, ``ingest_fingerprint``): a change makes the index stale, and the next build
+    reads every file again.
     """
 
     # A line of at most this many words, without a sentence end, may be a heading.
@@ -564,6 +569,9 @@ class IngestSettings:
     # the running text.
     pdf_inline_heading_max_words: int = 8
     pdf_inline_heading_max_length_share: float = 0.6
+
+    def fingerprint(self) -> str:
+        return settings_fingerprint(self)
 
 
 # The ingest settings the readers use (a reader is called with the file's bytes only).

@@ -26,7 +26,7 @@ from ctqa.answering.declining import DeclineContext, decide, decline_text
 from ctqa.answering.floor import mark_floor
 from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
-from ctqa.answering.readings import read_as
+from ctqa.answering.readings import read_as, unresolved_pronoun_note
 from ctqa.answering.reorder import reorder
 from ctqa.answering.scoring import score_sentences
 from ctqa.config import (
@@ -296,14 +296,19 @@ class DocumentQA:
             # the error's advice ("run `ctqa index`") is what happens next: only its reason is told
             message = f"{problem.reason} — rebuilding the index in {self.index_dir}"
             # A first build is what a missing index is for (INFO); a stale or broken one is news.
-            logger.log(logging.INFO if isinstance(problem, IndexMissingError) else logging.WARNING, message)
+            level = logging.INFO if isinstance(problem, IndexMissingError) else logging.WARNING
+            logger.log(level, message)
             self.messages.append(message)
             try:
                 report = self._build_now(show_progress)
             except IndexWriteError as error:
                 raise IndexWriteError(f"{problem} — and it cannot be rebuilt: {error}") from error
-            self.messages.append(f"index rebuilt: {report.summary()}")
-            index = self.store.load(self.index_dir)
+            loaded = self._loaded_view(self.store.load(self.index_dir), signature)
+            # told at the level "rebuilding" was, so a log that showed the start shows the end
+            done = f"index in {self.index_dir} rebuilt in {report.seconds:.1f} s ({report.summary()}); answering from it"
+            logger.log(level, done)
+            self.messages.append(done)
+            return loaded
         return self._loaded_view(index, signature)
 
     def _loaded_view(self, index: IndexData, signature: Signature) -> _Loaded:
@@ -424,6 +429,8 @@ class DocumentQA:
             notes = [*notes, reading.note]
         # plan → retrieve → score → reorder → decline? → compose
         plan = retriever.rewriter.plan(asked, history)
+        if not history and (pronoun_note := unresolved_pronoun_note(asked, bool(plan.names), plan.dense_text)):
+            notes = [*notes, pronoun_note]
         query_vector = retriever.embed_query(plan)
         allowed = self._document_passages(retriever, documents)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)

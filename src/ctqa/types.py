@@ -12,6 +12,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 BlockKind = Literal["paragraph", "table_row", "faq", "list_item"]
+CitationRole = Literal["answer", "supporting", "related", "closest"]
+# What each role means to a reader, as the chat page and the CLI label a source.
+CITATION_ROLE_LABELS: dict[str, str] = {
+    "answer": "holds the answer",
+    "supporting": "also relevant",
+    "related": "related; does not state the answer",
+    "closest": "does not support an answer",
+}
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,13 @@ class Citation:
     calibrated); ``supports_answer`` is false for "closest passages" shown with a declined answer;
     ``below_floor`` is true for a source after the first whose score is under the relevance
     floor (``AnswerSettings.source_floor``), which the CLI and the chat page do not list.
+
+    ``role`` says why a source is where it is in the list: "answer" for the first source, the
+    passage of the answer sentences, listed first whatever its score (the answer rules of
+    ``answering.reorder`` may prefer a sentence the ranker scored lower than another passage's);
+    then, by score from highest, "supporting" (scoring at least the abstention threshold) and
+    "related" sources; "closest" for the nearest passages of a declined question. "" where no
+    role was given (an overview's sources, which follow its items).
     """
 
     doc_id: str
@@ -128,6 +143,7 @@ class Citation:
     # a source after the first scoring under AnswerSettings.source_floor: listed only to fill
     # top-k; the CLI and the chat page leave it out (answering/floor.py), the API keeps it
     below_floor: bool = False
+    role: CitationRole | Literal[""] = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,7 +29,7 @@ from ctqa.config import AnswerSettings
 from ctqa.retrieval.text import query_tokens
 
 QuestionType = Literal[
-    "money", "number", "duration", "date", "leader", "person", "organisation", "country", "place", "thing", "reason",
+    "money", "number", "date", "distance", "duration", "leader", "person", "organisation", "country", "place", "thing", "reason",
     "acronym", "yes_no", "definition", "phrase", "other",
 ]
 
@@ -119,6 +119,31 @@ _PERSON_SPAN_RE = re.compile(
     rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
     rf"(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*(?!(?:{INSTITUTION_WORDS})\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)+\b"
 )
+# A measure: a number with its unit ("27 kilometres", "42 metres", "ten seconds", "three-year").
+# One-letter and ambiguous units ("m", "in") are left out: "93 in 2001" is no length.
+_LENGTH_UNITS = (
+    r"(?:kilometres?|kilometers?|km|miles?|metres?|meters?|feet|foot|ft|yards?|inch(?:es)?|centimetres?|centimeters?|cm|"
+    r"millimetres?|millimeters?|mm|nautical\s+miles?|leagues?|light[- ]years?)"
+)
+_MEASURE_NUMBER = rf"{_QUALIFIER}(?:\d[\d,.]*\d|\d|one|(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*)"
+_LENGTH_SPAN_RE = re.compile(rf"\b{_MEASURE_NUMBER}[\s-]?{_LENGTH_UNITS}(?!\w)", re.I)
+
+
+# Units of a long way ("How far out at sea can the lamp be seen?" is answered by "27 kilometres",
+# not by the "42 metres" the lamp stands above the sea).
+_FAR_UNIT_RE = re.compile(r"(?:kilomet|km|mile|nautical|league|light)", re.I)
+_ASKS_FAR_RE = re.compile(r"\bhow far\b|\bdistance\b|\brange\b", re.I)
+
+
+def _lengths(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """Numbers of a unit of length ("42 metres", "27 kilometres"); for "how far" or "what
+    distance", those in a unit of a long way first (a lower ``tier``)."""
+    far = _ASKS_FAR_RE.search(question) is not None
+    for span in _matches(_LENGTH_SPAN_RE)(sentence, question, acronyms):
+        near = far and _FAR_UNIT_RE.search(span.text) is None
+        yield Span(span.text, span.start, span.end, tier=1 if near else 0)
+
+
 _PLACE_SPAN_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>{_CAPITALISED}(?:,\s+[A-Z][\w-]+)?)")
 # "Weapons of Mass Destruction (WMD)": the words before a bracketed acronym
 _DEFINITION_RE = re.compile(r"(?P<name>[A-Za-z][\w'’-]*(?:\s+[\w'’-]+){0,9}?)\s+\((?P<short>[A-Z][A-Za-z&-]{1,11})\)")
@@ -203,11 +228,14 @@ _BOUND_SPAN_RE = re.compile(
 
 
 def _durations(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
-    """A length of time or its bound (tier 0), then a date (a period: "from 1870 to 1939"; tier
-    1), then a bare number ("How old was he?" "13"; tier 2)."""
+    """A length of time or its bound (tier 0), then a length ("How long is the tunnel?"
+    "1.5 kilometres"; tier 1), then a date (a period: "from 1870 to 1939"; tier 2), then a bare
+    number ("How old was he?" "13"; tier 3)."""
     yield from _matches(_DURATION_SPAN_RE)(sentence, question, acronyms)
     yield from _matches(_BOUND_SPAN_RE)(sentence, question, acronyms)
-    for tier, pattern in ((1, _DATE_SPAN_RE), (2, _NUMBER_SPAN_RE)):
+    for span in _matches(_LENGTH_SPAN_RE)(sentence, question, acronyms):
+        yield Span(span.text, span.start, span.end, tier=1)
+    for tier, pattern in ((2, _DATE_SPAN_RE), (3, _NUMBER_SPAN_RE)):
         for span in _matches(pattern)(sentence, question, acronyms):
             yield Span(span.text, span.start, span.end, tier=tier)
 
@@ -637,11 +665,22 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     ),
     # "How long …?", "How old …?", "How often …?": a length of time; not read by the ranker and
     # not required (the answer may be a bound, "since the 1950s", or a bare number)
-    AnswerType("duration", _cue(r"\bhow (?:long|old|often)\b"), None, _durations, 0.0),
+    AnswerType("duration", _cue(r"\bhow (?:long|old|often)\b|\bwhat (?:(?:is|was) (?:the )?)?duration\b"), None, _durations, 0.0),
     AnswerType(
         "date",
         _cue(r"\b(?:when|what year|which year|what date|in what year|what month|since when)\b"),
         _DATE_RE, _matches(_DATE_SPAN_RE), 1.0, inherited=True,
+    ),
+    # A number with its unit. Not read by the ranker (its features are unchanged) and not required:
+    # only the short answer looks for the measure ("27 kilometres" for "How far out at sea can the
+    # lamp be seen?").
+    AnswerType(
+        "distance",
+        _cue(
+            r"\bhow (?:far|tall|high|deep|wide|thick)\b"
+            r"|\bwhat (?:(?:is|was|are|were) (?:the )?)?(?:distance|length|height|depth|width|altitude|elevation)\b"
+        ),
+        None, _lengths, 0.0, inherited=True,
     ),
     # "Who heads X?" wants a person's name, where "who does X work with?" is often answered by
     # an organisation

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.duplicates import merge_duplicates
@@ -22,7 +23,7 @@ from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import opens_with_reference
-from ctqa.types import Citation, Passage, ShortAnswer
+from ctqa.types import Citation, CitationRole, Passage, ShortAnswer
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def citation_for(
     spans: tuple[tuple[int, int], ...] = (),
     *,
     supports: bool = True,
+    role: CitationRole | Literal[""] = "",
 ) -> Citation:
     return Citation(
         doc_id=passage.doc_id,
@@ -78,6 +80,7 @@ def citation_for(
         page=passage.page,
         answer_spans=spans,
         supports_answer=supports,
+        role=role,
     )
 
 
@@ -95,7 +98,7 @@ def passage_order(scored: list[ScoredSentence], candidates: list[Candidate]) -> 
 def closest_passages(view: CorpusView, ranked: list[tuple[int, float]], top_k: int) -> list[Citation]:
     """The ``top_k`` nearest passages of a declined question, marked as not supporting an answer
     (a text held by several files once, naming them all)."""
-    closest = [citation_for(view.passages[pid], score, supports=False) for pid, score in ranked]
+    closest = [citation_for(view.passages[pid], score, supports=False, role="closest") for pid, score in ranked]
     return merge_duplicates(closest)[:top_k]
 
 
@@ -117,11 +120,13 @@ def compose_extract(
     context = ""
     if first > 0 and opens_with_reference(sentences[0]):
         context = view.sentence_text(best.passage_id, first - 1)
-    citations = [citation_for(passage, best.probability, tuple(spans))]
+    # the answer's passage first, whatever its score (``Citation.role``), then the rest by score
+    citations = [citation_for(passage, best.probability, tuple(spans), role="answer")]
     for pid, score in ranked:
         if pid != best.passage_id:
             supports = score >= settings.abstain_threshold
-            citations.append(citation_for(view.passages[pid], score, supports=supports))
+            role: CitationRole = "supporting" if supports else "related"
+            citations.append(citation_for(view.passages[pid], score, supports=supports, role=role))
     # cut to top_k after a text held by several files is cited once, naming them all
     citations = merge_duplicates(citations)[:top_k]
     # the exact fact from the best sentence, else from its neighbours in the answer

@@ -8,7 +8,7 @@ them from a ``HybridRetriever``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -37,6 +37,8 @@ class CorpusView:
     add the acronym forms and, for a sentence that opens with a pronoun, its antecedent's
     tokens. ``idf`` is BM25's idf of a token; ``vocabulary`` the tokens BM25 knows.
     ``row_values[pid]`` is the value of a table-row passage ("93"), "" for other passages.
+    ``passages_of(doc_ids)`` are the ids of the passages of those documents (``document_tokens``
+    reads a whole file's words through it).
     """
 
     passages: Sequence[Passage]
@@ -49,6 +51,9 @@ class CorpusView:
     sentence_vectors: np.ndarray
     sentence_offsets: np.ndarray
     row_values: Rows[str]
+    passages_of: Callable[[set[str]], Sequence[int] | np.ndarray]
+    # document_tokens' cache: a document's tokens are read once per loaded index
+    _document_tokens: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, retriever: HybridRetriever) -> CorpusView:
@@ -65,7 +70,17 @@ class CorpusView:
             sentence_vectors=index.sentence_vectors,
             sentence_offsets=index.sentence_offsets,
             row_values=RowValues(index.passages),
+            passages_of=retriever.passages_of,
         )
+
+    def document_tokens(self, doc_id: str) -> frozenset[str]:
+        """Every token of document ``doc_id``'s passages, section headers included (read once,
+        on the first question whose answer comes from it)."""
+        tokens = self._document_tokens.get(doc_id)
+        if tokens is None:
+            tokens = frozenset(t for pid in self.passages_of({doc_id}) for t in self.passage_tokens[int(pid)])
+            self._document_tokens[doc_id] = tokens
+        return tokens
 
     def sentence_text(self, passage_id: int, number: int) -> str:
         passage = self.passages[passage_id]

@@ -6,13 +6,16 @@ user under the one-sentence decline.
 
 * ``not_a_question`` — "thanks!", "ok": chat that asks nothing;
 * ``nothing_found`` — no passage was retrieved at all;
-* ``low_confidence`` — the best sentence's probability is below ``abstain_threshold``;
 * ``names_missing`` — a name the question uses is not in the best sentence's passage
   (``require_asked_names``): "How many task forces has Canada set up?" is not answered by a
-  passage about the US's task forces;
+  passage about the US's task forces. A passage that names nothing of its own ("The light was
+  automated in 1989") is about its document's subject, so a name its file uses in another
+  section ("When was the Kessel Point light automated?") counts as mentioned;
 * ``no_known_words`` — a question that stands alone (not a follow-up) has no content word the
-  documents use (``" OR 1=1 --"``: a lone digit is no topic), so whatever was retrieved matched
-  it by chance;
+  documents use (``" OR 1=1 --"``: a lone digit is no topic; "?!?"; a question in Chinese), so
+  whatever was retrieved matched it by chance;
+* ``low_confidence`` — the best sentence's probability is below ``abstain_threshold`` (checked
+  after the two rules above: it declines most of what they decline, but cannot say why);
 * ``asked_type_missing`` — the question asks for a required answer type (a number, date,
   amount, leader's name, country, reason, or a yes/no statement) and the best sentence has none
   (``require_answer_type``);
@@ -34,7 +37,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, QuestionType, Span, answer_spans
+from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, MONTHS, QuestionType, Span, answer_spans
 from ctqa.answering.compose import answer_sentences
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
@@ -106,9 +109,18 @@ def _no_known_words(context: DeclineContext) -> str | None:
     content = [token for token in plan.focus_tokens if is_content_token(token)]
     if any(token in context.view.vocabulary for token in content):
         return None
+    if not content and any(char.isalpha() for char in plan.question) and not re.search(r"[A-Za-z]", plan.question):
+        return NO_LATIN_WORDS  # "灯塔的灯能看多远？": the words are there, in a script ctqa does not read
     if not content:
         return "The question has no word to look up in the documents; ask about something they mention."
     return "The documents use none of the question's words; ask about something they mention."
+
+
+# Words are looked up as written in Latin letters (accents folded: "lámpara" is "lampara").
+NO_LATIN_WORDS = (
+    "The question has no word in Latin letters, which is how ctqa looks words up; ask in the language of "
+    "the documents."
+)
 
 
 def is_content_token(token: str) -> bool:
@@ -280,9 +292,10 @@ def _nothing_new(context: DeclineContext) -> str | None:
 DECLINE_RULES: tuple[DeclineRule, ...] = (
     DeclineRule("not_a_question", _not_a_question),
     DeclineRule("nothing_found", _nothing_found),
-    DeclineRule("low_confidence", _low_confidence),
+    # before low_confidence, which declines most of what they decline but says nothing of why
     DeclineRule("names_missing", _names_missing),
     DeclineRule("no_known_words", _no_known_words),
+    DeclineRule("low_confidence", _low_confidence),
     DeclineRule("asked_type_missing", _asked_type_missing),
     DeclineRule("subject_missing", _subject_missing),
     DeclineRule("fact_not_an_answer", _fact_not_an_answer),
@@ -301,13 +314,42 @@ def decide(context: DeclineContext) -> Decline | None:
 
 def missing_names(view: CorpusView, plan: QueryPlan, sentence: ScoredSentence) -> list[AskedName]:
     """The names the question uses (``plan.names``) that neither ``sentence`` (with the acronym
-    forms of its context) nor its passage (with its section header) mentions."""
+    forms of its context), its passage (with its section header) nor the rest of its document
+    mentions: a file about the Kessel Point light names it in one section and tells when the
+    light was automated in another."""
     if not plan.names:
         return []
     passage_tokens = view.passage_tokens[sentence.passage_id]
     tokens = {*passage_tokens, *view.sentence_context_tokens[sentence.passage_id][sentence.number]}
     runs = initialisms(passage_tokens)
-    return [name for name in plan.names if not name.found_in(tokens, runs)]
+    unmentioned = [name for name in plan.names if not name.found_in(tokens, runs)]
+    if not unmentioned or names_its_own_subject(view, sentence.passage_id, plan.question):
+        return unmentioned
+    # in the rest of the file, the name itself: every word as written, not a word of its family
+    # ("BASE5" of "10BASE5" is not named by a file that says "based")
+    document = view.document_tokens(view.passages[sentence.passage_id].doc_id)
+    return [name for name in unmentioned if not (name.tokens and all(token in document for token in name.tokens))]
+
+
+# A capitalised word inside a sentence (not its first word): a name, an acronym, a title.
+_INNER_CAPITAL_RE = re.compile(r"(?<=\s)[A-Z][\w'’.-]*")
+_MONTH_RE = re.compile(rf"(?:{MONTHS})\b")
+
+
+def names_its_own_subject(view: CorpusView, passage_id: int, question: str) -> bool:
+    """Whether passage ``passage_id`` names something the question does not (a capitalised word
+    past a sentence's first, months aside): "… 93 Anti-Terrorism Task Forces, each within a US
+    Attorney's district" is about the US, so a question about Canada's task forces is not
+    answered by it, though the same file names Canada in another section. A passage naming
+    nothing of its own ("The light was automated in 1989") speaks of its document's subject,
+    named elsewhere in the file."""
+    asked = set(tokenize(question))
+    passage = view.passages[passage_id]
+    for number in range(len(passage.sentences)):
+        for match in _INNER_CAPITAL_RE.finditer(view.sentence_text(passage_id, number)):
+            if not _MONTH_RE.match(match.group(0)) and not set(tokenize(match.group(0))) <= asked:
+                return True
+    return False
 
 
 def names_note(unmentioned: list[AskedName]) -> str:
@@ -333,14 +375,17 @@ NOT_A_QUESTION = "That is not a question about the documents; ask me one about t
 
 def decline_text(question: str, rule: str = "", quote_chars: int = AnswerSettings.decline_quote_chars) -> str:
     """The one-sentence decline: "The documents do not say what the capital of Australia is."
-    A question the rule cannot turn into a clause is quoted instead, up to ``quote_chars``."""
+    A question the rule cannot turn into a clause is quoted as typed, up to ``quote_chars``: its
+    own closing "?", "!" or "." ends the sentence, else a full stop follows the quote
+    (“" OR 1=1 --”. is not given a question mark the user never typed)."""
     if rule == "not_a_question":
         return NOT_A_QUESTION
-    bare = question.strip().rstrip("?!. ")
+    typed = question.strip()
+    bare = typed.rstrip("?!. ")
     if len(bare) > quote_chars or "\n" in bare:
         return "The documents do not say the answer to that question."
     match = _COPULA_RE.match(bare)
     if match and not re.search(r"\b\w+ed\b", match.group("rest")):
         clause = f"{match.group('wh')} {match.group('rest')} {match.group('verb')}"
         return f"The documents do not say {clause[0].lower()}{clause[1:]}."
-    return f"The documents do not say the answer to “{bare}?”"
+    return f"The documents do not say the answer to “{typed}”" + ("" if typed.endswith(("?", "!", ".")) else ".")

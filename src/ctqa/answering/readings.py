@@ -10,6 +10,9 @@ words of a question frame the topic rather than name it.
   "COE-DAT") is read as "What does the corpus say about NATO?", so it gets the same answer as
   the full question about it (the first message only: in a conversation it may be a follow-up).
 
+``unresolved_pronoun_note`` tells the user when a first message leans on a pronoun ("How many
+members does it have?") that nothing before it names: the answer is then a guess at "it".
+
 ``about_topic`` removes the frame of a question about what the documents say ("What does the
 article say about INTERPOL?", "What do the documents tell about NATO?"): the words "article",
 "say", "documents" are no part of the topic, and counting them as asked words lowers every
@@ -122,6 +125,26 @@ def read_as(question: str, *, in_conversation: bool = False) -> Reading:
         if reading is not None:
             return Reading(reading, rule.name, rule.note(question, reading))
     return Reading(question)
+
+
+# Personal pronouns that stand for a topic named before ("How many members does it have?");
+# "this", "that", "there" are left out: far more often a determiner or "there is" than a reference.
+REFERRING_PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
+_REFERRING_RE = re.compile(rf"\b(?:{'|'.join(REFERRING_PRONOUNS)})\b", re.I)
+
+
+def unresolved_pronoun_note(question: str, has_names: bool, searched: str) -> str:
+    """The note for a first message whose pronoun has nothing earlier to refer to ("How many
+    members does it have?" with no conversation before it): which word, and what was searched
+    instead. "" when the question names its topic itself (``has_names``: "Is it true that NATO
+    …?") or holds no such pronoun."""
+    match = _REFERRING_RE.search(question)
+    if match is None or has_names:
+        return ""
+    return (
+        f"“{match.group(0)}” has nothing earlier in the conversation to refer to, so this searched "
+        f"for “{searched}” as written; name what you mean for a surer answer."
+    )
 
 
 def about_topic(question: str) -> str | None:

@@ -24,7 +24,7 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from ctqa.chunking import chunk_documents
-from ctqa.config import MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings
+from ctqa.config import INGEST, MODEL_DIMENSION, ChunkSettings, CorpusSettings, EmbeddingSettings, IngestSettings
 from ctqa.embedding import Embedder, manifest_model, model_change
 from ctqa.embedding.contextual import PassageText, PassageVectors, embed_passages
 from ctqa.errors import CorpusError, IndexBusyError, IndexError_, IndexWriteError
@@ -84,10 +84,12 @@ def staleness_reasons(
     chunking: ChunkSettings,
     embedding: EmbeddingSettings | None = None,
     corpus: CorpusSettings | None = None,
+    ingest: IngestSettings = INGEST,
 ) -> list[str]:
     """Why the index in ``index_dir`` does not match ``corpus_dir`` and the settings ([] if fresh).
 
-    ``embedding`` defaults to ``EmbeddingSettings()``. Raises ``IndexMissingError`` /
+    ``embedding`` defaults to ``EmbeddingSettings()``; ``ingest`` are the reader settings the
+    next build would read the files with (``config.INGEST``). Raises ``IndexMissingError`` /
     ``IndexCorruptError`` when there is no readable manifest.
     """
     corpus = corpus or CorpusSettings()
@@ -101,6 +103,8 @@ def staleness_reasons(
         reasons.append(change)
     if manifest.chunking_fingerprint != chunking.fingerprint():
         reasons.append("chunking settings changed")
+    if manifest.ingest_fingerprint != ingest.fingerprint():
+        reasons.append("reader settings (IngestSettings) changed" if manifest.ingest_fingerprint else "reader settings not recorded")
     listed = corpus_files(corpus_dir, follow_outside_links=corpus.follow_outside_links)
     known = {**manifest.files, **manifest.skipped_sha256}
     current = {}
@@ -226,8 +230,11 @@ def _previous_index(index_dir: Path, chunking: ChunkSettings, model: dict[str, A
         previous = load_index(index_dir)
     except IndexError_:
         return None
-    if model_change(previous.manifest.model, model) or previous.manifest.chunking_fingerprint != chunking.fingerprint():
+    manifest = previous.manifest
+    if model_change(manifest.model, model) or manifest.chunking_fingerprint != chunking.fingerprint():
         return None
+    if manifest.ingest_fingerprint != INGEST.fingerprint():
+        return None  # the files read with other reader settings: their passages may differ
     return previous
 
 

@@ -52,7 +52,7 @@ import faiss
 import numpy as np
 
 from ctqa import __version__
-from ctqa.config import MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
+from ctqa.config import INGEST, MODEL_DIMENSION, ChunkSettings, EmbeddingSettings
 from ctqa.embedding import manifest_model
 from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from ctqa.index import document_table, passage_table
@@ -115,6 +115,11 @@ class Manifest:
     # doc_id -> [size, st_mtime_ns] of the source file, taken before the build read it: a file
     # that still has both is not hashed again by the staleness check ({}: every file hashed).
     file_stats: dict[str, list[int]] = field(default_factory=dict)
+    # The reader settings (``config.IngestSettings``) the documents were read with, and their
+    # fingerprint: a change makes the index stale ("" in indexes written before they were
+    # recorded, which are stale too: what they were read with is unknown).
+    ingest: dict[str, Any] = field(default_factory=dict)
+    ingest_fingerprint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -231,6 +236,8 @@ def save_index(
         artifacts={name: _sha256(data) for name, data in artifacts.items()},
         artifact_stats=stats,
         file_stats=file_stats or {},
+        ingest=asdict(INGEST),
+        ingest_fingerprint=INGEST.fingerprint(),
         counts={
             "documents": len(documents),
             "passages": len(passages),
@@ -426,7 +433,7 @@ def _manifest_fields(data: object) -> dict[str, Any]:
 def _check_manifest(manifest: Manifest) -> None:
     """Raise ``ValueError`` when a field has the wrong type, or ``build_dir`` is not a plain folder name."""
     for name in ("model", "chunking", "files", "skipped", "skipped_sha256", "artifacts", "counts", "artifact_stats",
-                 "file_stats"):
+                 "file_stats", "ingest"):
         if not isinstance(getattr(manifest, name), dict):
             raise ValueError(f"has a field {name!r} that is not an object")
     build_dir = manifest.build_dir

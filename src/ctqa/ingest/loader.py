@@ -52,12 +52,14 @@ Reader = Callable[[bytes, str], StructuredText]
 
 def read_plain_text(data: bytes, fallback_title: str) -> StructuredText:
     """Reader for ``.txt`` and ``.md``: UTF-8 text (a BOM is allowed), structured by rules."""
+    # NUL bytes first: an image or archive renamed .txt is no text in any encoding, and "save the
+    # file as UTF-8" would be the wrong advice for it
+    if b"\x00" in data:
+        raise ValueError("contains NUL bytes; it looks like a binary file, not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValueError(f"not valid UTF-8 text (byte {error.start}); save the file as UTF-8") from error
-    if "\x00" in text:
-        raise ValueError("contains NUL bytes; it looks like a binary file")
     return structure_text(text, fallback_title=fallback_title)
 
 

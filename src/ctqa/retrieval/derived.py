@@ -177,19 +177,18 @@ def _vocabulary(passages: Sequence[Passage], rows: Sequence[int | None], previou
     """Folded word -> number of passages holding it; with ``previous``, its counts less the
     passages not kept, plus the new ones."""
     vocabulary: Counter[str] = Counter()
-    if previous is None:
-        for passage in passages:
-            vocabulary.update(_passage_words(passage))
-        return dict(vocabulary)
-    vocabulary.update(previous.state.vocabulary)
-    kept = {row for row in rows if row is not None}
-    for number, old in enumerate(previous.passages):
-        if number not in kept:
-            vocabulary.subtract(_passage_words(old))
+    if previous is not None:
+        vocabulary.update(previous.state.vocabulary)
+        kept = {row for row in rows if row is not None}
+        for number, old in enumerate(previous.passages):
+            if number not in kept:
+                vocabulary.subtract(_passage_words(old))
     for passage, row in zip(passages, rows, strict=True):
-        if row is None:
+        if row is None or previous is None:
             vocabulary.update(_passage_words(passage))
-    return {word: count for word, count in vocabulary.items() if count > 0}
+    # in sorted order: the words of a passage are a set, whose order varies with the process's
+    # hash seed; the index files and the spelling corrector's ties must not
+    return {word: vocabulary[word] for word in sorted(vocabulary) if vocabulary[word] > 0}
 
 
 def _with_antecedent(passage: Passage, tokens: list[list[str]]) -> list[list[str]]:

@@ -40,8 +40,14 @@ class BM25State:
         if not passage_tokens:
             empty = np.zeros(0, dtype=np.float32)
             return cls(0, [], empty, np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64))
+        documents = [tokens or [EMPTY_PLACEHOLDER] for tokens in passage_tokens]
+        # The vocabulary is given in sorted token order: bm25s's own numbers its tokens in the
+        # order of a set, which varies with the process's hash seed, so two builds of one corpus
+        # would write the same weights in different column orders (different index files).
+        vocabulary = {token: number for number, token in enumerate(sorted({t for tokens in documents for t in tokens}))}
         model = bm25s.BM25()
-        model.index([tokens or [EMPTY_PLACEHOLDER] for tokens in passage_tokens], show_progress=False)
+        ids = [[vocabulary[token] for token in tokens] for tokens in documents]
+        model.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocabulary), show_progress=False)
         indptr = np.asarray(model.scores["indptr"])
         n_columns = len(indptr) - 1
         columns = [""] * n_columns
