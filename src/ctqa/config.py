@@ -196,6 +196,18 @@ class AnswerSettings:
     # "what other …?" / "What about Canada?": a repeat, or a sentence without the new topic, is
     # multiplied by this (follow-ups of eval/article_questions.jsonl).
     new_thing_penalty: float = 0.2
+    # In a follow-up, a sentence whose context (with the sentence before it) holds less than
+    # thread_share of the rarity of the topic borrowed from the thread is off the thread, and its
+    # probability is multiplied by off_thread_penalty (answering.scoring): "what areas do they
+    # cover?" after a question on NATO's and the EU's 34 new joint actions is not answered by
+    # "NATO's … efforts are focused on three main areas". The sentence before it counts
+    # too ("The Department also promotes …" after "They formulate … strategies"). Chosen on the
+    # four conversation sets (later turns right, eval/*conversations*.jsonl): share/penalty
+    # 0.2/0.5 -> 1.0, 0.7639, 0.9298, 0.8776; 0.2/0.7 -> 1.0, 0.75, 0.9298, 0.8776; 0.35/0.5 ->
+    # 1.0, 0.7778, 0.9123, 0.8776; 0.5/0.5 -> 0.9833, 0.7917, 0.8947, 0.8776; off -> 1.0,
+    # 0.7222, 0.9298, 0.8571.
+    thread_share: float = 0.2
+    off_thread_penalty: float = 0.5
     # A shown sentence holding this share of the rarity of the user's own words still answers
     # (answering.scoring, holds_own_words): "What infrastructure does it try to protect?" is
     # answered by the shown "… critical infrastructure, such as travel …" ("try", "protect"
