@@ -17,6 +17,7 @@ from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate
+from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import fold, tokenize
 
@@ -141,6 +142,9 @@ def _adjust_for_conversation(
     not penalised unless more is asked for, and the sentence after it is not favoured.
     Only a sentence's own words count for the continuation, not those of the sentence before it
     (its context): "Both countries also …" after "Their plan … focuses on …" does not use "focus".
+    A sentence without a name the follow-up itself uses and the thread did not ("which UN bodies
+    does it work with?" after a question on NATO's work) is multiplied by
+    ``settings.new_thing_penalty`` as well.
     In a follow-up of a topic, a sentence whose context holds less than ``settings.thread_share``
     of the topic's rarity is off the thread ("NATO's … efforts are focused on three main areas"
     for "what areas do they cover?" after a question on NATO's and the EU's 34 new joint
@@ -165,6 +169,7 @@ class _Thread:
     shown: frozenset[tuple[int, int]]
     asks_more: bool
     elliptical: bool
+    new_names: tuple[AskedName, ...]
 
     @classmethod
     def of(
@@ -188,13 +193,16 @@ class _Thread:
             asks_more=bool(ASKS_FOR_MORE_RE.search(plan.question)),
             # "What about Canada?" names the new topic: a sentence without it does not answer.
             elliptical=bool(ELLIPSIS_RE.match(plan.question)) and bool(own),
+            new_names=tuple(
+                name for name in plan.names if name.in_corpus and not name.found_in(set(tokenize(plan.followup_of)))
+            ),
         )
 
     def adjusted(self, pid: int, number: int, probability: float) -> float:
         view, settings = self.view, self.settings
         tokens = set(view.sentence_tokens[pid][number])
         context = set(view.sentence_context_tokens[pid][number])
-        if self.elliptical and not self.own & context:
+        if (self.elliptical and not self.own & context) or not self._names_own(context):
             probability *= settings.new_thing_penalty
         previous = set(view.sentence_tokens[pid][number - 1]) if number > 0 else set()
         if self.topic and not self.elliptical and not holds_own_words(set(self.topic), context | previous, self.rarity, settings.thread_share):
@@ -207,6 +215,12 @@ class _Thread:
             boosted = odds * settings.continuation_boost
             return boosted / (1.0 + boosted)
         return probability
+
+    def _names_own(self, context: set[str]) -> bool:
+        """Whether a sentence (with its context) names every name of the follow-up's own words
+        that the thread did not use: "which UN bodies does it work with?" is not answered by a
+        sentence without the UN."""
+        return all(name.found_in(context) for name in self.new_names)
 
     def _repeat_factor(self, pid: int, number: int, tokens: set[str]) -> float:
         """What a sentence restating an earlier answer is multiplied by."""
