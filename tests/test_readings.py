@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from ctqa.answering.readings import READING_RULES, Reading, about_topic, asked_questions, read_as
+import pytest
+
+from ctqa.answering.readings import (
+    READING_RULES,
+    Reading,
+    about_topic,
+    asked_questions,
+    read_as,
+    without_document_frame,
+)
 
 
 def test_rules_are_named() -> None:
@@ -55,3 +64,16 @@ def test_a_repeated_question_is_answered_once_and_a_long_list_is_named_in_part()
         "The message asks 7 questions; this answers the first. Ask the others one at a time: "
         "“who founded  COE-DAT?” “What is item 0?” “What is item 1?” and 3 more"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which terrorist groups does the article mention?", "Which terrorist groups ?"),
+        ("what was a key part of al-Qaeda's philosophy according to the piece?", "what was a key part of al-Qaeda's philosophy ?"),
+        ("What is Article 5?", "What is Article 5?"),  # "Article 5" is a name, not the document
+        ("Which treaty does the text describe", "Which treaty"),
+    ],
+)
+def test_the_document_as_speaker_is_no_topic(question: str, expected: str) -> None:
+    assert without_document_frame(question) == expected
