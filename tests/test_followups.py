@@ -182,7 +182,7 @@ SETTINGS = AnswerSettings()
 
 def adjusted(
     question: str, followup_of: str, shown: str, passages: tuple[Passage, ...], *,
-    answer_type: str = "thing", names: tuple[AskedName, ...] = (),
+    answer_type: str = "thing", names: tuple[AskedName, ...] = (), english_zipf: dict[str, float] | None = None,
 ) -> dict[tuple[int, int], float]:
     """The probability each sentence of ``passages`` keeps from 1.0 after the conversation's
     adjustments (rarity 1 for every token)."""
@@ -190,6 +190,7 @@ def adjusted(
     plan = QueryPlan(
         question, question, own, own + query_tokens(followup_of), answer_type,  # type: ignore[arg-type]
         own_tokens=own, followup_of=followup_of, already_shown=(" ".join(fold(shown).split()),), names=names,
+        english_zipf=english_zipf or {},
     )
     corpus = view(*passages)
     keys = [(pid, number) for pid, p in enumerate(passages) for number in range(len(p.sentences))]
@@ -243,3 +244,13 @@ def test_a_sentence_without_the_follow_ups_own_new_name_is_penalised() -> None:
     )
     assert result[(0, 0)] == pytest.approx(0.5 * SETTINGS.new_thing_penalty * SETTINGS.repeat_penalty)
     assert result[(1, 0)] == pytest.approx(0.5)
+
+
+def test_words_common_in_english_do_not_keep_a_shown_sentence_from_answering_again() -> None:
+    visas = passage("The State Department deters threats to critical infrastructure, such as travel and energy.", 0)
+    question, question_of = "which infrastructure does it want to protect?", "What does the State Department do abroad?"
+    # wordfreq's Zipf frequencies of the question's words: "want" is phrasing, "infrastructure" a topic
+    zipf = {"infrastructur": 4.6, "want": 6.4, "protect": 5.1}
+    assert adjusted(question, question_of, visas.text, (visas,), english_zipf=zipf)[(0, 0)] == pytest.approx(0.5)
+    # counted by rarity alone, "want" and "protect" outweigh "infrastructure": a repeat
+    assert adjusted(question, question_of, visas.text, (visas,))[(0, 0)] == pytest.approx(0.5 * SETTINGS.repeat_penalty)

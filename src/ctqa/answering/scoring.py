@@ -134,7 +134,9 @@ def _adjust_for_conversation(
     uses the user's own words ("They collaborate with ..." after a question on DHS) has its
     odds multiplied by ``settings.continuation_boost``, and so has the sentence right after a
     shown one that lacks the user's words ("What does this include?" → "This includes …").
-    A shown sentence that holds the user's own words (``holds_own_words``: most of their rarity)
+    A shown sentence that holds the user's own words (``holds_own_words``: most of their rarity,
+    each word weighed by how specific it is in English too, ``own_weights``: "want" and "try"
+    phrase a question, "infrastructure" names its topic)
     answers again ("What does it focus on?" after "Their plan … focuses on …"; "What
     infrastructure does it try to protect?" after "… critical infrastructure, such as travel …"),
     and so does one holding a span of a specific asked type (``SPECIFIC_TYPES``: "which
@@ -170,6 +172,17 @@ class _Thread:
     asks_more: bool
     elliptical: bool
     new_names: tuple[AskedName, ...]
+
+    @property
+    def own_weights(self) -> dict[str, float]:
+        """The user's own words weighed by rarity and by how specific they are in English: "want"
+        and "try" phrase the question, "infrastructure" names its topic."""
+        generic, specific = self.settings.generic_zipf, self.settings.specific_zipf
+        return {
+            token: self.rarity.get(token, 0.0)
+            * float(np.clip((generic - self.plan.english_zipf.get(token, 0.0)) / (generic - specific), 0.0, 1.0))
+            for token in self.own
+        }
 
     @classmethod
     def of(
@@ -237,7 +250,7 @@ class _Thread:
     def _answers_again(self, pid: int, number: int, tokens: set[str]) -> bool:
         """Whether a shown sentence answers the follow-up too: it holds the user's own words or a
         span of the specific type asked for."""
-        if holds_own_words(set(self.own), tokens, self.rarity, self.settings.own_held_share):
+        if holds_own_words(set(self.own), tokens, self.own_weights, self.settings.own_held_share):
             return True
         plan = self.plan
         return plan.answer_type in SPECIFIC_TYPES and bool(
