@@ -183,6 +183,11 @@ class AnswerSettings:
     # SQuAD subset it changes 12 of 2,910 best sentences, 11 to one holding the answer
     # (answer-sentence hit@1 0.7653 -> 0.7687).
     all_words_ratio: float = 0.98
+    # A sentence naming what "these organizations" of the best one refers to answers a "which
+    # organisations …?" question when it scores at least this share of the best
+    # (answering.reorder, named_antecedent). On the four conversation sets it moves the answer of two turns
+    # ("which organisations help countries work together against them?"), both to the right one.
+    named_antecedent_ratio: float = 0.5
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of
