@@ -245,15 +245,3 @@ def test_a_head_noun_asking_for_an_explanation_has_no_phrase_answer() -> None:
     assert answer_spans(sentence, "thing", question, {}) == []
     assert head_kind("In what century did the Normans arrive?") == "date"
     assert head_kind("Which terrorist groups are named?") is None
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        ("who is in charge of it?", "leader"),
-        ("Who's in charge of the office?", "leader"),
-        ("who does it work with?", "person"),
-    ],
-)
-def test_who_is_in_charge_asks_for_a_leader(question: str, expected: str) -> None:
-    assert question_type(question) == expected

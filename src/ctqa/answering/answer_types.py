@@ -583,7 +583,6 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         _cue(
             r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
             r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b"
-            r"|\bwho(?:'s| is| was)\s+in\s+charge\b"
         ),
         _PERSON_NAME_RE, _people, 1.0,
     ),
