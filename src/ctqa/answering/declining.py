@@ -21,8 +21,8 @@ user under the one-sentence decline.
   passage: the row "Number of COEs accredited by NATO 30" does not answer it;
 * ``fact_not_an_answer`` — every span of the asked type in the answer sentences is no answer
   (``NOT_AN_ANSWER``): it names the question's own subject ("North Atlantic" for "Who is the NATO
-  Secretary General?"), it is a label ("Article 5" for "How many members …?"), a duration
-  ("a term of four years") or a number word pointing back ("the two countries"), or it names an institution where a person is asked for;
+  Secretary General?"), it is a label ("Article 5" for "How many members …?") or a duration
+  ("a term of four years"), or it names an institution where a person is asked for;
 * ``nothing_new`` — a follow-up asking for more ("what other …?", "who else …?") or to list what
   the last answer counted ("can you list them?", "which ones are they?") whose best sentence is
   one the user was already shown: the documents say nothing beyond it; and one asking for more
@@ -231,20 +231,6 @@ def _is_a_duration(span: Span, sentence: str, answer_type: QuestionType, names: 
     )
 
 
-# "The two countries also work … through the Arctic Council": a number word after "the" (or
-# "both") points back to things already named; it counts nothing the question asks about.
-_REFERRING_COUNT_RE = re.compile(r"\b(?:the|both|these|those)\s+$", re.I)
-_NUMBER_WORD_RE = re.compile(r"^(?:two|three|four|five|six|seven|eight|nine|ten)$", re.I)
-
-
-def _refers_back(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
-    return (
-        answer_type == "number"
-        and _NUMBER_WORD_RE.match(span.text) is not None
-        and _REFERRING_COUNT_RE.search(sentence[: span.start]) is not None
-    )
-
-
 def _is_an_institution(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
     return answer_type == "leader" and _INSTITUTION_RE.search(span.text) is not None
 
@@ -252,7 +238,6 @@ def _is_an_institution(span: Span, sentence: str, answer_type: QuestionType, nam
 # Why a span of the asked type is no answer: (what it is, in the user's terms, check).
 NOT_AN_ANSWER: tuple[tuple[str, SpanCheck], ...] = (
     ("names what the question asks about", _names_the_subject),
-    ("points back to things named before; it counts nothing", _refers_back),
     ("is a label, not a count", _is_a_label),
     ("is a duration, not a count", _is_a_duration),
     ("names an institution, not a person", _is_an_institution),
