@@ -185,8 +185,9 @@ class AnswerSettings:
     all_words_ratio: float = 0.98
     # A sentence naming what "these organizations" of the best one refers to answers a "which
     # organisations …?" question when it scores at least this share of the best
-    # (answering.reorder, named_antecedent). On the four conversation sets it moves the answer of two turns
-    # ("which organisations help countries work together against them?"), both to the right one.
+    # (answering.reorder, named_antecedent). On the four conversation sets it moves the answer of
+    # two turns ("which organisations help countries work together against them?"), both to the
+    # right one; on the SQuAD subset (6,078 questions) it changes no answer sentence.
     named_antecedent_ratio: float = 0.5
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
