@@ -168,3 +168,10 @@ def test_the_sentence_naming_what_these_organizations_refers_to_answers_which_or
     assert (order[0].passage_id, order[0].number) == (0, 1)
     order = reorder([scored(0, 1, 0.96), scored(0, 0, 0.65)], view(INTRO), SETTINGS, "which nations cooperate?")
     assert (order[0].passage_id, order[0].number) == (0, 1)
+
+
+def test_a_question_asking_for_a_kind_keeps_the_sentence_saying_these() -> None:
+    # "what cells …?" asks for a kind: "these cells …" may answer it, and one name before is no list
+    cells = passage("Leukocytes are white blood cells. These cells act as independent organisms.", 0)
+    order = reorder([scored(0, 1, 0.96), scored(0, 0, 0.9)], view(cells), SETTINGS, "What cells act independently?")
+    assert (order[0].passage_id, order[0].number) == (0, 1)
