@@ -228,3 +228,18 @@ def test_a_question_without_a_known_word_says_why_even_at_low_confidence() -> No
     named = replace(own_words_plan("What is the capital of Australia?"), names=(australia,))
     decision = decide(DeclineContext(named, low, view(US), SETTINGS))
     assert decision is not None and decision.reason == "The documents never mention Australia."
+def test_asking_for_more_of_a_named_kind_declines_when_only_the_thread_names_are_there() -> None:
+    groups = passage("The US and Canada collaborate within multilateral groups. Mexico joined them later.", 0)
+
+    def followup(question: str) -> QueryPlan:
+        return replace(
+            plan("country"), question=question, followup_of="what alliance are the US and Canada part of?",
+            already_shown=("they are both members of the five eyes community.",),
+        )
+
+    decision = decide(DeclineContext(followup("which other countries belong to it?"), [scored(0, 0, 0.9)], view(groups), SETTINGS))
+    assert decision is not None and decision.rule == "nothing_new"
+    # a sentence naming a country the thread did not name answers
+    assert decide(DeclineContext(followup("which other countries belong to it?"), [scored(0, 1, 0.9)], view(groups), SETTINGS)) is None
+    # without "other", the US and Canada may be the answer
+    assert decide(DeclineContext(followup("which countries belong to it?"), [scored(0, 0, 0.9)], view(groups), SETTINGS)) is None

@@ -3,8 +3,12 @@ which earlier turn they continue. A small corpus stand-in, no model."""
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 
+from answering_fixtures import passage, view
 from ctqa.answering.followups import (
     FOLLOWUP_RULES,
     CorpusTerms,
@@ -15,7 +19,12 @@ from ctqa.answering.followups import (
     leans_on_history,
     previous_topic,
 )
-from ctqa.answering.scoring import holds_own_words
+from ctqa.answering.scoring import _adjust_for_conversation, holds_own_words
+from ctqa.config import AnswerSettings
+from ctqa.retrieval.names import AskedName
+from ctqa.retrieval.query import QueryPlan
+from ctqa.retrieval.text import fold, query_tokens
+from ctqa.types import Passage
 
 # What a corpus on NATO, NEXUS and the State Department would know.
 VOCABULARY = frozenset(
@@ -130,3 +139,118 @@ def test_a_shown_sentence_holding_the_rare_own_words_still_answers() -> None:
     assert holds_own_words(own, {"critic", "infrastructur", "travel"}, rarity, 0.5)
     assert not holds_own_words(own, {"protect", "travel"}, rarity, 0.5)
     assert not holds_own_words(set(), {"protect"}, rarity, 0.5)  # no own words: nothing held
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "rule"),
+    [
+        # "ones" always points back, whatever comes before it
+        ("how many people attended the 2021 and 2023 ones?", "who delivered the NATO courses?", "pronoun"),
+        # a definite noun phrase whose noun the thread used
+        ("what is the clause called?", "When did NATO invoke its collective defence clause?", "definite_reference"),
+        ("When was the policy approved?", "What does NATO's battlefield evidence policy do?", "definite_reference"),
+    ],
+)
+def test_reference_without_a_pronoun_continues_the_thread(question: str, topic: str, rule: str) -> None:
+    assert deciding_rule(question, topic) == rule
+    assert leans_on_history(question, topic, CORPUS)
+
+
+def test_a_definite_noun_the_thread_never_used_is_no_reference() -> None:
+    topic = "When did NATO invoke its collective defence clause?"
+    assert deciding_rule("what is the capital of Australia?", topic) == "off_corpus"
+    assert deciding_rule("how many members does the alliance have?", topic) is None
+    assert not leans_on_history("how many members does the alliance have?", topic, CORPUS)
+
+
+def test_a_name_inside_the_wh_phrase_is_what_is_asked_when_a_pronoun_is_the_subject() -> None:
+    corpus = CorpusTerms(
+        names_of=lambda text: [name for name in ("UN", "NATO", "State Department") if re.search(rf"\b{name}\b", text)],
+        knows=VOCABULARY.__contains__,
+    )
+    topic = "What are the three main areas of NATO's counter-terrorism work?"
+    assert leans_on_history("which UN bodies does it work with?", topic, corpus)
+    # the same name as the subject, or with no pronoun, is a topic of the question's own
+    assert not leans_on_history("which bodies does the UN work with?", topic, corpus)
+    assert not leans_on_history("back to the State Department: which report does it publish?", topic, corpus)
+
+
+# -- how a follow-up's sentences are adjusted (answering.scoring) ---------------------------
+
+SETTINGS = AnswerSettings()
+
+
+def adjusted(
+    question: str, followup_of: str, shown: str, passages: tuple[Passage, ...], *,
+    answer_type: str = "thing", names: tuple[AskedName, ...] = (), english_zipf: dict[str, float] | None = None,
+) -> dict[tuple[int, int], float]:
+    """The probability each sentence of ``passages`` keeps from 1.0 after the conversation's
+    adjustments (rarity 1 for every token)."""
+    own = query_tokens(question)
+    plan = QueryPlan(
+        question, question, own, own + query_tokens(followup_of), answer_type,  # type: ignore[arg-type]
+        own_tokens=own, followup_of=followup_of, already_shown=(" ".join(fold(shown).split()),), names=names,
+        english_zipf=english_zipf or {},
+    )
+    corpus = view(*passages)
+    keys = [(pid, number) for pid, p in enumerate(passages) for number in range(len(p.sentences))]
+    probabilities = np.full(len(keys), 0.5)
+    rarity = dict.fromkeys([*plan.focus_tokens, *plan.own_tokens], 1.0)
+    _adjust_for_conversation(corpus, plan, keys, probabilities, SETTINGS, rarity)
+    return {key: float(p) for key, p in zip(keys, probabilities, strict=True)}
+
+
+def test_a_sentence_off_the_thread_is_penalised_and_the_shown_one_only_mildly() -> None:
+    actions = passage("NATO and the EU agreed on 34 new joint actions in mobility and security.", 0)
+    areas = passage("NATO efforts are focused on three main areas of work.", 100)
+    result = adjusted(
+        "what areas do they cover?", "How many new joint actions did NATO and the EU agree to?",
+        actions.text, (actions, areas),
+    )
+    assert result[(0, 0)] == pytest.approx(0.5 * SETTINGS.repeat_penalty)  # shown, without the user's words
+    assert result[(1, 0)] == pytest.approx(0.5 * SETTINGS.off_thread_penalty)  # only "nato" of the topic
+
+
+def test_what_about_does_not_get_the_lead_of_an_earlier_answer_again() -> None:
+    faq = passage(
+        "States use diplomacy to fight terrorists by strengthening law enforcement. "
+        "States use foreign assistance to fight terrorists by building capabilities.", 0,
+    )
+    shown = faq.text  # both sentences were shown, the diplomacy one first
+    question_of = "How do states use diplomacy to fight terrorists?"
+    law = adjusted("What about law enforcement?", question_of, shown, (faq,))
+    assert law[(0, 0)] == pytest.approx(0.5 * SETTINGS.repeat_penalty)  # it led the answer on diplomacy
+    assistance = adjusted("And foreign assistance?", question_of, shown, (faq,))
+    assert assistance[(0, 1)] == pytest.approx(0.5)  # shown after the lead, and it holds the new topic
+
+
+def test_a_shown_sentence_with_a_span_of_the_specific_type_asked_answers_again() -> None:
+    aviation = passage("NATO improved aviation security by working with organisations such as EUROCONTROL and ICAO.", 0)
+    question_of = "how did NATO help with aviation security after 9/11?"
+    asked = adjusted("which organisations did it partner with?", question_of, aviation.text, (aviation,), answer_type="organisation")
+    assert asked[(0, 0)] == pytest.approx(0.5)
+    # the same sentence for a question of no specific type is a repeat
+    why = adjusted("why did it partner with them?", question_of, aviation.text, (aviation,), answer_type="reason")
+    assert why[(0, 0)] == pytest.approx(0.5 * SETTINGS.repeat_penalty)
+
+
+def test_a_sentence_without_the_follow_ups_own_new_name_is_penalised() -> None:
+    un = AskedName("UN", ("un",))
+    areas = passage("NATO efforts are focused on three main areas of counter-terrorism work.", 0)
+    bodies = passage("NATO works closely with the UN Counter-Terrorism Committee.", 100)
+    result = adjusted(
+        "which UN bodies does it work with?", "What are the main areas of NATO's counter-terrorism work?",
+        areas.text, (areas, bodies), names=(un,),
+    )
+    assert result[(0, 0)] == pytest.approx(0.5 * SETTINGS.new_thing_penalty * SETTINGS.repeat_penalty)
+    assert result[(1, 0)] == pytest.approx(0.5)
+
+
+def test_words_common_in_english_do_not_keep_a_shown_sentence_from_answering_again() -> None:
+    visas = passage("The State Department deters threats to critical infrastructure, such as travel and energy.", 0)
+    question, question_of = "which infrastructure does it want to protect?", "What does the State Department do abroad?"
+    # wordfreq's Zipf frequencies of the question's words: "want" is phrasing, "infrastructure" a topic
+    zipf = {"infrastructur": 4.6, "want": 6.4, "protect": 5.1}
+    assert adjusted(question, question_of, visas.text, (visas,), english_zipf=zipf)[(0, 0)] == pytest.approx(0.5)
+    # counted by rarity alone, "want" and "protect" outweigh "infrastructure": a repeat
+    assert adjusted(question, question_of, visas.text, (visas,))[(0, 0)] == pytest.approx(0.5 * SETTINGS.repeat_penalty)

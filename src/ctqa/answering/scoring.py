@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ctqa.answering.answer_types import QuestionType, answer_spans
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import sentence_features
 from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.hybrid import Candidate
+from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import fold, tokenize
 
@@ -103,6 +105,14 @@ def _rarity(view: CorpusView, plan: QueryPlan, token: str, settings: AnswerSetti
     return idf * float(np.clip((generic - zipf) / (generic - specific), 0.0, 1.0))
 
 
+# The answer types whose span detector finds a specific fact (a count, a date, a name): a shown
+# sentence holding one answers a follow-up asking for that type again ("which organisations did
+# it partner with?" after "… working with organisations such as EUROCONTROL, …").
+SPECIFIC_TYPES: frozenset[QuestionType] = frozenset(
+    {"number", "money", "date", "leader", "organisation", "country", "place"}
+)
+
+
 def _adjust_for_conversation(
     view: CorpusView,
     plan: QueryPlan,
@@ -116,42 +126,136 @@ def _adjust_for_conversation(
     A sentence that restates an earlier answer (most of its tokens are in it) has its
     probability multiplied by ``settings.repeat_penalty`` — mildly, since "in which year was it
     invented?" may be answered by the sentence already shown, and strongly
-    (``settings.new_thing_penalty``) when the question asks for something else ("what other ...?"); an
+    (``settings.new_thing_penalty``) when the question asks for something else ("what other ...?")
+    or is elliptical ("what about law enforcement?" after a shown sentence on diplomacy that
+    mentions law enforcement: that sentence answered the earlier question); an
     elliptical follow-up ("what about Canada?") penalises the same way every sentence without
     its own words; a sentence of the passage the last answer came from that
     uses the user's own words ("They collaborate with ..." after a question on DHS) has its
     odds multiplied by ``settings.continuation_boost``, and so has the sentence right after a
     shown one that lacks the user's words ("What does this include?" → "This includes …").
-    A shown sentence that holds the user's own words (``holds_own_words``: most of their rarity)
+    A shown sentence that holds the user's own words (``holds_own_words``: most of their rarity,
+    each word weighed by how specific it is in English too, ``own_weights``: "want" and "try"
+    phrase a question, "infrastructure" names its topic)
     answers again ("What does it focus on?" after "Their plan … focuses on …"; "What
-    infrastructure does it try to protect?" after "… critical infrastructure, such as travel …"):
-    it is not penalised unless more is asked for, and the sentence after it is not favoured.
+    infrastructure does it try to protect?" after "… critical infrastructure, such as travel …"),
+    and so does one holding a span of a specific asked type (``SPECIFIC_TYPES``: "which
+    organisations did it partner with?" after "… organisations such as EUROCONTROL …"): it is
+    not penalised unless more is asked for, and the sentence after it is not favoured.
     Only a sentence's own words count for the continuation, not those of the sentence before it
     (its context): "Both countries also …" after "Their plan … focuses on …" does not use "focus".
+    A sentence without a name the follow-up itself uses and the thread did not ("which UN bodies
+    does it work with?" after a question on NATO's work) is multiplied by
+    ``settings.new_thing_penalty`` as well.
+    In a follow-up of a topic, a sentence whose context holds less than ``settings.thread_share``
+    of the topic's rarity is off the thread ("NATO's … efforts are focused on three main areas"
+    for "what areas do they cover?" after a question on NATO's and the EU's 34 new joint
+    actions): its probability is multiplied by ``settings.off_thread_penalty``.
     """
-    own = set(plan.own_tokens)
-    shown_tokens = set(tokenize(" ".join(plan.already_shown)))
-    shown = _shown_sentences(view, plan, keys)
-    shown_in = {pid for pid, _ in shown}
-    asks_more = bool(ASKS_FOR_MORE_RE.search(plan.question))
-    repeat_penalty = min(settings.repeat_penalty, settings.new_thing_penalty) if asks_more else settings.repeat_penalty
-    # "What about Canada?" names the new topic: a sentence without it does not answer.
-    elliptical = bool(ELLIPSIS_RE.match(plan.question)) and bool(own)
+    thread = _Thread.of(view, plan, keys, settings, rarity)
     for i, (pid, number) in enumerate(keys):
+        probabilities[i] = thread.adjusted(pid, number, float(probabilities[i]))
+
+
+@dataclass(frozen=True)
+class _Thread:
+    """What a follow-up's sentences are adjusted by (``_adjust_for_conversation``)."""
+
+    view: CorpusView
+    plan: QueryPlan
+    settings: AnswerSettings
+    rarity: dict[str, float]
+    own: frozenset[str]
+    topic: frozenset[str]
+    shown_tokens: frozenset[str]
+    shown: frozenset[tuple[int, int]]
+    asks_more: bool
+    elliptical: bool
+    new_names: tuple[AskedName, ...]
+
+    @property
+    def own_weights(self) -> dict[str, float]:
+        """The user's own words weighed by rarity and by how specific they are in English: "want"
+        and "try" phrase the question, "infrastructure" names its topic."""
+        generic, specific = self.settings.generic_zipf, self.settings.specific_zipf
+        return {
+            token: self.rarity.get(token, 0.0)
+            * float(np.clip((generic - self.plan.english_zipf.get(token, 0.0)) / (generic - specific), 0.0, 1.0))
+            for token in self.own
+        }
+
+    @classmethod
+    def of(
+        cls,
+        view: CorpusView,
+        plan: QueryPlan,
+        keys: list[tuple[int, int]],
+        settings: AnswerSettings,
+        rarity: dict[str, float],
+    ) -> _Thread:
+        own = frozenset(plan.own_tokens)
+        return cls(
+            view=view,
+            plan=plan,
+            settings=settings,
+            rarity=rarity,
+            own=own,
+            topic=frozenset(t for t in tokenize(plan.followup_of) if t in rarity and t not in own),
+            shown_tokens=frozenset(tokenize(" ".join(plan.already_shown))),
+            shown=frozenset(_shown_sentences(view, plan, keys)),
+            asks_more=bool(ASKS_FOR_MORE_RE.search(plan.question)),
+            # "What about Canada?" names the new topic: a sentence without it does not answer.
+            elliptical=bool(ELLIPSIS_RE.match(plan.question)) and bool(own),
+            new_names=tuple(
+                name for name in plan.names if name.in_corpus and not name.found_in(set(tokenize(plan.followup_of)))
+            ),
+        )
+
+    def adjusted(self, pid: int, number: int, probability: float) -> float:
+        view, settings = self.view, self.settings
         tokens = set(view.sentence_tokens[pid][number])
         context = set(view.sentence_context_tokens[pid][number])
-        if elliptical and not own & context:
-            probabilities[i] *= settings.new_thing_penalty
-        if tokens and len(tokens & shown_tokens) / len(tokens) >= settings.repeat_share:
-            if asks_more or not holds_own_words(own, tokens, rarity, settings.own_held_share):
-                probabilities[i] *= repeat_penalty
-            continue
+        if (self.elliptical and not self.own & context) or not self._names_own(context):
+            probability *= settings.new_thing_penalty
         previous = set(view.sentence_tokens[pid][number - 1]) if number > 0 else set()
-        previous_shown = (pid, number - 1) in shown and not holds_own_words(own, previous, rarity, settings.own_held_share)
-        if (pid in shown_in and own & tokens) or previous_shown:
-            odds = probabilities[i] / max(1e-9, 1.0 - probabilities[i])
+        if self.topic and not self.elliptical and not holds_own_words(set(self.topic), context | previous, self.rarity, settings.thread_share):
+            probability *= settings.off_thread_penalty
+        if tokens and len(tokens & self.shown_tokens) / len(tokens) >= settings.repeat_share:
+            return probability * self._repeat_factor(pid, number, tokens)
+        previous_shown = (pid, number - 1) in self.shown and not self._answers_again(pid, number - 1, previous)
+        if (pid in {p for p, _ in self.shown} and self.own & tokens) or previous_shown:
+            odds = probability / max(1e-9, 1.0 - probability)
             boosted = odds * settings.continuation_boost
-            probabilities[i] = boosted / (1.0 + boosted)
+            return boosted / (1.0 + boosted)
+        return probability
+
+    def _names_own(self, context: set[str]) -> bool:
+        """Whether a sentence (with its context) names every name of the follow-up's own words
+        that the thread did not use: "which UN bodies does it work with?" is not answered by a
+        sentence without the UN."""
+        return all(name.found_in(context) for name in self.new_names)
+
+    def _repeat_factor(self, pid: int, number: int, tokens: set[str]) -> float:
+        """What a sentence restating an earlier answer is multiplied by."""
+        settings = self.settings
+        if self.asks_more:
+            return min(settings.repeat_penalty, settings.new_thing_penalty)
+        # "What about law enforcement?" asks the earlier question again about something else: the
+        # sentence that led an earlier answer answered it for the old topic, even when it
+        # mentions law enforcement (a shown sentence after the lead may answer for the new one).
+        if (self.elliptical and led_an_answer(self.view, self.plan, pid, number)) or not self._answers_again(pid, number, tokens):
+            return settings.repeat_penalty
+        return 1.0
+
+    def _answers_again(self, pid: int, number: int, tokens: set[str]) -> bool:
+        """Whether a shown sentence answers the follow-up too: it holds the user's own words or a
+        span of the specific type asked for."""
+        if holds_own_words(set(self.own), tokens, self.own_weights, self.settings.own_held_share):
+            return True
+        plan = self.plan
+        return plan.answer_type in SPECIFIC_TYPES and bool(
+            answer_spans(self.view.sentence_text(pid, number), plan.answer_type, plan.question, self.view.acronyms)
+        )
 
 
 def holds_own_words(own: set[str], tokens: set[str], rarity: dict[str, float], share: float) -> bool:
@@ -164,6 +268,12 @@ def holds_own_words(own: set[str], tokens: set[str], rarity: dict[str, float], s
 def _shown_sentences(view: CorpusView, plan: QueryPlan, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
     """The scored sentences that an earlier assistant turn showed."""
     return {(pid, number) for pid, number in keys if was_shown(view, plan, pid, number)}
+
+
+def led_an_answer(view: CorpusView, plan: QueryPlan, pid: int, number: int) -> bool:
+    """Whether sentence ``number`` of passage ``pid`` opens an earlier assistant turn."""
+    folded = " ".join(fold(view.sentence_text(pid, number)).split())
+    return any(answer.startswith(folded) for answer in plan.already_shown)
 
 
 def was_shown(view: CorpusView, plan: QueryPlan, pid: int, number: int) -> bool:

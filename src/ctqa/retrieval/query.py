@@ -22,7 +22,7 @@ from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import BY_NAME, QuestionType, question_type
 from ctqa.answering.followups import CorpusTerms, followup_topic, is_bare_ellipsis, previous_answers
-from ctqa.answering.readings import about_topic
+from ctqa.answering.readings import about_topic, without_document_frame
 from ctqa.config import NAMES, NameSettings
 from ctqa.retrieval.names import AskedName, Spelling, asked_names, phrase_initials
 from ctqa.retrieval.text import fold, query_tokens, stem, words
@@ -189,7 +189,7 @@ class QueryRewriter:
         """Build the ``QueryPlan`` of a cleaned question."""
         followup_of = followup_topic(question, history, self.corpus_terms) if history else ""
         # "What does the article say about X?" searches X: the frame's words are no topic.
-        own_text, corrections, word_forms = self.spelling.corrected(about_topic(question) or question)
+        own_text, corrections, word_forms = self.spelling.corrected(about_topic(question) or without_document_frame(question))
         expansions = self.expand_acronyms(own_text + " " + followup_of)
         answer_type = question_type(own_text)
         if followup_of and answer_type == "other" and is_bare_ellipsis(own_text):
@@ -208,7 +208,7 @@ class QueryRewriter:
             for token in query_tokens(word):
                 english_zipf[token] = max(english_zipf.get(token, 0.0), zipf_frequency(word, "en"))
         expansion_tokens = [t for t in query_tokens(" ".join(expansions)) if t not in own_tokens]
-        topic_tokens = [t for t in query_tokens(followup_of) if t not in own_tokens]
+        topic_tokens = [t for t in query_tokens(without_document_frame(followup_of)) if t not in own_tokens]
         return QueryPlan(
             question=question,
             dense_text=" ".join(part for part in dense_parts if part),
