@@ -58,6 +58,12 @@ class RetrievalSettings:
     rrf_k: int = 60
     # Passages whose sentences are scored for the answer.
     passages_for_answer: int = 5
+    # BM25 reads a document's title with each of its passages when the document has at most
+    # this many passages (``retrieval.derived._bm25_header``); a longer document's title, repeated
+    # in every passage, would zero its topic words' idf. Read at build time. Measured on SciFact
+    # train (``ctqa eval --format beir``; passage vectors of this build, docs/evaluation.md "BEIR
+    # path"), nDCG@10 on the even / odd claims: TUNING_RESULTS
+    bm25_title_max_passages: int = 4
     # OpenMP threads of one FAISS passage search. A single query vector gains nothing from more,
     # and on a busy machine the extra thread waits for a core: measured on 2 cores at load 20,
     # a flat search of 10k passages took 224 ms (p50) with FAISS's default 2 threads, 1.1 ms
