@@ -316,3 +316,24 @@ def test_acronym_forms_are_added_in_the_order_of_the_tokens() -> None:
     # the added forms follow the tokens' order, whatever the hash seed, so builds are reproducible
     assert forms.add_to(["eu", "and", "dhs"]) == ["eu", "and", "dhs", *eu, *dhs]
     assert forms.add_to(["dhs", "and", "eu"]) == ["dhs", "and", "eu", *dhs, *eu]
+
+
+def test_bm25_reads_the_title_of_a_short_document_only(tmp_path: Path) -> None:
+    """A short document's title is BM25 text of each of its passages (a paper's title over its
+    abstract); a long document's is not (repeated in every passage it would zero its words' idf)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "paper.md").write_text("# Statins lower myocardial infarction risk\n\nA trial of 400 adults found fewer events.\n")
+    paragraphs = "\n\n".join(f"## Part {n}\n\nParagraph {n} says something about topic {n} at length." for n in range(8))
+    (corpus / "long.md").write_text(f"# Arctic shipping routes\n\n{paragraphs}\n")
+    documents = load_corpus(corpus).documents
+    passages = chunk_documents(documents, ChunkSettings())
+    per_document = Counter(p.doc_id for p in passages)
+    assert per_document["paper.md"] == 1 and per_document["long.md"] == 8
+    retriever = BM25Retriever(state=derive_state(documents, passages).bm25)
+    assert retriever.document_frequency("statin") == 1  # only in the paper's title
+    ids, _ = retriever.matches(["statin", "myocardi"])
+    assert [passages[i].doc_id for i in ids] == ["paper.md"]
+    assert retriever.document_frequency("arctic") == 0  # the long document's title stays out
+    without = BM25Retriever(state=derive_state(documents, passages, title_max_passages=0).bm25)
+    assert without.document_frequency("statin") == 0

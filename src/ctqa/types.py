@@ -99,8 +99,9 @@ class Passage:
         return " — ".join(part for part in (self.title, self.section_header()) if part)
 
     def section_header(self) -> str:
-        """The section/table part of ``context_header`` (what BM25 reads: the document title,
-        repeated in every passage of its document, would zero its words' idf)."""
+        """The section/table part of ``context_header`` (what BM25 reads with a passage of a long
+        document: its title, repeated in every passage, would zero its words' idf;
+        ``retrieval.derived._bm25_header``)."""
         parts = [self.section]
         if self.table and self.table != self.section:
             parts.append(self.table)

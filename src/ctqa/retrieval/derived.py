@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ctqa.config import RetrievalSettings
 from ctqa.retrieval.acronyms import learn_acronyms
 from ctqa.retrieval.sparse import BM25State
 from ctqa.retrieval.text import opens_with_reference, tokenize, words
@@ -101,7 +102,11 @@ class PreviousState:
 
 
 def derive_state(
-    documents: Iterable[Document], passages: Sequence[Passage], previous: PreviousState | None = None
+    documents: Iterable[Document],
+    passages: Sequence[Passage],
+    previous: PreviousState | None = None,
+    *,
+    title_max_passages: int = RetrievalSettings.bm25_title_max_passages,
 ) -> DerivedState:
     """Compute the ``DerivedState`` of an index's documents and passages.
 
@@ -110,7 +115,9 @@ def derive_state(
     one document to a corpus tokenises that document's passages only. The acronyms, the context
     tokens (they depend on the corpus's acronyms) and BM25 (its idf depends on every passage) are
     recomputed from the tokens. The result equals a full derive (``tests/test_derived_state.py``).
+    ``title_max_passages``: see ``_bm25_header``.
     """
+    size = Counter(p.doc_id for p in passages)
     rows = previous.rows if previous is not None else [None] * len(passages)
     token_ids: dict[str, int] = {}
     headers = _HeaderTokens()
@@ -135,11 +142,9 @@ def derive_state(
         (forms.add_to(tokens) for p, sentences in zip(passages, per_passage, strict=True) for tokens in _with_antecedent(p, sentences)),
         token_ids,
     )
-    # BM25 leaves out the document title: repeated in every passage of its document, it would
-    # drive the idf of the document's own topic words to zero ("states", "cooperate" and
-    # "fight" in "Fighting Terrorism: States' Strategies ... Cooperation") and hide the
-    # passage that uses them. The dense side still reads the title in the header.
-    bm25 = BM25State.build([headers(p.section_header()) + tokens for p, tokens in zip(passages, text_tokens, strict=True)])
+    bm25 = BM25State.build(
+        [headers(_bm25_header(p, size, title_max_passages)) + tokens for p, tokens in zip(passages, text_tokens, strict=True)]
+    )
     tokens = list(token_ids)
     return DerivedState(
         passage_tokens=TokenTable(tokens, passage_tokens.ids, passage_tokens.offsets),
@@ -149,6 +154,22 @@ def derive_state(
         acronyms=acronyms,
         vocabulary=_vocabulary(passages, rows, previous),
     )
+
+
+def _bm25_header(passage: Passage, document_passages: Counter[str], title_max_passages: int) -> str:
+    """The header BM25 reads with ``passage``: its section/table, and the document title when the
+    document has at most ``title_max_passages`` passages.
+
+    The title of a long document is left out: repeated in every one of its many passages, it
+    would drive the idf of the document's own topic words to zero ("states", "cooperate" and
+    "fight" in "Fighting Terrorism: States' Strategies ... Cooperation") and hide the passage
+    that uses them. A short document's title (a paper's, over its abstract) names what every
+    one of its few passages is about, and is the words a query about it uses. The dense side
+    reads the title in every passage's header.
+    """
+    if document_passages[passage.doc_id] <= title_max_passages:
+        return passage.context_header()
+    return passage.section_header()
 
 
 class _HeaderTokens:
