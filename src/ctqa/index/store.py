@@ -71,7 +71,9 @@ from ctqa.types import Document, Passage
 #    index has none of it and is rebuilt.
 # 5: passages and document blocks are saved as arrays (``passage_table``, ``document_table``),
 #    not JSON lists of objects; a format-4 index is rebuilt.
-FORMAT_VERSION = 5
+# 6: BM25 reads a short document's title (``RetrievalSettings.bm25_title_max_passages``) and its
+#    columns are in sorted token order; a format-5 index is rebuilt.
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 
