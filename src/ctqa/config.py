@@ -465,6 +465,16 @@ class OverviewSettings:
     # is carried into a unit (``passage_units``); a sentence leaning on more is left out. Set by
     # hand (a unit of three sentences already fills half of max_chars); not swept.
     max_antecedents: int = 2
+    # Precision of the vectors the pool is scored with. An overview picks among near-tied
+    # sentences, and int8 vectors (cosine error about 0.01) reorder near ties: on the broad set
+    # with int8 passages, questions and sentences, token F1 / ROUGE-L / evidence recall 0.545 /
+    # 0.431 / 0.412 from the stored vectors against fp32's 0.558 / 0.438 / 0.427, and 0.554 /
+    # 0.439 / 0.427 with the question and the pool's sentences re-embedded at fp32 (a few dozen
+    # short texts per broad question). Tolerances on near ties broken by document order or
+    # question words did not help (3-5 of 17 overviews still differed at 0.01-0.05,
+    # docs/overview.md). When the index's vectors are all at this precision the stored ones are
+    # read; None: always the stored ones.
+    score_precision: Precision | None = "fp32"
 
 
 @dataclass(frozen=True)
