@@ -69,6 +69,8 @@ def test_the_setting_is_checked_and_defaults_to_the_precision() -> None:
     with pytest.raises(ValueError, match=r"sentence precision must be one of fp32, int8, not 'int4'"):
         EmbeddingSettings(sentence_precision="int4")  # type: ignore[arg-type]
     assert EmbeddingSettings(precision="int8", sentence_precision=None).sentence_vector_precision == "int8"
+    # the default: fp32 passages and questions, int8 sentences (docs/embedding.md, "Sentence precision")
+    assert (EmbeddingSettings().precision, EmbeddingSettings().sentence_vector_precision) == ("fp32", "int8")
     assert EmbeddingSettings(precision="fp32", sentence_precision="int8").sentence_vector_precision == "int8"
     assert EmbeddingSettings(precision="int8", sentence_precision="fp32").sentence_vector_precision == "fp32"
     # torch runs fp32 only, whatever the sentence precision says
@@ -106,7 +108,7 @@ def test_sentences_go_to_the_model_of_their_precision_passages_stay(int8_model: 
     # the same precision: one model, one call, no other model loaded
     same = embed_passages(fp32, PASSAGES, EmbeddingSettings(precision="fp32", sentence_precision="fp32"))  # type: ignore[arg-type]
     assert len(int8_model) == 1 and (same.sentences.sum(axis=1) == 1.0).all()
-    assert sentence_embedder(fp32, EmbeddingSettings(precision="fp32")) is fp32  # type: ignore[arg-type]
+    assert sentence_embedder(fp32, EmbeddingSettings(precision="fp32", sentence_precision=None)) is fp32  # type: ignore[arg-type]
 
 
 def test_late_sentences_encoded_alone_use_the_sentence_precision(int8_model: list[LengthEmbedder]) -> None:

@@ -319,14 +319,16 @@ class EmbeddingSettings:
     late_passage_share: float = 0.4
     # Precision of the sentence vectors that are encoded on their own (every sentence with
     # "separate", the cut-off ones with "late"); None: the same as ``precision``. Passages and
-    # questions are always embedded at ``precision``, so retrieval is unchanged by it and a
-    # question loads one model; only the sentence cosines the answer step reads change. The
-    # torch backend runs fp32 only and ignores it. Recorded in the manifest. Unset by default:
-    # with int8 sentences (docs/embedding.md, "Sentence precision") the article, held-out,
-    # blind, conversation sets and the full SQuAD subset (ctqa eval --format squad) stayed
-    # within 0.5 points and the SQuAD subset built 1.4-1.5x faster, but the overview of
-    # eval/broad_questions.jsonl lost 1.31 points of token F1 (3 of 17 overviews changed).
-    sentence_precision: Precision | None = None
+    # questions are always embedded at ``precision``, so retrieval (SciFact nDCG@10, recall@100)
+    # is unchanged by it and a question loads one model; only the sentence cosines the answer
+    # step reads change (the overview rescores its pool at OverviewSettings.score_precision).
+    # The torch backend runs fp32 only and ignores it. Recorded in the manifest. int8: sentences
+    # are about 80 % of a build's texts and the SQuAD subset builds 1.4-1.7x faster; the
+    # article, held-out, blind and conversation sets, the broad set and the full SQuAD subset
+    # (ctqa eval --format squad) stay within 0.5 points of fp32 sentences (docs/embedding.md,
+    # "Sentence precision"). int8 everywhere (``precision``) builds faster still but lost 0.68
+    # points of SciFact train recall@100 and a later turn of eval/blind_conversations3.jsonl.
+    sentence_precision: Precision | None = "int8"
 
     @property
     def sentence_vector_precision(self) -> Precision:
