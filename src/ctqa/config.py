@@ -323,7 +323,7 @@ class EmbeddingSettings:
     # is unchanged by it and a question loads one model; only the sentence cosines the answer
     # step reads change (the overview rescores its pool at OverviewSettings.score_precision).
     # The torch backend runs fp32 only and ignores it. Recorded in the manifest. int8: sentences
-    # are about 80 % of a build's texts and the SQuAD subset builds 1.4-1.7x faster; the
+    # are about 80 % of a build's texts and the SQuAD subset builds 1.3-1.7x faster; the
     # article, held-out, blind and conversation sets, the broad set and the full SQuAD subset
     # (ctqa eval --format squad) stay within 0.5 points of fp32 sentences (docs/embedding.md,
     # "Sentence precision"). int8 everywhere (``precision``) builds faster still but lost 0.68
