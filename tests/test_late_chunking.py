@@ -208,7 +208,7 @@ def test_late_vectors_agree_between_onnx_and_torch_and_keep_the_passage_vectors(
 
     onnx = make_embedder(EmbeddingSettings(backend="onnx"))
     torch = make_embedder(EmbeddingSettings(backend="torch"))
-    late = EmbeddingSettings(sentence_vectors="late")
+    late = EmbeddingSettings(sentence_vectors="late", sentence_precision="fp32")  # torch runs fp32 only
     onnx_late = embed_passages(onnx, article_passages, late)
     torch_late = embed_passages(torch, article_passages, late)
     np.testing.assert_allclose(onnx_late.passages, torch_late.passages, atol=1e-5)

@@ -14,11 +14,14 @@ import pytest
 
 import ctqa
 import ctqa.embedding
+from ctqa.answering.overview import _pool_vectors
 from ctqa.config import MODEL_DIMENSION, EmbeddingSettings, Settings, with_embedding
-from ctqa.embedding import manifest_model, model_change, sentence_embedder
+from ctqa.embedding import manifest_model, model_change, rescoring_embedder, sentence_embedder
 from ctqa.embedding.contextual import PassageText, embed_passages
 from ctqa.index.builder import staleness_reasons
 from ctqa.index.store import read_manifest
+from ctqa.retrieval.hybrid import Candidate
+from ctqa.types import Passage
 
 PASSAGES = [
     PassageText("Mill — History\nThe mill closed. It reopened.", [(15, 31), (32, 44)]),
@@ -66,6 +69,8 @@ def test_the_setting_is_checked_and_defaults_to_the_precision() -> None:
     with pytest.raises(ValueError, match=r"sentence precision must be one of fp32, int8, not 'int4'"):
         EmbeddingSettings(sentence_precision="int4")  # type: ignore[arg-type]
     assert EmbeddingSettings(precision="int8", sentence_precision=None).sentence_vector_precision == "int8"
+    # the default: fp32 passages and questions, int8 sentences (docs/embedding.md, "Sentence precision")
+    assert (EmbeddingSettings().precision, EmbeddingSettings().sentence_vector_precision) == ("fp32", "int8")
     assert EmbeddingSettings(precision="fp32", sentence_precision="int8").sentence_vector_precision == "int8"
     assert EmbeddingSettings(precision="int8", sentence_precision="fp32").sentence_vector_precision == "fp32"
     # torch runs fp32 only, whatever the sentence precision says
@@ -103,7 +108,7 @@ def test_sentences_go_to_the_model_of_their_precision_passages_stay(int8_model: 
     # the same precision: one model, one call, no other model loaded
     same = embed_passages(fp32, PASSAGES, EmbeddingSettings(precision="fp32", sentence_precision="fp32"))  # type: ignore[arg-type]
     assert len(int8_model) == 1 and (same.sentences.sum(axis=1) == 1.0).all()
-    assert sentence_embedder(fp32, EmbeddingSettings(precision="fp32")) is fp32  # type: ignore[arg-type]
+    assert sentence_embedder(fp32, EmbeddingSettings(precision="fp32", sentence_precision=None)) is fp32  # type: ignore[arg-type]
 
 
 def test_late_sentences_encoded_alone_use_the_sentence_precision(int8_model: list[LengthEmbedder]) -> None:
@@ -199,3 +204,57 @@ def test_a_question_loads_one_model(tmp_path: Path) -> None:
         "print(ctqa.embedding._shared.cache_info().currsize, qa.embedder.precision)\n"
     )
     assert last_line_of_python(script) == "1 fp32"
+
+
+def test_the_overview_rescores_with_fp32_only_when_the_index_holds_int8(int8_model: list[LengthEmbedder]) -> None:
+    fp32, int8 = LengthEmbedder("fp32"), LengthEmbedder("int8")
+    # every vector already at fp32 (or torch, fp32 only), or rescoring off: the stored vectors
+    assert rescoring_embedder(fp32, EmbeddingSettings(precision="fp32", sentence_precision="fp32"), "fp32") is None  # type: ignore[arg-type]
+    assert rescoring_embedder(fp32, EmbeddingSettings(backend="torch"), "fp32") is None  # type: ignore[arg-type]
+    assert rescoring_embedder(int8, EmbeddingSettings(precision="int8"), None) is None  # type: ignore[arg-type]
+    # int8 sentences, fp32 questions: the question's own model re-embeds, nothing more is loaded
+    assert rescoring_embedder(fp32, EmbeddingSettings(precision="fp32", sentence_precision="int8"), "fp32") is fp32  # type: ignore[arg-type]
+    assert int8_model == []
+
+
+def test_int8_everywhere_loads_the_fp32_model_for_the_overview(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[EmbeddingSettings] = []
+
+    def shared(settings: EmbeddingSettings | None = None) -> LengthEmbedder:
+        assert settings is not None
+        asked.append(settings)
+        return LengthEmbedder(settings.precision)
+
+    monkeypatch.setattr(ctqa.embedding, "shared_embedder", shared)
+    int8 = LengthEmbedder("int8")
+    rescoring = rescoring_embedder(int8, EmbeddingSettings(precision="int8", query_threads=1), "fp32")  # type: ignore[arg-type]
+    assert isinstance(rescoring, LengthEmbedder) and rescoring.precision == "fp32"
+    assert asked == [EmbeddingSettings(precision="fp32", sentence_precision=None, query_threads=1)]
+
+
+class _Index:
+    """The parts of an index the overview's pool reads: passages, sentence rows and vectors."""
+
+    def __init__(self) -> None:
+        self.passages = [
+            Passage("d", "T", "", "paragraph", 0, 9, "One. Two.", ((0, 4), (5, 9))),
+            Passage("d", "T", "", "paragraph", 10, 16, "Three.", ((10, 16),)),
+        ]
+        self.sentence_offsets = np.array([0, 2, 3])
+        self.sentence_vectors = np.eye(3, MODEL_DIMENSION, dtype=np.float32)
+
+
+def test_the_pool_reads_stored_vectors_or_re_embeds_question_and_sentences() -> None:
+    index = _Index()
+    pool = [Candidate(1, 0.9, 1.0, 1.0, 1.0), Candidate(0, 0.5, 0.5, 0.5, 0.5)]
+    query = np.ones(MODEL_DIMENSION, np.float32)
+    stored, question = _pool_vectors(pool, index, query, "asked", None)  # type: ignore[arg-type]
+    assert question is query
+    np.testing.assert_array_equal(stored[0], index.sentence_vectors[:2])
+    np.testing.assert_array_equal(stored[1], index.sentence_vectors[2:3])
+    fp32 = LengthEmbedder("fp32")
+    fresh, question = _pool_vectors(pool, index, query, "asked", fp32.encode)  # type: ignore[arg-type]
+    # one call: the question, then the pool's sentences in pool order, verbatim
+    assert fp32.encoded == ["asked", "Three.", "One.", "Two."]
+    assert question[len("asked")] == 1.0
+    assert [int(np.argmax(fresh[1][0])), int(np.argmax(fresh[0][0])), int(np.argmax(fresh[0][1]))] == [6, 4, 4]

@@ -369,14 +369,16 @@ class EmbeddingSettings:
     late_passage_share: float = 0.4
     # Precision of the sentence vectors that are encoded on their own (every sentence with
     # "separate", the cut-off ones with "late"); None: the same as ``precision``. Passages and
-    # questions are always embedded at ``precision``, so retrieval is unchanged by it and a
-    # question loads one model; only the sentence cosines the answer step reads change. The
-    # torch backend runs fp32 only and ignores it. Recorded in the manifest. Unset by default:
-    # with int8 sentences (docs/embedding.md, "Sentence precision") the article, held-out,
-    # blind, conversation sets and the full SQuAD subset (ctqa eval --format squad) stayed
-    # within 0.5 points and the SQuAD subset built 1.4-1.5x faster, but the overview of
-    # eval/broad_questions.jsonl lost 1.31 points of token F1 (3 of 17 overviews changed).
-    sentence_precision: Precision | None = None
+    # questions are always embedded at ``precision``, so retrieval (SciFact nDCG@10, recall@100)
+    # is unchanged by it and a question loads one model; only the sentence cosines the answer
+    # step reads change (the overview rescores its pool at OverviewSettings.score_precision).
+    # The torch backend runs fp32 only and ignores it. Recorded in the manifest. int8: sentences
+    # are about 80 % of a build's texts and the SQuAD subset builds 1.3-1.7x faster; the
+    # article, held-out, blind and conversation sets, the broad set and the full SQuAD subset
+    # (ctqa eval --format squad) stay within 0.5 points of fp32 sentences (docs/embedding.md,
+    # "Sentence precision"). int8 everywhere (``precision``) builds faster still but lost 0.68
+    # points of SciFact train recall@100 and a later turn of eval/blind_conversations3.jsonl.
+    sentence_precision: Precision | None = "int8"
 
     @property
     def sentence_vector_precision(self) -> Precision:
@@ -515,6 +517,17 @@ class OverviewSettings:
     # is carried into a unit (``passage_units``); a sentence leaning on more is left out. Set by
     # hand (a unit of three sentences already fills half of max_chars); not swept.
     max_antecedents: int = 2
+    # Precision of the vectors the pool is scored with. An overview picks among near-tied
+    # sentences, and int8 vectors (cosine error about 0.01) reorder near ties: on the broad set
+    # with int8 passages, questions and sentences, token F1 / ROUGE-L / evidence recall 0.545 /
+    # 0.431 / 0.412 from the stored vectors against fp32's 0.558 / 0.438 / 0.427, and 0.554 /
+    # 0.439 / 0.427 with the question and the pool's sentences re-embedded at fp32 (a few dozen
+    # short texts per broad question). Tolerances on near ties broken by document order or
+    # question words did not help (3-5 of 17 overviews still differed at 0.01-0.05,
+    # docs/overview.md). When the index's vectors are all at this precision the stored ones are
+    # read; None: always the stored ones. The cost: one fp32 model call over 29-39 texts per
+    # broad question, p50 about 1.4 s against 11-47 ms at load average 6-7 (docs/overview.md).
+    score_precision: Precision | None = "fp32"
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from ctqa.config import (
     StoreSettings,
     with_embedding,
 )
-from ctqa.embedding import Embedder, shared_embedder
+from ctqa.embedding import Embedder, rescoring_embedder, shared_embedder
 from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, IndexStaleError, IndexWriteError
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons, wait_for_running_build
 from ctqa.index.store import IndexData, read_manifest
@@ -474,7 +474,9 @@ class DocumentQA:
         )
         # Compose step: a broad question ("How do states ...?") gets an extractive overview.
         if self.settings.overview.enabled and is_broad(asked):
-            answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview, top_k)
+            rescoring = rescoring_embedder(self.embedder, self.settings.embedding, self.settings.overview.score_precision)
+            answer = with_overview(answer, retriever, query_vector, candidates, self.settings.overview, top_k,
+                                   encode=rescoring.encode if rescoring else None)
             answer = replace(answer, latency_ms=_elapsed_ms(started))
         return mark_floor(answer, settings.source_floor)
 

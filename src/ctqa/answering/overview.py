@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +35,9 @@ from ctqa.config import OverviewSettings
 from ctqa.retrieval.hybrid import Candidate, HybridRetriever
 from ctqa.retrieval.text import opens_with_reference, query_tokens, tokenize
 from ctqa.types import Answer, Citation, OverviewItem, Passage
+
+if TYPE_CHECKING:
+    from ctqa.index.store import IndexData
 
 
 @dataclass(frozen=True)
@@ -244,9 +248,15 @@ def with_overview(
     candidates: list[Candidate],
     settings: OverviewSettings,
     top_k: int | None = None,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
 ) -> Answer:
     """``answer`` (to a broad question) turned into an overview; unchanged when it was declined
     or fewer than two units are found (then the one-to-three-sentence answer says it better).
+
+    ``encode`` (unit-norm vectors of texts) re-embeds the question (``answer.query``, the text
+    ``query_vector`` was embedded from) and the pool's sentences; without it the index's stored
+    sentence vectors and ``query_vector`` are read. The overview picks among near-tied sentences
+    (``OverviewSettings.score_precision``), which int8 vectors reorder.
 
     ``Answer.text`` becomes the chosen units joined by spaces, ``sentences`` their texts,
     ``overview`` the cited items. ``top_k`` bounds the items, one passage each, and the citations
@@ -257,21 +267,19 @@ def with_overview(
         return answer
     index = retriever.index
     passages = index.passages
+    # a "Label Value" table row is no sentence to read in a list
+    pool = [c for c in candidates[: settings.passages] if passages[c.passage_id].kind != "table_row"]
+    vectors_of, question_vector = _pool_vectors(pool, index, query_vector, answer.query, encode)
     units: list[Unit] = []
-    for candidate in candidates[: settings.passages]:
+    for candidate in pool:
         pid = candidate.passage_id
-        passage = passages[pid]
-        if passage.kind == "table_row":  # a "Label Value" row is no sentence to read in a list
-            continue
-        offset = int(index.sentence_offsets[pid])
-        cosine = index.sentence_vectors[offset : offset + len(passage.sentences)] @ query_vector
-        units.extend(passage_units(pid, passage, cosine + settings.passage_weight * candidate.fused, settings.max_antecedents))
+        cosine = vectors_of[pid] @ question_vector
+        units.extend(passage_units(pid, passages[pid], cosine + settings.passage_weight * candidate.fused, settings.max_antecedents))
     if not units:
         return answer
 
     def sentence_vectors(pid: int, number: int) -> np.ndarray:
-        row = int(index.sentence_offsets[pid]) + number
-        return np.asarray(index.sentence_vectors[row : row + len(passages[pid].sentences) - number])
+        return vectors_of[pid][number:]
 
     best = answer.citations[0]
     best_span = best.answer_spans[answer.best_sentence] if answer.best_sentence < len(best.answer_spans) else None
@@ -294,6 +302,34 @@ def with_overview(
         citations=citations,
         overview=items,
     )
+
+
+def _pool_vectors(
+    pool: Sequence[Candidate],
+    index: IndexData,
+    query_vector: np.ndarray,
+    query: str,
+    encode: Callable[[list[str]], np.ndarray] | None,
+) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """(passage id -> its sentences' vectors, question vector): the index's stored vectors and
+    ``query_vector``, or with ``encode`` the question and the pool's sentences embedded afresh
+    (one call: a few dozen short texts)."""
+    passages = index.passages
+    if encode is None:
+        stored = {}
+        for candidate in pool:
+            offset = int(index.sentence_offsets[candidate.passage_id])
+            count = len(passages[candidate.passage_id].sentences)
+            stored[candidate.passage_id] = np.asarray(index.sentence_vectors[offset : offset + count])
+        return stored, query_vector
+    texts = [p.text[s - p.start : e - p.start] for p in (passages[c.passage_id] for c in pool) for s, e in p.sentences]
+    vectors = encode([query, *texts])
+    fresh, row = {}, 1
+    for candidate in pool:
+        count = len(passages[candidate.passage_id].sentences)
+        fresh[candidate.passage_id] = vectors[row : row + count]
+        row += count
+    return fresh, vectors[0]
 
 
 def _rescored(units: list[Unit], vectors: np.ndarray, question: str, settings: OverviewSettings) -> list[Unit]:

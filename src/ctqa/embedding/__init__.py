@@ -134,6 +134,20 @@ def sentence_embedder(embedder: Embedder, settings: EmbeddingSettings) -> Embedd
     return shared_embedder(replace(settings, precision=precision))
 
 
+def rescoring_embedder(embedder: Embedder, settings: EmbeddingSettings, precision: Precision | None) -> Embedder | None:
+    """The embedder that re-embeds texts at ``precision`` when the index's vectors (passages,
+    questions or sentences, per ``settings``) are at another one: ``embedder`` itself when it runs
+    at ``precision``, else the shared one at it (loaded on first use). None when nothing needs
+    re-embedding: ``precision`` is None, or every vector already is at it."""
+    if precision is None or settings.backend == "torch":  # torch runs fp32 only
+        return None
+    if settings.precision == precision and settings.sentence_vector_precision == precision:
+        return None
+    if getattr(embedder, "precision", precision) == precision:
+        return embedder
+    return shared_embedder(replace(settings, precision=precision, sentence_precision=None))
+
+
 def _onnx(settings: EmbeddingSettings) -> Embedder:
     from ctqa.embedding.onnx_backend import OnnxEmbedder
 
@@ -171,6 +185,7 @@ __all__ = [
     "BATCH_SIZE",
     "Embedder",
     "make_embedder",
+    "rescoring_embedder",
     "manifest_model",
     "model_change",
     "model_path",
