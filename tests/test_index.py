@@ -81,7 +81,7 @@ def test_manifest_fields(article_index: BuiltArticle, index: IndexData) -> None:
     manifest = index.manifest
     assert manifest.model == {
         "name": MODEL_NAME, "dimension": 384, "backend": "onnx", "precision": "fp32", "sentence_vectors": "separate",
-        "sentence_precision": "int8",
+        "sentence_precision": "fp32",
     }
     assert MODEL_NAME == "sentence-transformers/all-MiniLM-L6-v2"
     assert manifest.chunking == asdict(ChunkSettings()) == {"max_tokens": 200, "split_on": "block"}

@@ -69,8 +69,8 @@ def test_the_setting_is_checked_and_defaults_to_the_precision() -> None:
     with pytest.raises(ValueError, match=r"sentence precision must be one of fp32, int8, not 'int4'"):
         EmbeddingSettings(sentence_precision="int4")  # type: ignore[arg-type]
     assert EmbeddingSettings(precision="int8", sentence_precision=None).sentence_vector_precision == "int8"
-    # the default: fp32 passages and questions, int8 sentences (docs/embedding.md, "Sentence precision")
-    assert (EmbeddingSettings().precision, EmbeddingSettings().sentence_vector_precision) == ("fp32", "int8")
+    # the default: fp32 throughout (docs/embedding.md, "Sentence precision")
+    assert (EmbeddingSettings().precision, EmbeddingSettings().sentence_vector_precision) == ("fp32", "fp32")
     assert EmbeddingSettings(precision="fp32", sentence_precision="int8").sentence_vector_precision == "int8"
     assert EmbeddingSettings(precision="int8", sentence_precision="fp32").sentence_vector_precision == "fp32"
     # torch runs fp32 only, whatever the sentence precision says

@@ -372,13 +372,16 @@ class EmbeddingSettings:
     # questions are always embedded at ``precision``, so retrieval (SciFact nDCG@10, recall@100)
     # is unchanged by it and a question loads one model; only the sentence cosines the answer
     # step reads change (the overview rescores its pool at OverviewSettings.score_precision).
-    # The torch backend runs fp32 only and ignores it. Recorded in the manifest. int8: sentences
-    # are about 80 % of a build's texts and the SQuAD subset builds 1.3-1.7x faster; the
-    # article, held-out, blind and conversation sets, the broad set and the full SQuAD subset
-    # (ctqa eval --format squad) stay within 0.5 points of fp32 sentences (docs/embedding.md,
-    # "Sentence precision"). int8 everywhere (``precision``) builds faster still but lost 0.68
-    # points of SciFact train recall@100 and a later turn of eval/blind_conversations3.jsonl.
-    sentence_precision: Precision | None = "int8"
+    # The torch backend runs fp32 only and ignores it. Recorded in the manifest. Unset by
+    # default: int8 sentences build the SQuAD subset 1.3-1.7x faster (bench/peers.py: 1.19x
+    # txtai's documents/s against 1.06x), but with every rule of the answer step in place they
+    # lost a later turn of eval/blind_conversations.jsonl (0.8194 -> 0.8056), SQuAD paragraph
+    # hit@1 0.8811 -> 0.8804 and answer-sentence hit@1 0.7691 -> 0.7687 (ctqa eval --format
+    # squad), and the fp32 rescoring of the overview's pool made a broad question about 260 ms
+    # instead of 10-40 ms (docs/embedding.md, "Sentence precision"). int8 everywhere
+    # (``precision``) builds faster still but lost 0.68 points of SciFact train recall@100 and a
+    # later turn of eval/blind_conversations3.jsonl.
+    sentence_precision: Precision | None = None
 
     @property
     def sentence_vector_precision(self) -> Precision:
