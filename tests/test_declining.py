@@ -228,6 +228,18 @@ def test_a_question_without_a_known_word_says_why_even_at_low_confidence() -> No
     named = replace(own_words_plan("What is the capital of Australia?"), names=(australia,))
     decision = decide(DeclineContext(named, low, view(US), SETTINGS))
     assert decision is not None and decision.reason == "The documents never mention Australia."
+
+
+def test_a_follow_up_of_only_punctuation_is_declined_and_one_with_words_is_not() -> None:
+    high = [scored(0, 0, 0.9)]
+    thread = "What is NEXUS?"
+    decision = decide(DeclineContext(own_words_plan("?!?!...,,", followup_of=thread), high, view(US), SETTINGS))
+    assert decision is not None and decision.rule == "no_known_words"
+    assert decision.reason.startswith("The question has no word to look up")
+    # "why?" has a word: its topic is the conversation's
+    assert decide(DeclineContext(own_words_plan("why?", followup_of=thread), high, view(US), SETTINGS)) is None
+
+
 def test_asking_for_more_of_a_named_kind_declines_when_only_the_thread_names_are_there() -> None:
     groups = passage("The US and Canada collaborate within multilateral groups. Mexico joined them later.", 0)
 

@@ -11,8 +11,8 @@ user under the one-sentence decline.
   passage about the US's task forces. A passage that names nothing of its own ("The light was
   automated in 1989") is about its document's subject, so a name its file uses in another
   section ("When was the Kessel Point light automated?") counts as mentioned;
-* ``no_known_words`` — a question that stands alone (not a follow-up) has no content word the
-  documents use (``" OR 1=1 --"``: a lone digit is no topic; "?!?"; a question in Chinese), so
+* ``no_known_words`` — a question that stands alone (or a follow-up of nothing but punctuation,
+  "???") has no content word the documents use (``" OR 1=1 --"``: a lone digit is no topic; "?!?"; a question in Chinese), so
   whatever was retrieved matched it by chance;
 * ``low_confidence`` — the best sentence's probability is below ``abstain_threshold`` (checked
   after the two rules above: it declines most of what they decline, but cannot say why);
@@ -107,17 +107,19 @@ def _names_missing(context: DeclineContext) -> str | None:
 def _no_known_words(context: DeclineContext) -> str | None:
     plan = context.plan
     if plan.followup_of:
-        return None  # a follow-up's topic is the conversation's, not its own words'
+        # a follow-up's topic is the conversation's, not its own words'; "???" has no words at all
+        return None if any(char.isalnum() for char in plan.question) else NO_WORD
     content = [token for token in plan.focus_tokens if is_content_token(token)]
     if any(token in context.view.vocabulary for token in content):
         return None
     if not content and any(char.isalpha() for char in plan.question) and not re.search(r"[A-Za-z]", plan.question):
         return NO_LATIN_WORDS  # "灯塔的灯能看多远？": the words are there, in a script ctqa does not read
     if not content:
-        return "The question has no word to look up in the documents; ask about something they mention."
+        return NO_WORD
     return "The documents use none of the question's words; ask about something they mention."
 
 
+NO_WORD = "The question has no word to look up in the documents; ask about something they mention."
 # Words are looked up as written in Latin letters (accents folded: "lámpara" is "lampara").
 NO_LATIN_WORDS = (
     "The question has no word in Latin letters, which is how ctqa looks words up; ask in the language of "
