@@ -66,6 +66,8 @@ def deciding_rule(question: str, topic: str) -> str | None:
         ("which one deals with terrorism?", "pronoun", True),
         ("can you tell me a joke?", "off_corpus", False),
         ("Megaports", "lone_term", False),
+        ("what is ankara?", "defines_new_term", False),  # known, common in English, written lowercase
+        ("what's ankara", "defines_new_term", False),
         ("how often?", "too_short", True),
         ("Why?", "too_short", True),
     ],
@@ -79,6 +81,14 @@ def test_each_rule_decides_its_case(question: str, rule: str, leans: bool) -> No
 def test_a_lone_word_of_the_thread_or_of_plain_english_still_leans_on_it() -> None:
     assert leans_on_history("members?", "What is NEXUS?", CORPUS)  # not rare: a follow-up word
     assert leans_on_history("NEXUS?", "How many members does NEXUS have?", CORPUS)  # the thread's own
+
+
+def test_a_bare_what_is_question_on_a_word_of_the_thread_or_with_an_article_leans_on_it() -> None:
+    assert leans_on_history("what is nexus?", "How many members does NEXUS have?", CORPUS)  # the thread's own
+    assert leans_on_history("what is the purpose?", "What is NEXUS?", CORPUS)  # "the": pointing back
+    assert leans_on_history("what is it?", "What is NEXUS?", CORPUS)
+    assert not leans_on_history("what is ankara?", "What does COE-DAT do?", CORPUS)
+    assert leans_on_history("what is ankara?", "Where is COE-DAT? In Ankara.", CORPUS)
 
 
 def test_interjections_are_chat_words_only() -> None:

@@ -26,6 +26,9 @@ continues.
   an off-topic interjection; it stands alone (and is declined) and does not break the thread;
 * ``lone_term`` — one word the corpus knows, rare in English and new to the thread
   ("Megaports"): a keyword search of its own;
+* ``defines_new_term`` — "what is nexus?", "who is najjar": a bare "what/who is X?" (no
+  article, no pronoun) whose one word the corpus knows and the thread does not use asks about a
+  term of its own, however it is cased or common in English ("the purpose" would point back);
 * ``too_short`` — fewer than two content words ("Why?", "Since when?"): a follow-up;
 * otherwise the question stands alone.
 
@@ -198,6 +201,20 @@ def _lone_term(context: FollowupContext) -> bool | None:
     return False if context.corpus.knows(content[0]) and context.corpus.is_rare(content[0]) else None
 
 
+# "what is nexus?", "who's najjar": one bare word asked about, no article
+_DEFINES_TERM_RE = re.compile(r"^\s*(?:what|who)(?:'s|’s|\s+(?:is|are|was|were))\s+([\w-]+)\s*[?.!]*\s*$", re.I)
+
+
+def _defines_new_term(context: FollowupContext) -> bool | None:
+    match = _DEFINES_TERM_RE.match(context.question)
+    if match is None:
+        return None
+    term = fold(match.group(1))
+    if term in QUERY_STOPWORDS or term in PRONOUNS or term in words(context.topic):
+        return None
+    return False if context.corpus.knows(term) else None
+
+
 def _too_short(context: FollowupContext) -> bool | None:
     return True if len(content_words(context.question)) < 2 else None
 
@@ -211,6 +228,7 @@ FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
     FollowupRule("definite_reference", _definite_reference),
     FollowupRule("off_corpus", _off_corpus),
     FollowupRule("lone_term", _lone_term),
+    FollowupRule("defines_new_term", _defines_new_term),
     FollowupRule("too_short", _too_short),
 )
 
