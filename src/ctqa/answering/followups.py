@@ -48,9 +48,10 @@ from dataclasses import dataclass
 
 from ctqa.retrieval.text import QUERY_STOPWORDS, fold, stem, words
 
-PRONOUNS = frozenset(
-    ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "such"]
-)
+# Personal pronouns: they stand for a topic named before ("How many members does it have?").
+REFERRING_PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
+# Every word that may point back to the thread: the personal pronouns and the demonstratives.
+PRONOUNS = frozenset([*REFERRING_PRONOUNS, "theirs", "this", "that", "these", "those", "there", "such"])
 # "which one deals with terrorism?", "which ones are they?": "one" points back only after these;
 # "ones" always does ("how many people attended the 2021 and 2023 ones?").
 ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+ones?\b|\bones\b", re.I)

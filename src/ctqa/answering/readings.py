@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ctqa.answering.followups import content_words, is_interjection
+from ctqa.answering.followups import REFERRING_PRONOUNS, content_words, is_interjection
 
 TOPIC_QUESTION = "What does the corpus say about {term}?"
 # One word, hyphens, dots and ampersands inside ("COE-DAT", "U.S.", "AT&T"), an optional "?".
@@ -139,9 +139,8 @@ def read_as(question: str, *, in_conversation: bool = False) -> Reading:
     return Reading(question)
 
 
-# Personal pronouns that stand for a topic named before ("How many members does it have?");
-# "this", "that", "there" are left out: far more often a determiner or "there is" than a reference.
-REFERRING_PRONOUNS = ("it", "its", "they", "them", "their", "he", "him", "his", "she", "her")
+# The personal pronouns (``followups.REFERRING_PRONOUNS``); "this", "that", "there" are left
+# out: far more often a determiner or "there is" than a reference.
 _REFERRING_RE = re.compile(rf"\b(?:{'|'.join(REFERRING_PRONOUNS)})\b", re.I)
 
 
