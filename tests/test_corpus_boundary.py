@@ -52,7 +52,7 @@ def test_links_outside_the_corpus_are_reported_not_read(corpus_with_links: Path)
     assert listing.outside == ("linked", "secret.txt")
     report = load_corpus(corpus_with_links)
     assert [document.doc_id for document in report.documents] == ["harbour.txt", "same-harbour.txt"]
-    assert {error.path: error.reason for error in report.outside} == {
+    assert {error.path: error.reason for error in report.unread} == {
         "linked": OUTSIDE_CORPUS,
         "secret.txt": OUTSIDE_CORPUS,
     }
@@ -76,14 +76,14 @@ def test_broken_links_are_listed_with_the_reason(tmp_path: Path) -> None:
     assert BROKEN_LINK == "broken link: target missing"
     report = load_corpus(corpus)
     assert [document.doc_id for document in report.documents] == ["harbour.txt"]
-    assert {error.path: error.reason for error in report.outside} == listing.unread()
+    assert {error.path: error.reason for error in report.unread} == listing.unread()
 
 
 def test_the_setting_reads_links_outside_and_keeps_paths_inside(corpus_with_links: Path) -> None:
     report = load_corpus(corpus_with_links, settings=FOLLOW)
     ids = [document.doc_id for document in report.documents]
     assert ids == ["harbour.txt", "linked/more.txt", "same-harbour.txt", "secret.txt"]
-    assert report.outside == []
+    assert report.unread == []
     root = str(corpus_with_links)
     assert all(document.path.startswith(root) for document in report.documents)  # the link's path, not its target
     assert corpus_files(corpus_with_links, follow_outside_links=True)[1] == corpus_with_links / "linked" / "more.txt"

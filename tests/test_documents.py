@@ -12,10 +12,19 @@ import pytest
 from conftest import ARTICLE_NAME, BuiltArticle
 from ctqa import documents
 from ctqa.config import Settings
-from ctqa.documents import UploadError, add_documents, list_documents, remove_document, safe_file_name
+from ctqa.documents import (
+    DocumentInfo,
+    UploadError,
+    add_documents,
+    list_documents,
+    remove_document,
+    safe_file_name,
+)
 from ctqa.index.builder import BuildReport
 from ctqa.index.store import read_manifest
 from ctqa.ingest.loader import READERS
+from ctqa.qa import DocumentQA
+from test_encodings import LATIN1_TEXT, index_without_model
 
 BEES = """# Beekeeping Notes
 
@@ -187,11 +196,11 @@ def test_add_documents_rejects_bad_uploads_and_keeps_the_good_ones(stub: StubQA,
         upload(tmp_path, "bees.md", BEES),
     ]
     report = add_documents(stub, uploads, max_bytes=1000)  # type: ignore[arg-type]
-    assert report.added == ["bees.md"]
-    assert set(report.rejected) == {"big.md", "empty.txt", "latin1.txt", "binary.md", "tool.exe"}
+    assert report.added == ["latin1.txt", "bees.md"]  # Latin-1 text is text: read in its encoding
+    assert set(report.rejected) == {"big.md", "empty.txt", "binary.md", "tool.exe"}
     assert "limit" in report.rejected["big.md"] and "empty" in report.rejected["empty.txt"]
-    assert "UTF-8" in report.rejected["latin1.txt"] and "allowed types" in report.rejected["tool.exe"]
-    assert corpus_names(stub.corpus_dir) == ["bees.md", "kilns.txt"]
+    assert "binary file" in report.rejected["binary.md"] and "allowed types" in report.rejected["tool.exe"]
+    assert corpus_names(stub.corpus_dir) == ["bees.md", "kilns.txt", "latin1.txt"]
 
 
 def test_add_documents_refuses_too_much_text(stub: StubQA, tmp_path: Path) -> None:
@@ -306,3 +315,21 @@ def test_an_upload_that_fails_to_index_loses_nothing(
     assert not (built.corpus_dir / "bees.md").exists()
     assert json.loads((built.index_dir / "manifest.json").read_text(encoding="utf-8")) == manifest_before
     assert qa.ask(question).text == expected
+
+
+def test_the_documents_list_names_files_of_other_types_and_reads_latin1(tmp_path: Path) -> None:
+    """The page's table (no model: the index is written by hand): a Latin-1 note is a document
+    with its decoded title; a picture is listed, not indexed, with the types ctqa reads."""
+    corpus_dir, index_dir = tmp_path / "corpus", tmp_path / "index"
+    corpus_dir.mkdir()
+    (corpus_dir / "cafe.txt").write_bytes(LATIN1_TEXT.encode("latin-1"))
+    index_without_model(corpus_dir, index_dir)
+    (corpus_dir / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00")
+    (corpus_dir / "cafe.txt.swp").write_bytes(b"b0VIM 9.0")  # an editor's swap file: not listed
+    assert list_documents(DocumentQA(corpus_dir, index_dir)) == [
+        DocumentInfo("cafe.txt", "Café Notes", "text", 1, 83, "", True),
+        DocumentInfo(
+            "photo.png", "", "png", 0, 9,
+            "unsupported file type .png (ctqa reads: .docx, .htm, .html, .markdown, .md, .pdf, .txt)", False,
+        ),
+    ]

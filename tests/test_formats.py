@@ -204,7 +204,7 @@ BROKEN_FILES = [
     ("bad.pdf", b"%PDF-1.4\nthis is not really a PDF", "not a readable PDF"),
     ("truncated.pdf", simple_pdf(GLACIER_PAGES)[:300], "not a readable PDF"),
     ("empty.pdf", b"", "empty file"),
-    ("latin1.txt", "Caf\xe9 Notes\n\nThe caf\xe9 opens at nine.\n".encode("latin-1"), "not valid UTF-8"),
+    ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "it looks like a binary file"),
     ("empty.txt", b"", "no text"),
     ("empty.html", b"", "empty file"),
     ("nothing.html", b"<html><body><script>var x = 1;</script></body></html>", "no main text"),

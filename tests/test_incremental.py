@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 import ctqa
@@ -30,6 +31,8 @@ pytestmark = pytest.mark.slow
 
 ALL_DOCS = ["bakery.docx", "bees.txt", "garden.md", "glaciers.pdf", "lighthouses.html"]
 WATER_QUESTION = "How much water do tomato plants need per week?"
+# Written to disk in Latin-1 (é = 0xe9, è = 0xe8, û = 0xfb): no UTF-8 file holds these bytes.
+LATIN1_NOTE = "Café Notes\n\nThe café on the quay opens at nine and serves crème brûlée until noon.\n"
 NEW_NOTE = "# Harbour Notes\n\n## Ferries\n\nThe ferry to the island leaves every 40 minutes from pier three.\n"
 
 
@@ -74,9 +77,13 @@ def texts_to_embed(qa: ctqa.DocumentQA, *paths: Path) -> int:
 
 
 def index_cli(built: Built) -> str:
+    return index_cli_result(built).stdout
+
+
+def index_cli_result(built: Built) -> Result:
     result = CliRunner().invoke(app, ["index", "--corpus", str(built.corpus_dir), "--index", str(built.index_dir)])
     assert result.exit_code == 0, result.output
-    return result.stdout
+    return result
 
 
 # -- DocumentQA.build -----------------------------------------------------------------------------
@@ -159,12 +166,26 @@ def test_index_command_prints_counts_names_and_skipped_files(copy_built: Callabl
 
     (built.corpus_dir / "harbour.md").write_text(NEW_NOTE, encoding="utf-8")
     (built.corpus_dir / "bees.txt").unlink()
-    (built.corpus_dir / "latin1.txt").write_bytes("Caf\xe9\n\nThe caf\xe9 opens at nine.\n".encode("latin-1"))
-    second = index_cli(built)
-    assert "1 added, 0 changed, 1 removed, 4 unchanged" in second
-    assert "  added: harbour.md" in second and "  removed: bees.txt" in second
-    assert "Skipped files (not indexed): 1" in second
-    assert "  latin1.txt: not valid UTF-8" in second
+    (built.corpus_dir / "latin1.txt").write_bytes(LATIN1_NOTE.encode("latin-1"))
+    (built.corpus_dir / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    second = index_cli_result(built)
+    assert "2 added, 0 changed, 1 removed, 4 unchanged" in second.stdout
+    assert "  added: harbour.md, latin1.txt" in second.stdout and "  removed: bees.txt" in second.stdout
+    # what was built on stdout, the file not indexed on stderr
+    assert "photo.png" not in second.stdout
+    assert second.stderr.splitlines() == [
+        "Skipped files (not indexed): 1",
+        "  photo.png: unsupported file type .png (ctqa reads: .docx, .htm, .html, .markdown, .md, .pdf, .txt)",
+    ]
+
+    # the Latin-1 file is cited like a UTF-8 one: offsets into its decoded text
+    answer = built.qa.ask("What does the café on the quay serve?")
+    citation = answer.citations[0]
+    assert citation.doc_id == "latin1.txt" and "crème brûlée" in answer.text
+    document = load_index(built.index_dir).documents["latin1.txt"]
+    assert document.title == "Café Notes"
+    assert document.text[citation.start : citation.end] == citation.text
+    assert "The café on the quay opens at nine and serves crème brûlée until noon." in citation.text
 
 
 # -- ctqa add -------------------------------------------------------------------------------------
@@ -210,9 +231,11 @@ def test_add_refuses_unsupported_and_unreadable_files_but_adds_the_rest(
     )
 
     assert result.exit_code == 1
-    assert "setup.exe: .exe files cannot be added" in result.stdout
-    assert "broken.pdf: it cannot be read: not a readable PDF" in result.stdout
-    assert "bees.txt: already in the corpus folder" in result.stdout
+    # the refusals are warnings (stderr); what was added and built is the result (stdout)
+    assert "setup.exe: .exe files cannot be added" in result.stderr
+    assert "broken.pdf: it cannot be read: not a readable PDF" in result.stderr
+    assert "bees.txt: already in the corpus folder" in result.stderr
+    assert "Not added" not in result.stdout
     assert "1 added, 0 changed, 0 removed, 5 unchanged" in result.stdout
     names = sorted(path.name for path in built.corpus_dir.iterdir() if not path.name.startswith("."))
     assert names == sorted([*ALL_DOCS, "Harbour Notes.md"])

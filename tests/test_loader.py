@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ctqa.errors import CorpusError, DocumentReadError
-from ctqa.ingest.loader import corpus_files, load_corpus, load_document
+from ctqa.ingest.loader import NOT_DOCUMENTS, corpus_files, list_corpus, load_corpus, load_document
 
 GOOD_TEXT = "Tomato Notes\n\nTomatoes need six hours of sun a day.\n"
 GOOD_MARKDOWN = "# Pepper Notes\n\nPeppers like warm soil.\n\n## Watering\n\nWater them twice a week.\n"
@@ -43,6 +43,63 @@ def corpus(tmp_path: Path) -> Path:
 def test_supported_files_found_recursively_sorted_hidden_excluded(corpus: Path) -> None:
     found = [path.relative_to(corpus).as_posix() for path in corpus_files(corpus)]
     assert found == ["guides/herbs/basil_growing-tips.txt", "peppers.md", "tomatoes.txt"]
+
+
+READS = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
+
+
+def test_files_of_other_types_are_listed_with_the_types_ctqa_reads(corpus: Path) -> None:
+    write(corpus / "scans" / "page1.PNG", b"\x89PNG\r\n\x1a\n\x00")
+    write(corpus / "archive.zip", b"PK\x03\x04")
+    listing = list_corpus(corpus)
+    assert listing.unsupported == ("README", "archive.zip", "notes.doc", "report.xlsx", "scans/page1.PNG")
+    assert listing.unread() == {
+        "README": f"no file type (no suffix) (ctqa reads: {READS})",
+        "archive.zip": f"unsupported file type .zip (ctqa reads: {READS})",
+        "notes.doc": f"unsupported file type .doc (ctqa reads: {READS})",
+        "report.xlsx": f"unsupported file type .xlsx (ctqa reads: {READS})",
+        "scans/page1.PNG": f"unsupported file type .png (ctqa reads: {READS})",
+    }
+    report = load_corpus(corpus)
+    assert report.skipped == []  # nothing was read and failed
+    assert {error.path: error.reason for error in report.unread} == listing.unread()
+
+
+def test_what_is_no_document_is_neither_read_nor_reported(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "notes.txt", GOOD_TEXT)
+    noise = [
+        ".DS_Store", "notes.txt~", "notes.txt.swp", "drafts/plan.md.swo", "#notes.txt#", "~$report.docx",
+        "Thumbs.db", "desktop.ini", ".git/config",
+        # a ctqa index inside the corpus (hidden, or not) and a stray build folder
+        ".ctqa-index/manifest.json", "index/manifest.json", "index/build-20250101T120000-42-1/documents.json",
+        "index/README.md", "old/build-20240101T000000-7-2/sentences.npy",
+    ]
+    for name in noise:
+        write(corpus / name, b"x")
+    listing = list_corpus(corpus)
+    assert [path.name for path in listing.files] == ["notes.txt"]
+    assert (listing.outside, listing.broken, listing.unsupported) == ((), (), ())
+    assert [rule.what for rule in NOT_DOCUMENTS] == [
+        "hidden file or folder (.git, .DS_Store, .ctqa-index)",
+        "editor backup (notes.txt~)",
+        "Vim swap file (.swp, .swo)",
+        "Emacs auto-save file (#notes.txt#)",
+        "Office lock file (~$report.docx)",
+        "Windows thumbnail cache or folder settings (Thumbs.db, desktop.ini)",
+        "ctqa index folder (manifest.json beside build-* folders)",
+    ]
+
+
+def test_a_folder_with_a_manifest_but_no_build_is_read(tmp_path: Path) -> None:
+    """Only a manifest beside a build folder makes an index: a user's folder that holds a file
+    named manifest.json is read like any other."""
+    corpus = tmp_path / "corpus"
+    write(corpus / "project" / "manifest.json", b"{}")
+    write(corpus / "project" / "notes.md", GOOD_MARKDOWN)
+    listing = list_corpus(corpus)
+    assert [path.relative_to(corpus).as_posix() for path in listing.files] == ["project/notes.md"]
+    assert listing.unsupported == ("project/manifest.json",)
 
 
 def test_load_corpus_reads_txt_and_md(corpus: Path) -> None:
@@ -83,10 +140,11 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "reason_part"),
     [
-        ("latin1.txt", "Caf\xe9 Notes\n\nThe caf\xe9 opens at nine.\n".encode("latin-1"), "UTF-8"),
         ("binary.txt", b"Binary Notes\n\nSome\x00bytes\x00here.\n", "NUL"),
         # an image renamed .txt: binary (NUL bytes), not text to save as UTF-8
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8", "it looks like a binary file, not text"),
+        # no NUL byte, not UTF-8, and a control character (0x1a) in every 8-bit encoding
+        ("header.txt", b"\x89PNG\r\n\x1a\n\xff\xd8\xe0\xe1", "holds control characters"),
         ("empty.txt", b"", "no text"),
         ("blank.md", b"\n\n   \n", "no text"),
         (
@@ -110,8 +168,8 @@ def test_broken_file_is_skipped_and_reported(tmp_path: Path, name: str, data: by
 
 
 def test_load_document_raises_document_read_error(tmp_path: Path) -> None:
-    write(tmp_path / "bad.txt", b"\xff\xfe\xfa not text")
-    with pytest.raises(DocumentReadError, match=r"bad\.txt: not valid UTF-8"):
+    write(tmp_path / "bad.txt", b"\x89PNG\r\n\x1a\n\xff\xd8 not text")
+    with pytest.raises(DocumentReadError, match=r"bad\.txt: is not UTF-8 and holds control characters"):
         load_document(tmp_path / "bad.txt", tmp_path)
 
 

@@ -83,9 +83,9 @@ def test_index_of_an_unchanged_corpus_is_a_no_op_without_the_model(
 def test_index_names_each_skipped_file_once_and_leaves_one_report(
     article_copy: Callable[[], BuiltArticle], tmp_path: Path
 ) -> None:
-    """A build with a skipped file: one line per skipped file (on stdout, in the report, not
-    again as a warning); with stderr redirected to a file (no terminal) no progress bar is
-    written, so the report is all there is."""
+    """A build with a skipped file: one line per skipped file (on stderr, in the report, not
+    again as a warning); stdout holds what was built. With stderr redirected to a file (no
+    terminal) no progress bar is written, so the skipped files are all stderr holds."""
     built = article_copy()
     (built.corpus_dir / "empty.txt").write_text("", encoding="utf-8")
     (built.corpus_dir / "gone.md").symlink_to(tmp_path / "missing.md")
@@ -98,10 +98,11 @@ def test_index_names_each_skipped_file_once_and_leaves_one_report(
     assert result.returncode == 0, result.stderr
     both = result.stdout + result.stderr
     assert both.count("empty.txt") == 1 and both.count("gone.md") == 1
-    assert result.stderr == ""  # stderr is no terminal here: no progress bars, and no warning
     lines = result.stdout.splitlines()
-    assert lines[1].startswith("Index ready in") and "1 added" in lines[1]
-    assert lines[-3:] == [
+    assert len(lines) == 3 and lines[1].startswith("Index ready in") and "1 added" in lines[1]
+    assert lines[2] == "  added: notes.md"
+    # stderr is no terminal here: no progress bars, only the skipped files
+    assert result.stderr.splitlines() == [
         "Skipped files (not indexed): 2",
         "  gone.md: broken link: target missing",
         "  empty.txt: no text found (empty file or only boilerplate)",

@@ -40,7 +40,7 @@ def test_unreachable_ray_address_is_one_error_naming_it(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_ray_build_writes_the_local_build_and_is_incremental(tmp_path: Path) -> None:
     corpus_dir = tmp_path / "corpus"
-    write_tiny_corpus(corpus_dir)  # two documents and one file that is not UTF-8
+    write_tiny_corpus(corpus_dir)  # two documents and one binary file named .txt
     shutil.copy(next(CORPUS_DIR.glob("*.txt")), corpus_dir)
     local = ctqa.DocumentQA(corpus_dir, tmp_path / "local")
     local_report = local.build()

@@ -327,8 +327,8 @@ def index_command(
         except KeyboardInterrupt:
             _fail(f"interrupted; the previous index in {qa.index_dir} is unchanged", EXIT_INTERRUPTED)
     print_build_report(report, seconds_since_start())
-    for message in qa.messages:
-        typer.echo(message)
+    for message in qa.messages:  # notes on how the build went (a wait, a rebuild), not its result
+        typer.echo(message, err=True)
 
 
 @contextmanager
@@ -371,8 +371,9 @@ MAX_NAMES_SHOWN = 10
 
 
 def print_build_report(report: BuildReport, total_seconds: float | None = None) -> None:
-    """"Index ready …: N added, M changed, K removed, J unchanged; …", the names of the changed
-    documents (when few), then every skipped file with the reason.
+    """"Index ready …: N added, M changed, K removed, J unchanged; …" and the names of the changed
+    documents (when few) on stdout, what was built; then every skipped file with the reason on
+    stderr, with the other warnings (a script reading stdout gets the summary alone).
 
     ``total_seconds`` is the whole command's time (start-up, model load and build); without it
     the build's own time is given."""
@@ -386,9 +387,9 @@ def print_build_report(report: BuildReport, total_seconds: float | None = None) 
         if 0 < len(names) <= MAX_NAMES_SHOWN:
             typer.echo(f"  {label}: {', '.join(names)}")
     if report.skipped:
-        typer.echo(f"Skipped files (not indexed): {len(report.skipped)}")
+        typer.echo(f"Skipped files (not indexed): {len(report.skipped)}", err=True)
         for path, reason in report.skipped.items():
-            typer.echo(f"  {path}: {reason}")
+            typer.echo(f"  {path}: {reason}", err=True)
 
 
 @app.command("add", cls=PlainUsageCommand)
@@ -434,9 +435,9 @@ def add_command(
     if report.added:
         typer.echo(f"Added to {qa.corpus_dir}: {', '.join(report.added)}")
     if refused:
-        typer.echo("Not added:")
+        typer.echo("Not added:", err=True)
         for name, reason in refused.items():
-            typer.echo(f"  {name}: {reason}")
+            typer.echo(f"  {name}: {reason}", err=True)
     if report.build is not None:
         print_build_report(report.build)
     if refused:

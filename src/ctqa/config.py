@@ -584,6 +584,11 @@ class IngestSettings:
     reads every file again.
     """
 
+    # Plain text (``ingest.encoding``): a .txt or .md file that is not UTF-8 is decoded in the
+    # encoding charset_normalizer detects (Windows-1252, Latin-1, ...); off, such a file is
+    # skipped and reported ("save the file as UTF-8"). Recorded like every reader setting: an
+    # index built with the other choice is stale, and its files are read again.
+    detect_text_encoding: bool = True
     # A line of at most this many words, without a sentence end, may be a heading.
     heading_max_words: int = 25
     # A first table line of at most this many words in its cells, without digits, is a header.

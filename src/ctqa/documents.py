@@ -38,7 +38,7 @@ from pathlib import Path
 from ctqa.errors import CtqaError, DocumentReadError
 from ctqa.index.builder import BuildReport, staleness_reasons
 from ctqa.index.passage_table import passage_doc_ids
-from ctqa.ingest.loader import READERS, corpus_files, load_document, unindexed_links
+from ctqa.ingest.loader import READERS, corpus_files, load_document, unindexed_files
 from ctqa.qa import DocumentQA
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,8 @@ class DocumentInfo:
     passages: int
     size_bytes: int
     problem: str = ""
-    # False for a symlink that is never read (outside the corpus, or broken): not a corpus file
+    # False for what is never read (a link outside the corpus or broken, a file of an
+    # unsupported type): not a corpus document
     removable: bool = True
 
 
@@ -324,8 +325,8 @@ def list_documents(qa: DocumentQA) -> list[DocumentInfo]:
     """Every file of the corpus with its indexed passage count, sorted by doc id.
 
     The counts are those of the loaded index (``DocumentQA.ensure_ready``), which the next answer
-    uses. A file the loader could not read, and a symlink that is never read (outside the corpus,
-    or broken), is listed with its ``problem``.
+    uses. A file the loader could not read, a symlink that is never read (outside the corpus,
+    or broken), and a file of an unsupported type are listed with their ``problem``.
     """
     index = qa.ensure_ready().index
     counts = Counter(passage_doc_ids(index.passages))
@@ -344,8 +345,19 @@ def list_documents(qa: DocumentQA) -> list[DocumentInfo]:
                 problem="" if document else skipped.get(doc_id, "not indexed yet"),
             )
         )
-    for doc_id, reason in unindexed_links(qa.corpus_dir, qa.settings.corpus).items():
-        suffix = Path(doc_id).suffix.lower()
-        format_name = READERS[suffix][0] if suffix in READERS else "link"
-        infos.append(DocumentInfo(doc_id, "", format_name, 0, 0, problem=reason, removable=False))
+    for doc_id, reason in unindexed_files(qa.corpus_dir, qa.settings.corpus).items():
+        infos.append(_unread_info(qa.corpus_dir / doc_id, doc_id, reason))
     return sorted(infos, key=lambda info: info.doc_id)
+
+
+def _unread_info(path: Path, doc_id: str, reason: str) -> DocumentInfo:
+    """A path the loader never reads, as the page lists it: a link (outside the corpus, or
+    broken) or a file of an unsupported type, whose format is its suffix ("png")."""
+    suffix = path.suffix.lower()
+    if path.is_symlink():
+        return DocumentInfo(doc_id, "", READERS[suffix][0] if suffix in READERS else "link", 0, 0, reason, False)
+    try:
+        size = path.stat().st_size
+    except OSError:  # removed since it was listed
+        size = 0
+    return DocumentInfo(doc_id, "", suffix.lstrip(".") or "unknown", 0, size, reason, False)

@@ -46,7 +46,7 @@ from ctqa.errors import IndexCorruptError, IndexError_, IndexMissingError, Index
 from ctqa.index.builder import BuildReport, build_index, staleness_reasons, wait_for_running_build
 from ctqa.index.store import IndexData, read_manifest
 from ctqa.index.stores import passage_store
-from ctqa.ingest.loader import require_corpus_folder, unindexed_links
+from ctqa.ingest.loader import require_corpus_folder, unindexed_files
 from ctqa.ingest.watch import CorpusWatcher, Signature, file_signature
 from ctqa.retrieval.hybrid import HybridRetriever
 from ctqa.retrieval.query import clean_question
@@ -181,7 +181,7 @@ class DocumentQA:
             if index is not None:
                 report = BuildReport(
                     unchanged=sorted(index.manifest.files),
-                    skipped={**unindexed_links(self.corpus_dir, self.settings.corpus), **index.manifest.skipped},
+                    skipped={**unindexed_files(self.corpus_dir, self.settings.corpus), **index.manifest.skipped},
                     passages=len(index.passages),
                     seconds=time.perf_counter() - started,
                 )

@@ -278,7 +278,7 @@ def build_index(
         old_files = previous.manifest.files if previous else {}
         old_passages = _passage_ids_by_document(previous) if previous else {}
         old_vectors = _all_passage_vectors(previous) if previous else None
-        report = BuildReport(skipped={e.path: e.reason for e in [*loaded.outside, *loaded.skipped]})
+        report = BuildReport(skipped={e.path: e.reason for e in [*loaded.unread, *loaded.skipped]})
         over_limit: dict[str, tuple[str, str]] = {}
 
         def reusable(document: Document) -> bool:

@@ -39,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -58,6 +57,7 @@ from ctqa.errors import IndexCorruptError, IndexMissingError, IndexWriteError
 from ctqa.index import document_table, passage_table
 from ctqa.index.document_table import DocumentTable
 from ctqa.index.file_rows import FileRows
+from ctqa.index.layout import BUILD_NAME_RE, LOCK, MANIFEST
 from ctqa.index.passage_table import PassageMismatch, PassageTable
 from ctqa.retrieval.derived import DerivedState, TokenTable, derive_state
 from ctqa.retrieval.sparse import BM25State
@@ -74,8 +74,6 @@ from ctqa.types import Document, Passage
 # 6: BM25 reads a short document's title (``RetrievalSettings.bm25_title_max_passages``) and its
 #    columns are in sorted token order; a format-5 index is rebuilt.
 FORMAT_VERSION = 6
-MANIFEST = "manifest.json"
-LOCK = ".lock"
 
 # Passage search switches from exact flat search to an approximate HNSW graph (inner product)
 # at this many passages. Measured by `make bench` (docs/benchmarks.md; bench/results/latest.md): one
@@ -335,13 +333,12 @@ def load_derived(build: Path, manifest: Manifest, full_check: bool = False) -> D
 BUILD_FILES = frozenset(
     ["documents.json", document_table.BLOCKS, passage_table.ROWS, passage_table.SENTENCES, passage_table.FIELDS, "passages.faiss", "sentences.npy", DERIVED_JSON, *_DERIVED_ARRAYS]
 )
-_BUILD_NAME_RE = re.compile(r"^(?:build|\.staging)-\d{8}T\d{6}-\d+-\d+$")
 
 
 def is_ctqa_build(path: Path) -> bool:
     """Whether ``path`` is a build (or staging) folder written by ``save_index``: its name has
     ctqa's stamp and it holds nothing but ctqa's artifacts."""
-    if not (path.is_dir() and _BUILD_NAME_RE.match(path.name)):
+    if not (path.is_dir() and BUILD_NAME_RE.match(path.name)):
         return False
     return all(child.name in BUILD_FILES for child in path.iterdir())
 
