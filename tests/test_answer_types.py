@@ -186,7 +186,8 @@ def test_phrases_stop_at_punctuation_clause_words_and_question_words() -> None:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("What did the Normans do in 911?", "phrase"),
+        ("What did the Normans use in battle?", "phrase"),
+        ("What did the Normans do in 911?", "activity"),  # an activity: the sentence answers
         ("What is the capital of Australia?", "phrase"),  # "of": a fact about X, not what X is
         ("What does a big O notation hide?", "phrase"),
         ("What is NEXUS?", "definition"),
@@ -351,3 +352,24 @@ def test_a_capitalised_head_noun_gives_the_whole_name_around_it() -> None:
     sentence = "In this context, the US Department of Justice launched the Responsible Cooperators Program."
     spans = answer_spans(sentence, "thing", "Which US department launched the Responsible Cooperators Program?")
     assert [span.text for span in spans if span.tier == 0] == ["the US Department of Justice"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What does COE-DAT do?", "activity"),
+        ("what do the task forces do", "activity"),
+        ("What did DECnet originally do", "activity"),
+        ("What does COE-DAT stand for?", "acronym"),  # the verb names what is asked
+        ("What does the T cell release?", "phrase"),
+        ("What does it cost to do business?", "phrase"),  # "to do" is not the question's verb
+    ],
+)
+def test_activity_cues(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+
+
+def test_an_activity_is_answered_by_the_sentence() -> None:
+    hub = "The COE-DAT serves as a hub for international dialogue and discussion on counter-terrorism."
+    assert BY_NAME["activity"].span is None
+    assert answer_spans(hub, "activity", "What does COE-DAT do?") == []
