@@ -354,6 +354,27 @@ def test_a_capitalised_head_noun_gives_the_whole_name_around_it() -> None:
     assert [span.text for span in spans if span.tier == 0] == ["the US Department of Justice"]
 
 
+ICI_SENTENCE = (
+    "Additionally, NATO has delivered in-person counter-terrorism courses through Mobile Education and Training "
+    "Teams at the NATO-Istanbul Cooperation Initiative (ICI) Regional Centre in Kuwait, benefiting participants "
+    "from NATO partner countries in the Gulf."
+)
+
+
+def test_a_place_name_comes_before_an_organisation_after_a_preposition() -> None:
+    spans = answer_spans(ICI_SENTENCE, "place", "Where is the ICI Regional Centre?")
+    tiers = {span.text: span.tier for span in spans}
+    assert tiers["Kuwait"] == 0 and tiers["NATO-Istanbul Cooperation Initiative"] == 2
+    for span in spans:
+        assert ICI_SENTENCE[span.start : span.end] == span.text
+
+
+def test_a_country_named_without_a_preposition_is_a_place_after_the_named_places() -> None:
+    sentence = "Geographers such as Friedrich Ratzel of Germany supported imperialism in Africa."
+    spans = answer_spans(sentence, "place", "Where was Friedrich Ratzel born?")
+    assert [(span.text, span.tier) for span in spans] == [("Africa", 0), ("Germany", 1)]
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
