@@ -9,6 +9,7 @@ from ctqa.answering.answer_types import (
     BY_NAME,
     answer_spans,
     clause_phrases,
+    has_answer_type,
     lists,
     phrases,
     question_type,
@@ -23,7 +24,7 @@ def test_every_type_is_named_once_and_required_types_are_the_reliable_ones() -> 
     names = [entry.name for entry in ANSWER_TYPES]
     assert len(names) == len(set(names))
     required = {entry.name for entry in ANSWER_TYPES if entry.required}
-    assert required == {"yes_no", "money", "number", "date", "leader", "country", "reason"}
+    assert required == {"yes_no", "money", "number", "date", "age", "leader", "country", "reason"}
     assert {entry.name for entry in ANSWER_TYPES if entry.inherited} == {"money", "number", "date", "distance"}
 
 
@@ -384,9 +385,14 @@ def test_a_country_named_without_a_preposition_is_a_place_after_the_named_places
         ("What does COE-DAT stand for?", "acronym"),  # the verb names what is asked
         ("What does the T cell release?", "phrase"),
         ("What does it cost to do business?", "phrase"),  # "to do" is not the question's verb
+        ("How long has COE-DAT existed?", "age"),
+        ("How long has NATO been around?", "age"),
+        ("how long have the task forces been in operation", "age"),
+        ("How long does the course last?", "duration"),  # a length of time, not an age
+        ("How long has the US been engaged in these efforts?", "duration"),
     ],
 )
-def test_activity_cues(question: str, expected: str) -> None:
+def test_activity_and_age_cues(question: str, expected: str) -> None:
     assert question_type(question) == expected
 
 
@@ -394,3 +400,17 @@ def test_an_activity_is_answered_by_the_sentence() -> None:
     hub = "The COE-DAT serves as a hub for international dialogue and discussion on counter-terrorism."
     assert BY_NAME["activity"].span is None
     assert answer_spans(hub, "activity", "What does COE-DAT do?") == []
+
+
+def test_an_age_needs_a_length_of_time_or_a_date_the_question_does_not_hold() -> None:
+    entry = BY_NAME["age"]
+    assert entry.required and ranked_type("age") == "age"
+    hub = "The COE-DAT serves as a hub for international dialogue, engaging with over 50 countries and 40 organisations."
+    assert not has_answer_type(hub, "age", "How long has COE-DAT existed?")
+    assert has_answer_type("It has existed since the 1950s.", "age", "How long has it existed?")
+    assert has_answer_type("NATO was founded in 1949.", "age", "How long has NATO existed?")
+    assert not has_answer_type("NATO was founded in 1949.", "age", "How long has NATO existed since 1949?")
+    sentence = "NATO was founded in 1949 and has existed for over 70 years; it may grow."
+    spans = answer_spans(sentence, "age", "How long has NATO existed?")
+    # a length of time first, then the date it dates from; "may" is no month
+    assert [(span.text, span.tier) for span in spans] == [("over 70 years", 0), ("1949", 1)]

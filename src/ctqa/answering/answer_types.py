@@ -29,7 +29,7 @@ from ctqa.config import AnswerSettings
 from ctqa.retrieval.text import query_tokens
 
 QuestionType = Literal[
-    "money", "number", "date", "distance", "duration", "leader", "person", "organisation", "country", "place", "thing", "reason",
+    "money", "number", "date", "distance", "age", "duration", "leader", "person", "organisation", "country", "place", "thing", "reason",
     "acronym", "yes_no", "definition", "activity", "phrase", "other",
 ]
 
@@ -265,6 +265,28 @@ def _durations(sentence: str, question: str, acronyms: Mapping[str, str]) -> Ite
     for tier, pattern in ((2, _DATE_SPAN_RE), (3, _NUMBER_SPAN_RE)):
         for span in _matches(pattern)(sentence, question, acronyms):
             yield Span(span.text, span.start, span.end, tier=tier)
+
+
+def _ages(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """How long something has existed: a length of time or its bound ("for 70 years", "since the
+    1950s"; tier 0), then a date it dates from ("founded in 1949"; tier 1). A bare number or a
+    length is no age."""
+    yield from _matches(_DURATION_SPAN_RE)(sentence, question, acronyms)
+    yield from _matches(_BOUND_SPAN_RE)(sentence, question, acronyms)
+    for span in _matches(_DATE_SPAN_RE)(sentence, question, acronyms):
+        if span.text[0].isupper() or any(c.isdigit() for c in span.text):  # "may", "march": no month
+            yield Span(span.text, span.start, span.end, tier=1)
+
+
+def _tells_age(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` holds a length of time, its bound or a date that ``question`` does
+    not: the evidence of an age question."""
+    asked = question.casefold()
+    return any(
+        not already_asked(match.group(0), asked)
+        for pattern in (_DURATION_SPAN_RE, _BOUND_SPAN_RE, _DATE_RE)
+        for match in pattern.finditer(sentence)
+    )
 
 
 def _expansions(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
@@ -689,6 +711,17 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         "number",
         _cue(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b"),
         _NUMBER_RE, _matches(_NUMBER_SPAN_RE), 1.0, inherited=True,
+    ),
+    # "How long has X existed / been around?": how old a thing is. Unlike other durations it is
+    # required: a sentence with no length of time, bound or date cannot answer it (the article
+    # says what COE-DAT does, not since when), and a date it dates from answers it.
+    AnswerType(
+        "age",
+        _cue(
+            r"\bhow long\s+(?:has|have|had)\b.*\b(?:existed|been (?:around|in existence|in operation|operating|"
+            r"operational|active|in business))\b"
+        ),
+        _tells_age, _ages, 1.0,
     ),
     # "How long …?", "How old …?", "How often …?": a length of time; not read by the ranker and
     # not required (the answer may be a bound, "since the 1950s", or a bare number)

@@ -139,6 +139,7 @@ _LACKS = {
     "money": "an amount",
     "number": "a number",
     "date": "a date",
+    "age": "a length of time or a date it dates from",
     "leader": "a person's name",
     "country": "a country it does not already name",
     "reason": "a reason",
