@@ -9,6 +9,7 @@ from ctqa.answering.answer_types import (
     BY_NAME,
     answer_spans,
     clause_phrases,
+    has_answer_type,
     lists,
     phrases,
     question_type,
@@ -23,7 +24,7 @@ def test_every_type_is_named_once_and_required_types_are_the_reliable_ones() -> 
     names = [entry.name for entry in ANSWER_TYPES]
     assert len(names) == len(set(names))
     required = {entry.name for entry in ANSWER_TYPES if entry.required}
-    assert required == {"yes_no", "money", "number", "date", "leader", "country", "reason"}
+    assert required == {"yes_no", "money", "number", "date", "age", "leader", "country", "reason"}
     assert {entry.name for entry in ANSWER_TYPES if entry.inherited} == {"money", "number", "date", "distance"}
 
 
@@ -186,7 +187,8 @@ def test_phrases_stop_at_punctuation_clause_words_and_question_words() -> None:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("What did the Normans do in 911?", "phrase"),
+        ("What did the Normans use in battle?", "phrase"),
+        ("What did the Normans do in 911?", "activity"),  # an activity: the sentence answers
         ("What is the capital of Australia?", "phrase"),  # "of": a fact about X, not what X is
         ("What does a big O notation hide?", "phrase"),
         ("What is NEXUS?", "definition"),
@@ -351,3 +353,64 @@ def test_a_capitalised_head_noun_gives_the_whole_name_around_it() -> None:
     sentence = "In this context, the US Department of Justice launched the Responsible Cooperators Program."
     spans = answer_spans(sentence, "thing", "Which US department launched the Responsible Cooperators Program?")
     assert [span.text for span in spans if span.tier == 0] == ["the US Department of Justice"]
+
+
+ICI_SENTENCE = (
+    "Additionally, NATO has delivered in-person counter-terrorism courses through Mobile Education and Training "
+    "Teams at the NATO-Istanbul Cooperation Initiative (ICI) Regional Centre in Kuwait, benefiting participants "
+    "from NATO partner countries in the Gulf."
+)
+
+
+def test_a_place_name_comes_before_an_organisation_after_a_preposition() -> None:
+    spans = answer_spans(ICI_SENTENCE, "place", "Where is the ICI Regional Centre?")
+    tiers = {span.text: span.tier for span in spans}
+    assert tiers["Kuwait"] == 0 and tiers["NATO-Istanbul Cooperation Initiative"] == 2
+    for span in spans:
+        assert ICI_SENTENCE[span.start : span.end] == span.text
+
+
+def test_a_country_named_without_a_preposition_is_a_place_after_the_named_places() -> None:
+    sentence = "Geographers such as Friedrich Ratzel of Germany supported imperialism in Africa."
+    spans = answer_spans(sentence, "place", "Where was Friedrich Ratzel born?")
+    assert [(span.text, span.tier) for span in spans] == [("Africa", 0), ("Germany", 1)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What does COE-DAT do?", "activity"),
+        ("what do the task forces do", "activity"),
+        ("What did DECnet originally do", "activity"),
+        ("What does COE-DAT stand for?", "acronym"),  # the verb names what is asked
+        ("What does the T cell release?", "phrase"),
+        ("What does it cost to do business?", "phrase"),  # "to do" is not the question's verb
+        ("How long has COE-DAT existed?", "age"),
+        ("How long has NATO been around?", "age"),
+        ("how long have the task forces been in operation", "age"),
+        ("How long does the course last?", "duration"),  # a length of time, not an age
+        ("How long has the US been engaged in these efforts?", "duration"),
+    ],
+)
+def test_activity_and_age_cues(question: str, expected: str) -> None:
+    assert question_type(question) == expected
+
+
+def test_an_activity_is_answered_by_the_sentence() -> None:
+    hub = "The COE-DAT serves as a hub for international dialogue and discussion on counter-terrorism."
+    assert BY_NAME["activity"].span is None
+    assert answer_spans(hub, "activity", "What does COE-DAT do?") == []
+
+
+def test_an_age_needs_a_length_of_time_or_a_date_the_question_does_not_hold() -> None:
+    entry = BY_NAME["age"]
+    assert entry.required and ranked_type("age") == "age"
+    hub = "The COE-DAT serves as a hub for international dialogue, engaging with over 50 countries and 40 organisations."
+    assert not has_answer_type(hub, "age", "How long has COE-DAT existed?")
+    assert has_answer_type("It has existed since the 1950s.", "age", "How long has it existed?")
+    assert has_answer_type("NATO was founded in 1949.", "age", "How long has NATO existed?")
+    assert not has_answer_type("NATO was founded in 1949.", "age", "How long has NATO existed since 1949?")
+    sentence = "NATO was founded in 1949 and has existed for over 70 years; it may grow."
+    spans = answer_spans(sentence, "age", "How long has NATO existed?")
+    # a length of time first, then the date it dates from; "may" is no month
+    assert [(span.text, span.tier) for span in spans] == [("over 70 years", 0), ("1949", 1)]

@@ -117,6 +117,8 @@ def test_a_required_type_the_best_sentence_lacks_declines() -> None:
     decision = decide(DeclineContext(plan("date"), [scored(0, 0, 0.9, type_match=False)], view(US), SETTINGS))
     assert decision is not None and decision.rule == "asked_type_missing"
     assert decision.reason == "The passage closest to the question does not give a date."
+    age = decide(DeclineContext(plan("age"), [scored(0, 0, 0.9, type_match=False)], view(US), SETTINGS))
+    assert age is not None and age.reason == "The passage closest to the question does not give a length of time or a date it dates from."
     # a person's name is not required: "who" is often answered by an organisation
     assert decide(DeclineContext(plan("person"), [scored(0, 0, 0.9, type_match=False)], view(US), SETTINGS)) is None
 

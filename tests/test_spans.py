@@ -167,3 +167,18 @@ def test_how_far_is_answered_by_the_long_way_not_the_height_beside_the_question_
     short = choose_short_answer(plan_for("How far out at sea can the lamp be seen?"), sentences, [500], 0, "light.txt", {}, SETTINGS)
     assert short is not None and short.text == "27 kilometres" and short.answer_type == "distance"
     assert short.start == 500 + sentences[0].index("27 kilometres")
+
+
+def test_what_does_x_do_has_no_short_answer() -> None:
+    hub = "The COE-DAT serves as a hub for international dialogue and discussion on counter-terrorism."
+    assert choose_short_answer(plan_for("What does COE-DAT do?"), [hub], [0], 0, "doc.md", {}, SETTINGS) is None
+
+
+def test_where_is_answered_by_the_place_not_the_initiative_after_at() -> None:
+    sentence = (
+        "Additionally, NATO has delivered in-person counter-terrorism courses through Mobile Education and Training "
+        "Teams at the NATO-Istanbul Cooperation Initiative (ICI) Regional Centre in Kuwait, benefiting participants "
+        "from NATO partner countries in the Gulf."
+    )
+    short = choose_short_answer(plan_for("Where is the ICI Regional Centre?"), [sentence], [0], 0, "doc.md", {}, SETTINGS)
+    assert short is not None and short.text == "Kuwait" and short.answer_type == "place"

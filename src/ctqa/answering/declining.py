@@ -17,8 +17,8 @@ user under the one-sentence decline.
 * ``low_confidence`` — the best sentence's probability is below ``abstain_threshold`` (checked
   after the two rules above: it declines most of what they decline, but cannot say why);
 * ``asked_type_missing`` — the question asks for a required answer type (a number, date,
-  amount, leader's name, country, reason, or a yes/no statement) and the best sentence has none
-  (``require_answer_type``);
+  age, amount, leader's name, country, reason, or a yes/no statement) and the best sentence has
+  none (``require_answer_type``);
 * ``subject_missing`` — a count question ("How many members does NATO have?") whose subject
   words (its own words less names, kind words and numbers) are all missing from the best
   passage: the row "Number of COEs accredited by NATO 30" does not answer it;
@@ -139,6 +139,7 @@ _LACKS = {
     "money": "an amount",
     "number": "a number",
     "date": "a date",
+    "age": "a length of time or a date it dates from",
     "leader": "a person's name",
     "country": "a country it does not already name",
     "reason": "a reason",

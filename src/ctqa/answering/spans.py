@@ -10,7 +10,7 @@ sentences, the one closest to the question's own words.
   extractive reading comprehension: the answer sits beside the words the question shares with
   its sentence).
 * For a type with many candidates (``AnswerType.scored``: the phrases of "what is X?", "what
-  did X do?", "what/which X", the names of "who"), each candidate gets a score from the same
+  did X use?", "what/which X", the names of "who"), each candidate gets a score from the same
   cues plus its length and whether it holds a name or a number (``config.SpanWeights``), and
   the highest wins; a candidate far from every question word is none.
 """
