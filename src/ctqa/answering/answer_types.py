@@ -202,6 +202,42 @@ def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterat
             yield Span(span.text, span.start, span.end, tier=1)
 
 
+# A body that leads, as the sentence says it: "The Office of … Terrorism (WMDT) leads the efforts",
+# "… is headed by the Secretariat". "Who leads X?" is answered by it as much as by a person.
+_LEADING_VERBS = "leads|led|heads|headed|runs|ran|directs|directed|chairs|chaired|oversees|oversaw|coordinates|coordinated|commands|commanded"
+_LEADING_BODY_RE = re.compile(
+    rf"(?P<name>\b[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)(?:\s+\([A-Z][\w-]*\))?\s+(?:{_LEADING_VERBS})\b"
+    r"|\b(?:led|headed|run|directed|chaired|overseen|coordinated|commanded) by\s+(?:the\s+)?(?P<agent>[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)"
+)
+
+
+def _leading_bodies(sentence: str, question: str) -> Iterator[Span]:
+    """The names the sentence says lead something, unless the question names them."""
+    asked = question.casefold()
+    for match in _LEADING_BODY_RE.finditer(sentence):
+        group = "name" if match.group("name") else "agent"
+        text = match.group(group)
+        if text.split()[0] in ("The", "A", "An"):
+            text = text.split(" ", 1)[1] if " " in text else ""
+        if text and not already_asked(text, asked):
+            end = match.end(group)
+            yield Span(text, end - len(text), end)
+
+
+def _leader_named(sentence: str, question: str) -> bool:
+    """A person's name, or a body the sentence says leads ("who leads X?" is answered by either)."""
+    asked = question.casefold()
+    if any(not already_asked(m.group(0), asked) for m in _PERSON_NAME_RE.finditer(sentence)):
+        return True
+    return next(_leading_bodies(sentence, question), None) is not None
+
+
+def _leaders(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """A body the sentence says leads, then people (``_people``)."""
+    yield from _leading_bodies(sentence, question)
+    yield from _people(sentence, question, acronyms)
+
+
 def _countries(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
     """All the countries the question does not name, as one span from the first to the last."""
     asked = {name.casefold() for name in country_mentions(question)}
@@ -690,7 +726,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
             r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
             r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b"
         ),
-        _PERSON_NAME_RE, _people, 1.0,
+        _leader_named, _leaders, 1.0,
     ),
     AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2, scored=True),
     # Not read by the ranker (no ``evidence``): only the short answer looks for the name.

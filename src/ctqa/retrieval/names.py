@@ -6,7 +6,8 @@
   Metaphone, jellyfish). Hyphenated words are corrected part by part; a misspelt question word
   opening the question ("wat", "wich") is read as that question word; a corpus acronym typed
   with two neighbouring letters swapped ("WDM") is read as the acronym ("WMD"); an unknown word
-  is joined to a corpus word of its family ("canadian" -> "canada").
+  is joined to a corpus word of its family ("canadian" -> "canada"); chat shorthand is read as
+  its word ("dept" -> "department", ``INFORMAL_WORDS``).
 * **Names** (``asked_names``) — the runs of capitalised words a question uses ("Canada",
   "Centre of Excellence for Defence Against Terrorism", "NATO"), each with the forms a passage
   may write it in (``AskedName.found_in``: a word of its family, its initials, its acronym).
@@ -83,6 +84,36 @@ class AskedName:
 
 
 # -- spelling ----------------------------------------------------------------------------------------
+
+# Shorthand people type in a chat, read as the word it stands for when the corpus does not use
+# the shorthand itself ("ppl" -> "people", "dept" -> "department"). Only shorthand with one
+# reading: "us" (the US or the pronoun) and "doc" are left alone. Spelling correction cannot
+# find these: they are too short or too far from their word, and many are common in English.
+INFORMAL_WORDS: dict[str, str] = {
+    "abt": "about",
+    "admin": "administration",
+    "approx": "approximately",
+    "bc": "because",
+    "cuz": "because",
+    "dept": "department",
+    "depts": "departments",
+    "govt": "government",
+    "govts": "governments",
+    "gov": "government",
+    "hq": "headquarters",
+    "info": "information",
+    "intel": "intelligence",
+    "intl": "international",
+    "mgmt": "management",
+    "natl": "national",
+    "org": "organisation",
+    "orgs": "organisations",
+    "ppl": "people",
+    "thx": "thanks",
+    "ur": "your",
+    "yr": "year",
+    "yrs": "years",
+}
 
 
 class Spelling:
@@ -171,7 +202,15 @@ class Spelling:
         question_word = self.correct_question_word(parts[0]) if opening and len(parts) == 1 else None
         if question_word:
             return [question_word]
-        return [(self.correct_word(p) or self.correct_acronym(p)) if p.isalpha() else None for p in parts]
+        return [
+            (self.informal_word(p) or self.correct_word(p) or self.correct_acronym(p)) if p.isalpha() else None
+            for p in parts
+        ]
+
+    def informal_word(self, word: str) -> str | None:
+        """The word a chat shorthand stands for (``INFORMAL_WORDS``), unless the corpus uses the
+        shorthand itself."""
+        return None if word in self.vocabulary else INFORMAL_WORDS.get(word)
 
     def corrected(self, question: str) -> tuple[str, dict[str, str], dict[str, str]]:
         """The question with misspelt words corrected and unknown words replaced by a corpus

@@ -164,6 +164,7 @@ class QueryRewriter:
         written = {t for t in tokens if t in self.acronyms}
         written |= {t[:-1] for t in tokens if t.endswith("s") and t[:-1] in self.acronyms}
         written |= {a for t in tokens for a in self._acronyms_by_fold.get(fold(t), ())}
+        written |= {a for t in tokens if t.endswith("s") for a in self._acronyms_by_fold.get(fold(t[:-1]), ())}
         for acronym in sorted(written, key=self._acronym_order.__getitem__):
             long_form = self.acronyms[acronym]
             if fold(long_form) not in folded_text:
@@ -188,6 +189,8 @@ class QueryRewriter:
     def plan(self, question: str, history: list[dict[str, str]] | None = None) -> QueryPlan:
         """Build the ``QueryPlan`` of a cleaned question."""
         followup_of = followup_topic(question, history, self.corpus_terms) if history else ""
+        # the earlier question is searched as the user meant it too ("departmnet", "info")
+        followup_of = self.spelling.corrected(followup_of)[0] if followup_of else ""
         # "What does the article say about X?" searches X: the frame's words are no topic.
         own_text, corrections, word_forms = self.spelling.corrected(about_topic(question) or without_document_frame(question))
         expansions = self.expand_acronyms(own_text + " " + followup_of)
