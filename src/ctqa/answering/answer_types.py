@@ -224,12 +224,16 @@ def _leading_bodies(sentence: str, question: str) -> Iterator[Span]:
             yield Span(text, end - len(text), end)
 
 
+# "Who leads X?" asks what leads it, a person or a body; "who is the head of X?" asks for a person.
+_LEADING_VERB_QUESTION_RE = re.compile(r"\bwho (?:leads|heads|runs|directs|chairs|oversees|coordinates|commands)\b", re.I)
+
+
 def _leader_named(sentence: str, question: str) -> bool:
-    """A person's name, or a body the sentence says leads ("who leads X?" is answered by either)."""
+    """A person's name; for "who leads X?", also a body the sentence says leads."""
     asked = question.casefold()
     if any(not already_asked(m.group(0), asked) for m in _PERSON_NAME_RE.finditer(sentence)):
         return True
-    return next(_leading_bodies(sentence, question), None) is not None
+    return bool(_LEADING_VERB_QUESTION_RE.search(question)) and next(_leading_bodies(sentence, question), None) is not None
 
 
 def _leaders(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:

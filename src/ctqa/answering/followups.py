@@ -180,10 +180,27 @@ def _definite_reference(context: FollowupContext) -> bool | None:
     a definite noun phrase whose noun the thread used points back to it."""
     topic = {stem(word) for word in content_words(context.topic)}
     for match in _DEFINITE_RE.finditer(context.question):
-        noun = fold(match.group(1))
-        if noun not in QUERY_STOPWORDS and noun not in PRONOUNS and stem(noun) in topic:
+        noun = _head_noun(context.question[match.start(1) :])
+        if noun and noun not in PRONOUNS and stem(noun) in topic:
             return True
     return None
+
+
+# Words that end a noun phrase besides the stop words: the verb after it ("the clause called").
+_NOUN_PHRASE_ENDS = frozenset(
+    ["called", "named", "known", "used", "mean", "means", "meant", "stand", "stands", "say", "says", "said"]
+)
+
+
+def _head_noun(text: str) -> str:
+    """The last word of the noun phrase that opens ``text`` ("nato counter terrorism courses in
+    2021" -> "courses"): a definite phrase points back by its head, not by a word that modifies it."""
+    head = ""
+    for word in words(text):
+        if word in QUERY_STOPWORDS or word in _NOUN_PHRASE_ENDS:
+            break
+        head = word
+    return head
 
 
 def _off_corpus(context: FollowupContext) -> bool | None:
