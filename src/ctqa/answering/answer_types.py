@@ -82,6 +82,8 @@ _PLACE_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>[A-Z][A-Za-zà-ÿ.]+)")
 _REASON_RE = re.compile(
     r"\b(?:because|since|as a result|due to|owing to|so that|in order to|given that|recogni[sz]ing|"
     r"reasons?|aims?|aimed|purpose|thereby|thus|therefore|ensur\w*|allow\w*|enabl\w*|help\w*|"
+    # "X is essential in fostering …": what something is needed for answers why it is needed
+    r"essential|crucial|vital|necessary|critical|key to|"
     r"which|to [a-z]+)\b",
     re.I,
 )
