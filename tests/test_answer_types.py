@@ -9,6 +9,7 @@ from ctqa.answering.answer_types import (
     BY_NAME,
     answer_spans,
     clause_phrases,
+    has_answer_type,
     lists,
     phrases,
     question_type,
@@ -351,3 +352,19 @@ def test_a_capitalised_head_noun_gives_the_whole_name_around_it() -> None:
     sentence = "In this context, the US Department of Justice launched the Responsible Cooperators Program."
     spans = answer_spans(sentence, "thing", "Which US department launched the Responsible Cooperators Program?")
     assert [span.text for span in spans if span.tier == 0] == ["the US Department of Justice"]
+
+
+def test_who_leads_is_answered_by_a_body_that_leads_and_who_is_the_head_by_a_person() -> None:
+    office = "The Office of Weapons of Mass Destruction Terrorism (WMDT) leads the efforts by coordinating policy."
+    assert has_answer_type(office, "leader", "who leads the state department's work against wmd terrorism")
+    assert answer_spans(office, "leader", "who leads the work?")[0].text == "Office of Weapons of Mass Destruction Terrorism"
+    assert not has_answer_type(office, "leader", "who's the head of that office")
+    # the body the question names is no answer
+    assert not has_answer_type("NATO leads the effort.", "leader", "who leads NATO?")
+    assert has_answer_type("The task force is headed by the Deputy Attorney General.", "leader", "who heads the task force?")
+
+
+def test_what_something_is_essential_for_answers_why_it_is_needed() -> None:
+    sentence = "Diplomatic skills are essential in fostering these relationships."
+    assert has_answer_type(sentence, "reason", "why do you need diplomatic skills for the program")
+    assert not has_answer_type("Diplomatic skills vary.", "reason", "why do you need diplomatic skills")

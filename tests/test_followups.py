@@ -173,6 +173,13 @@ def test_a_definite_noun_the_thread_never_used_is_no_reference() -> None:
     assert not leans_on_history("how many members does the alliance have?", topic, CORPUS)
 
 
+def test_a_definite_phrase_points_back_by_its_head_noun_not_a_modifier() -> None:
+    topic = "how many COEs has nato accredited"
+    # "the nato counter terrorism courses": its noun is "courses", which the thread never used
+    assert deciding_rule("how many people attended the nato counter terrorism courses in 2021 and 2023", topic) != "definite_reference"
+    assert deciding_rule("how many countries are in the nato alliance?", "when was nato alliance founded?") == "definite_reference"
+
+
 def test_a_name_inside_the_wh_phrase_is_what_is_asked_when_a_pronoun_is_the_subject() -> None:
     corpus = CorpusTerms(
         names_of=lambda text: [name for name in ("UN", "NATO", "State Department") if re.search(rf"\b{name}\b", text)],

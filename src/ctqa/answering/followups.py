@@ -197,7 +197,8 @@ def _head_noun(text: str) -> str:
     2021" -> "courses"): a definite phrase points back by its head, not by a word that modifies it."""
     head = ""
     for word in words(text):
-        if word in QUERY_STOPWORDS or word in _NOUN_PHRASE_ENDS:
+        # a participle after the noun is its verb ("the policy approved")
+        if word in QUERY_STOPWORDS or word in _NOUN_PHRASE_ENDS or (head and word.endswith("ed")):
             break
         head = word
     return head

@@ -219,7 +219,10 @@ class Spelling:
         word_forms: dict[str, str] = {}
         corrected_words = []
         for position, word in enumerate(re.findall(r"\S+", question)):
-            parts = fold(word).strip(".,;:!?\"'()[]").split("-")
+            bare = fold(word).strip(".,;:!?\"'()[]")
+            # a possessive is corrected by its word ("dept's" -> "department's")
+            possessive = next((end for end in ("'s", "’s") if bare.endswith(end) and len(bare) > 2), "")
+            parts = bare.removesuffix(possessive).split("-") if possessive else bare.split("-")
             fixed_parts = self._fixed_parts(parts, opening=position == 0)
             for number, part in enumerate(parts):
                 form = None if fixed_parts[number] or not part.isalpha() else self.related_form(part)
@@ -232,7 +235,7 @@ class Spelling:
             for part, fixed in zip(parts, fixed_parts, strict=False):
                 if fixed and part not in word_forms:
                     corrections[part] = fixed
-            corrected_words.append("-".join(f or p for p, f in zip(parts, fixed_parts, strict=False)))
+            corrected_words.append("-".join(f or p for p, f in zip(parts, fixed_parts, strict=False)) + possessive)
         return " ".join(corrected_words), corrections, word_forms
 
 
