@@ -271,3 +271,17 @@ def test_words_common_in_english_do_not_keep_a_shown_sentence_from_answering_aga
     assert adjusted(question, question_of, visas.text, (visas,), english_zipf=zipf)[(0, 0)] == pytest.approx(0.5)
     # counted by rarity alone, "want" and "protect" outweigh "infrastructure": a repeat
     assert adjusted(question, question_of, visas.text, (visas,))[(0, 0)] == pytest.approx(0.5 * SETTINGS.repeat_penalty)
+
+
+def test_a_pronoun_subject_continues_the_thread_whatever_new_name_follows_it() -> None:
+    corpus = CorpusTerms(names_of=lambda text: [n for n in ("EU", "NATO") if re.search(rf"\b{n}\b", text)], knows=VOCABULARY.__contains__)
+    topic = "what are NATO's counter terrorism efforts focused on"
+    assert leans_on_history("how does it work with the EU?", topic, corpus)
+    assert not leans_on_history("how does the EU work with others?", topic, corpus)
+
+
+def test_a_definite_phrase_may_point_to_what_the_latest_answer_said() -> None:
+    topic = "What does the policy help allies do?"
+    shown = "This policy supports allies, as outlined in United Nations Security Council Resolution 2396."
+    assert leans_on_history("whats the number of the resolution", topic, CORPUS, shown)
+    assert not leans_on_history("whats the number of the resolution", topic, CORPUS)

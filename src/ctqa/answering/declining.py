@@ -258,8 +258,18 @@ def _names_the_subject(span: Span, sentence: str, answer_type: QuestionType, nam
     return bool(tokens) and (tokens <= names or (bool(own) and own <= set(query_tokens(question))))
 
 
+# "what is the number of the resolution?", "which article number is it?": the label is what is asked
+_ASKS_FOR_LABEL_RE = re.compile(
+    r"\bnumber of (?:the|that|this|its|their)\s+\w+(?<!s)\s*(?:[?.!]|$)|\b(?:article|resolution|flight|case|bill)\s+number\b", re.I
+)
+
+
 def _is_a_label(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
-    return answer_type == "number" and _LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
+    return (
+        answer_type == "number"
+        and _LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
+        and _ASKS_FOR_LABEL_RE.search(question) is None
+    )
 
 
 def _is_a_duration(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:

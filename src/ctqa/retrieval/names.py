@@ -113,6 +113,11 @@ INFORMAL_WORDS: dict[str, str] = {
     "ur": "your",
     "yr": "year",
     "yrs": "years",
+    # a question word run into its verb: "whats the name …" asks "what is the name …"
+    "whats": "what is",
+    "whos": "who is",
+    "wheres": "where is",
+    "hows": "how is",
 }
 
 
@@ -199,7 +204,9 @@ class Spelling:
 
     def _fixed_parts(self, parts: list[str], opening: bool) -> list[str | None]:
         """The correction of each part of one hyphenated word (``None``: left as it is)."""
-        question_word = self.correct_question_word(parts[0]) if opening and len(parts) == 1 else None
+        question_word = None
+        if opening and len(parts) == 1:
+            question_word = self.informal_word(parts[0]) or self.correct_question_word(parts[0])
         if question_word:
             return [question_word]
         return [
