@@ -172,11 +172,6 @@ class AnswerSettings:
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95
-    # A sentence whose passage names every name the question uses answers before a best one
-    # whose passage lacks one (which names_missing would decline) when it scores at least this
-    # share of the best (answering.reorder.prefer_passage_naming_asked): "How does the US
-    # cooperate with the European Union on terrorism?" (blind_conversations4.jsonl).
-    named_passage_ratio: float = 0.5
     # "What is X?" is answered where the document introduces X, its first mention among the
     # sentences naming X that score at least this share of the best (answering.reorder,
     # definition_first_mention): "In this context, the US Department of Justice launched the

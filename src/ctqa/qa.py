@@ -27,7 +27,7 @@ from ctqa.answering.floor import mark_floor
 from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.answering.readings import read_as, unresolved_pronoun_note
-from ctqa.answering.reorder import prefer_passage_naming_asked, reorder
+from ctqa.answering.reorder import reorder
 from ctqa.answering.scoring import score_sentences
 from ctqa.config import (
     DEFAULT_CORPUS_DIR,
@@ -437,7 +437,7 @@ class DocumentQA:
         scored = score_sentences(
             view, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer, settings
         )
-        scored = prefer_passage_naming_asked(reorder(scored, view, settings, asked), view, plan, settings)
+        scored = reorder(scored, view, settings, asked)
         ranked = passage_order(scored, candidates)  # cut to top_k once duplicate texts are merged
         confidence = round(float(scored[0].probability), 4) if scored else 0.0
         decline = decide(DeclineContext(plan, scored, view, settings))

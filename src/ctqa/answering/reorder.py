@@ -57,10 +57,8 @@ from dataclasses import dataclass, replace
 
 from ctqa.answering.answer_types import answer_spans, question_type
 from ctqa.answering.corpus_view import CorpusView
-from ctqa.answering.declining import missing_names
 from ctqa.answering.scoring import ScoredSentence
 from ctqa.config import AnswerSettings
-from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import opens_with_reference, query_tokens
 
 # ``rule(scored, view, settings, question)``: ``question`` is the user's (cleaned) question.
@@ -445,21 +443,3 @@ def reorder(
         scored = rule.apply(scored, view, settings, question)
     return scored
 
-
-def prefer_passage_naming_asked(
-    scored: list[ScoredSentence], view: CorpusView, plan: QueryPlan, settings: AnswerSettings
-) -> list[ScoredSentence]:
-    """When the best sentence's passage lacks a name the question uses ("How does the US
-    cooperate with the European Union?" best answered by a passage on NATO and the EU), move the
-    first sentence whose passage names them all to the top, if it scores at least
-    ``named_passage_ratio`` of the best and ``abstain_threshold``: it answers, where the best
-    would be declined by ``names_missing``."""
-    if len(scored) < 2 or not plan.names or not missing_names(view, plan, scored[0]):
-        return scored
-    floor = max(scored[0].probability * settings.named_passage_ratio, settings.abstain_threshold)
-    for position, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < floor:
-            break
-        if not missing_names(view, plan, sentence):
-            return _to_top(scored, position)
-    return scored
