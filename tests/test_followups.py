@@ -285,3 +285,10 @@ def test_a_definite_phrase_may_point_to_what_the_latest_answer_said() -> None:
     shown = "This policy supports allies, as outlined in United Nations Security Council Resolution 2396."
     assert leans_on_history("whats the number of the resolution", topic, CORPUS, shown)
     assert not leans_on_history("whats the number of the resolution", topic, CORPUS)
+
+
+def test_a_name_in_the_wh_phrase_of_a_question_opened_by_and_is_what_is_asked() -> None:
+    corpus = CorpusTerms(names_of=lambda text: [n for n in ("US", "NATO") if re.search(rf"\b{n}\b", text)], knows=VOCABULARY.__contains__)
+    topic = "How did NATO improve aviation security after 9/11? which organisations did it work with"
+    assert leans_on_history("and which US agency was involved?", topic, corpus)
+    assert not leans_on_history("which US agency was involved in the attacks?", topic, corpus)

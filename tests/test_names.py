@@ -203,3 +203,10 @@ def test_a_follow_up_searches_the_earlier_question_as_corrected(rewriter: QueryR
 
 def test_a_lowercase_plural_acronym_expands(rewriter: QueryRewriter) -> None:
     assert rewriter.expand_acronyms("does the state try to stop countries getting wmds") == ["weapons of mass destruction"]
+
+
+def test_a_function_word_with_two_letters_swapped_is_read_as_itself(rewriter: QueryRewriter) -> None:
+    assert rewriter.spelling.correct_function_word("wiht") == "with"
+    assert rewriter.spelling.correct_function_word("thier") == "their"
+    assert rewriter.spelling.correct_function_word("form") is None  # an English word
+    assert rewriter.plan("who do they work wiht").corrections == {"wiht": "with"}

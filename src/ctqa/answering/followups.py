@@ -15,6 +15,8 @@ continues.
 * ``asks_for_more`` — "what other task force was set up?", "who else …?", "anything more?":
   "other" is other than what the thread already said, so it continues the thread (a sentence
   already shown is then no answer, ``answering.scoring``);
+* ``continued_question`` — "and which US agency was involved?": a which/what question opened by
+  "and" (with no name of its own outside the wh-phrase, ``own_topic``) goes on with the thread;
 * ``pronoun`` — "it", "they", "this", "which one", "the 2021 and 2023 ones", …: a follow-up of
   the most recent topic (a name between "which"/"what" and a verb whose subject is the pronoun
   is what is asked, not a topic of the question's own: "which UN bodies does it work with?"
@@ -62,6 +64,13 @@ ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+one
 WH_PHRASE_RE = re.compile(
     r"^\W*(?:which|what)\s+(?P<phrase>(?:[\w'’-]+\s+){0,3}?)(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)"
     r"\s+(?:it|they|he|she|this|that|these|those)\b",
+    re.I,
+)
+# "and which US agency was involved?": opened by "and", a which/what question goes on with the
+# thread; a name inside its wh-phrase is what is asked.
+CONTINUED_WH_RE = re.compile(
+    r"^\W*(?:and|also|so|then)\s+(?:which|what)\s+(?P<phrase>(?:[\w'’-]+\s+){0,3}?)"
+    r"(?:is|are|was|were|has|have|had|do|does|did)\b",
     re.I,
 )
 # "the clause", "this policy", "that resolution": a definite noun phrase.
@@ -169,7 +178,7 @@ def _own_topic(context: FollowupContext) -> bool | None:
     topic_words = set(words(context.topic))
     question = context.question
     subject = PRONOUN_SUBJECT_RE.search(question)
-    asked = WH_PHRASE_RE.match(question)
+    asked = WH_PHRASE_RE.match(question) or CONTINUED_WH_RE.match(question)
     for name in context.corpus.names_of(question):
         if asked and set(words(name)) <= set(words(asked.group("phrase"))):
             continue  # "which UN bodies does it work with?": UN bodies are what is asked
@@ -178,6 +187,10 @@ def _own_topic(context: FollowupContext) -> bool | None:
         if not set(words(name)) <= topic_words:
             return False
     return None
+
+
+def _continued_question(context: FollowupContext) -> bool | None:
+    return True if CONTINUED_WH_RE.match(context.question) else None
 
 
 def _asks_for_more(context: FollowupContext) -> bool | None:
@@ -257,6 +270,7 @@ FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
     FollowupRule("ellipsis", _ellipsis),
     FollowupRule("own_topic", _own_topic),
     FollowupRule("asks_for_more", _asks_for_more),
+    FollowupRule("continued_question", _continued_question),
     FollowupRule("pronoun", _pronoun),
     FollowupRule("definite_reference", _definite_reference),
     FollowupRule("off_corpus", _off_corpus),

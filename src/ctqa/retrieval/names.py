@@ -85,6 +85,12 @@ class AskedName:
 
 # -- spelling ----------------------------------------------------------------------------------------
 
+# The words that shape a question, by length (``Spelling.correct_function_word``).
+_FUNCTION_WORDS_BY_LENGTH: dict[int, tuple[str, ...]] = {
+    length: tuple(sorted(word for word in QUERY_STOPWORDS if len(word) == length))
+    for length in {len(word) for word in QUERY_STOPWORDS}
+}
+
 # Shorthand people type in a chat, read as the word it stands for when the corpus does not use
 # the shorthand itself ("ppl" -> "people", "dept" -> "department"). Only shorthand with one
 # reading: "us" (the US or the pronoun) and "doc" are left alone. Spelling correction cannot
@@ -193,6 +199,18 @@ class Spelling:
                 best = max(best, key) if best else key
         return best[2] if best else None
 
+    def correct_function_word(self, word: str) -> str | None:
+        """A function word typed with two neighbouring letters swapped ("wiht" -> "with", "teh"
+        -> "the"), or ``None``: too short or too common for ``correct_word``, and a slip that
+        would otherwise count as a word the corpus lacks."""
+        if len(word) < 3 or word in self.vocabulary or self.is_common_english(word):
+            return None
+        letters = sorted(word)
+        for function_word in _FUNCTION_WORDS_BY_LENGTH.get(len(word), ()):
+            if sorted(function_word) == letters and OSA.distance(word, function_word) == 1:
+                return function_word
+        return None
+
     def correct_question_word(self, word: str) -> str | None:
         """A misspelt question word opening a question ("wat", "wich", "hwo") -> the word."""
         if word in QUERY_STOPWORDS or word in self.vocabulary or not word.isalpha():
@@ -210,7 +228,9 @@ class Spelling:
         if question_word:
             return [question_word]
         return [
-            (self.informal_word(p) or self.correct_word(p) or self.correct_acronym(p)) if p.isalpha() else None
+            (self.informal_word(p) or self.correct_word(p) or self.correct_acronym(p) or self.correct_function_word(p))
+            if p.isalpha()
+            else None
             for p in parts
         ]
 
