@@ -247,12 +247,16 @@ class Spelling:
         corrected_words = []
         for position, word in enumerate(re.findall(r"\S+", question)):
             bare = fold(word).strip(".,;:!?\"'()[]")
-            # a possessive is corrected by its word ("dept's" -> "department's")
+            # A possessive is left as written ("Celeron's" names someone the corpus may spell
+            # otherwise on purpose), except chat shorthand ("dept's" -> "department's").
             possessive = next((end for end in ("'s", "’s") if bare.endswith(end) and len(bare) > 2), "")
             parts = bare.removesuffix(possessive).split("-") if possessive else bare.split("-")
-            fixed_parts = self._fixed_parts(parts, opening=position == 0)
+            if possessive:
+                fixed_parts = [self.informal_word(part) for part in parts]
+            else:
+                fixed_parts = self._fixed_parts(parts, opening=position == 0)
             for number, part in enumerate(parts):
-                form = None if fixed_parts[number] or not part.isalpha() else self.related_form(part)
+                form = None if fixed_parts[number] or possessive or not part.isalpha() else self.related_form(part)
                 if form:
                     fixed_parts[number] = form
                     word_forms[part] = form
