@@ -414,3 +414,19 @@ def test_an_age_needs_a_length_of_time_or_a_date_the_question_does_not_hold() ->
     spans = answer_spans(sentence, "age", "How long has NATO existed?")
     # a length of time first, then the date it dates from; "may" is no month
     assert [(span.text, span.tier) for span in spans] == [("over 70 years", 0), ("1949", 1)]
+
+
+def test_who_leads_is_answered_by_a_body_that_leads_and_who_is_the_head_by_a_person() -> None:
+    office = "The Office of Weapons of Mass Destruction Terrorism (WMDT) leads the efforts by coordinating policy."
+    assert has_answer_type(office, "leader", "who leads the state department's work against wmd terrorism")
+    assert answer_spans(office, "leader", "who leads the work?")[0].text == "Office of Weapons of Mass Destruction Terrorism"
+    assert not has_answer_type(office, "leader", "who's the head of that office")
+    # the body the question names is no answer
+    assert not has_answer_type("NATO leads the effort.", "leader", "who leads NATO?")
+    assert has_answer_type("The task force is headed by the Deputy Attorney General.", "leader", "who heads the task force?")
+
+
+def test_what_something_is_essential_for_answers_why_it_is_needed() -> None:
+    sentence = "Diplomatic skills are essential in fostering these relationships."
+    assert has_answer_type(sentence, "reason", "why do you need diplomatic skills for the program")
+    assert not has_answer_type("Diplomatic skills vary.", "reason", "why do you need diplomatic skills")

@@ -8,6 +8,7 @@ import pytest
 
 from answering_fixtures import passage, scored, view
 from ctqa.answering.declining import (
+    ABOUT_DOCUMENT,
     DECLINE_RULES,
     NO_LATIN_WORDS,
     DeclineContext,
@@ -34,7 +35,7 @@ def plan(answer_type: str = "number", names: tuple[AskedName, ...] = ()) -> Quer
 
 def test_rules_are_checked_in_their_named_order() -> None:
     assert [rule.name for rule in DECLINE_RULES] == [
-        "not_a_question", "nothing_found", "names_missing", "no_known_words", "low_confidence",
+        "not_a_question", "nothing_found", "about_the_document", "names_missing", "no_known_words", "low_confidence",
         "asked_type_missing", "subject_missing", "fact_not_an_answer", "nothing_new",
     ]
 
@@ -257,3 +258,14 @@ def test_asking_for_more_of_a_named_kind_declines_when_only_the_thread_names_are
     assert decide(DeclineContext(followup("which other countries belong to it?"), [scored(0, 1, 0.9)], view(groups), SETTINGS)) is None
     # without "other", the US and Canada may be the answer
     assert decide(DeclineContext(followup("which countries belong to it?"), [scored(0, 0, 0.9)], view(groups), SETTINGS)) is None
+
+
+def test_a_question_about_the_document_itself_needs_a_sentence_on_its_writing() -> None:
+    topical = "The State Department works with NATO and the European Union to counter terrorism."
+    assert decided("who wrote this article", "person", topical) == ("about_the_document", ABOUT_DOCUMENT)
+    assert decided("When was the page published?", "date", topical) == ("about_the_document", ABOUT_DOCUMENT)
+    assert decided("Who is the author?", "person", topical) == ("about_the_document", ABOUT_DOCUMENT)
+    byline = "This article was written by Jane Doe for the Policy Review in 2021."
+    assert decided("who wrote this article", "person", byline) is None
+    # a question on who wrote something the documents are about is no question on the page
+    assert decided("Who wrote the Country Reports on Terrorism?", "person", topical) != ("about_the_document", ABOUT_DOCUMENT)

@@ -173,6 +173,13 @@ def test_a_definite_noun_the_thread_never_used_is_no_reference() -> None:
     assert not leans_on_history("how many members does the alliance have?", topic, CORPUS)
 
 
+def test_a_definite_phrase_points_back_by_its_head_noun_not_a_modifier() -> None:
+    topic = "how many COEs has nato accredited"
+    # "the nato counter terrorism courses": its noun is "courses", which the thread never used
+    assert deciding_rule("how many people attended the nato counter terrorism courses in 2021 and 2023", topic) != "definite_reference"
+    assert deciding_rule("how many countries are in the nato alliance?", "when was nato alliance founded?") == "definite_reference"
+
+
 def test_a_name_inside_the_wh_phrase_is_what_is_asked_when_a_pronoun_is_the_subject() -> None:
     corpus = CorpusTerms(
         names_of=lambda text: [name for name in ("UN", "NATO", "State Department") if re.search(rf"\b{name}\b", text)],
@@ -264,3 +271,24 @@ def test_words_common_in_english_do_not_keep_a_shown_sentence_from_answering_aga
     assert adjusted(question, question_of, visas.text, (visas,), english_zipf=zipf)[(0, 0)] == pytest.approx(0.5)
     # counted by rarity alone, "want" and "protect" outweigh "infrastructure": a repeat
     assert adjusted(question, question_of, visas.text, (visas,))[(0, 0)] == pytest.approx(0.5 * SETTINGS.repeat_penalty)
+
+
+def test_a_pronoun_subject_continues_the_thread_whatever_new_name_follows_it() -> None:
+    corpus = CorpusTerms(names_of=lambda text: [n for n in ("EU", "NATO") if re.search(rf"\b{n}\b", text)], knows=VOCABULARY.__contains__)
+    topic = "what are NATO's counter terrorism efforts focused on"
+    assert leans_on_history("how does it work with the EU?", topic, corpus)
+    assert not leans_on_history("how does the EU work with others?", topic, corpus)
+
+
+def test_a_definite_phrase_may_point_to_what_the_latest_answer_said() -> None:
+    topic = "What does the policy help allies do?"
+    shown = "This policy supports allies, as outlined in United Nations Security Council Resolution 2396."
+    assert leans_on_history("whats the number of the resolution", topic, CORPUS, shown)
+    assert not leans_on_history("whats the number of the resolution", topic, CORPUS)
+
+
+def test_a_name_in_the_wh_phrase_of_a_question_opened_by_and_is_what_is_asked() -> None:
+    corpus = CorpusTerms(names_of=lambda text: [n for n in ("US", "NATO") if re.search(rf"\b{n}\b", text)], knows=VOCABULARY.__contains__)
+    topic = "How did NATO improve aviation security after 9/11? which organisations did it work with"
+    assert leans_on_history("and which US agency was involved?", topic, corpus)
+    assert not leans_on_history("which US agency was involved in the attacks?", topic, corpus)

@@ -179,3 +179,34 @@ def test_a_common_english_word_is_never_corrected() -> None:
     vocabulary = Counter({"cause": 1, "causes": 1})
     assert Spelling(Counter({"caused": 1}), []).correct_word("cause") is None  # Zipf > 3
     assert Spelling(vocabulary, [], NameSettings(common_word_zipf=9.0)).correct_word("cauze") == "cause"
+
+
+def test_chat_shorthand_is_read_as_its_word(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("how many ppl are members of the nexus program")
+    assert plan.corrections == {"ppl": "people"}
+    assert plan.dense_text == "how many people are members of the nexus program"
+    assert rewriter.plan("who leads the state dept's work").corrections == {"dept": "department"}
+    # a shorthand the corpus itself writes is left as it is
+    assert Spelling(Counter({"info": 3}), []).informal_word("info") is None
+    assert Spelling(Counter({"information": 3}), []).informal_word("info") == "information"
+
+
+def test_a_follow_up_searches_the_earlier_question_as_corrected(rewriter: QueryRewriter) -> None:
+    history = [
+        {"role": "user", "content": "who does the state departmnet share battlefield info with"},
+        {"role": "assistant", "content": "They also collaborate with the United Nations."},
+    ]
+    plan = rewriter.plan("what is it used for", history)
+    assert plan.followup_of == "who does the state department share battlefield information with"
+    assert "departmnet" not in plan.dense_text
+
+
+def test_a_lowercase_plural_acronym_expands(rewriter: QueryRewriter) -> None:
+    assert rewriter.expand_acronyms("does the state try to stop countries getting wmds") == ["weapons of mass destruction"]
+
+
+def test_a_function_word_with_two_letters_swapped_is_read_as_itself(rewriter: QueryRewriter) -> None:
+    assert rewriter.spelling.correct_function_word("wiht") == "with"
+    assert rewriter.spelling.correct_function_word("thier") == "their"
+    assert rewriter.spelling.correct_function_word("form") is None  # an English word
+    assert rewriter.plan("who do they work wiht").corrections == {"wiht": "with"}

@@ -9,7 +9,9 @@ import pytest
 
 from ctqa.answering.features import FEATURE_NAMES
 from ctqa.answering.ranker import hand_ranker, learned_ranker
+from ctqa.answering.scoring import acronym_forms, with_acronym_forms
 from ctqa.config import RankerSettings
+from ctqa.retrieval.text import tokenize
 
 
 def test_the_hand_ranker_reads_its_weights_and_bias_from_the_settings() -> None:
@@ -32,3 +34,17 @@ def test_a_weight_table_that_misses_or_repeats_a_feature_is_refused() -> None:
 
 def test_the_learned_ranker_has_the_same_features() -> None:
     assert learned_ranker().weights.shape == (len(FEATURE_NAMES),)
+
+
+def test_an_acronym_and_its_long_form_are_one_word_when_scoring() -> None:
+    acronyms = {"WMD": "weapons of mass destruction", "DHS": "Department of Homeland Security"}
+    sentence = tokenize("The State Department works so that more countries do not obtain weapons of mass destruction.")
+    forms = acronym_forms(acronyms, set(tokenize("does state stop countries getting wmds")))
+    assert set(with_acronym_forms(sentence, forms)) - set(sentence) == {"wmd", "wmds"}
+    # the other way: the question writes the long form, the sentence the acronym
+    forms = acronym_forms(acronyms, set(tokenize("what does the department of homeland security do")))
+    assert set(tokenize("DHS focuses on detection.")) | set(tokenize("department homeland security")) <= set(
+        with_acronym_forms(tokenize("DHS focuses on detection."), forms)
+    )
+    # an acronym the question does not use adds nothing
+    assert with_acronym_forms(sentence, acronym_forms(acronyms, {"nato"})) == sentence

@@ -87,6 +87,8 @@ def test_a_pronoun_with_nothing_before_it_is_named_with_what_was_searched() -> N
         ("what was a key part of al-Qaeda's philosophy according to the piece?", "what was a key part of al-Qaeda's philosophy ?"),
         ("What is Article 5?", "What is Article 5?"),  # "Article 5" is a name, not the document
         ("Which treaty does the text describe", "Which treaty"),
+        ("which terror groups does the article talk about", "which terror groups"),
+        ("what programs are mentioned in this article", "what programs are mentioned"),
     ],
 )
 def test_the_document_as_speaker_is_no_topic(question: str, expected: str) -> None:

@@ -18,8 +18,8 @@ RECAP = passage("In short, the US created 93 task forces in 2001.", 300)
 
 def test_rules_are_named_and_ordered() -> None:
     assert [rule.name for rule in REORDER_RULES] == [
-        "meta_text", "all_question_words", "prose_over_table_row", "first_mention", "polarity", "acronym_definition",
-        "asked_name", "restated_question", "named_antecedent",
+        "meta_text", "all_question_words", "prose_over_table_row", "first_mention", "definition_first_mention",
+        "polarity", "acronym_definition", "asked_name", "restated_question", "named_antecedent",
     ]
 
 
@@ -175,3 +175,23 @@ def test_a_question_asking_for_a_kind_keeps_the_sentence_saying_these() -> None:
     cells = passage("Leukocytes are white blood cells. These cells act as independent organisms.", 0)
     order = reorder([scored(0, 1, 0.96), scored(0, 0, 0.9)], view(cells), SETTINGS, "What cells act independently?")
     assert (order[0].passage_id, order[0].number) == (0, 1)
+
+
+INTRODUCED = passage(
+    "In this context, the Department launched the Responsible Cooperators Program, which rewards informants. "
+    "This program offers immigration benefits.", 0,
+)
+RESTATED = passage("The Responsible Cooperators Program is part of a broader strategy of the Department.", 300)
+DEFINED_ROW = passage("Responsible Cooperators Program start year 2001", 0, kind="table_row")
+
+
+def test_a_definition_question_is_answered_where_the_document_introduces_the_term() -> None:
+    corpus = view(INTRODUCED, RESTATED)
+    order = reorder([scored(1, 0, 0.994), scored(0, 0, 0.991)], corpus, SETTINGS, "what's the responsible cooperators program")
+    assert (order[0].passage_id, order[0].number) == (0, 0)
+    # not near-equal, or not a definition question: the best keeps its place
+    assert reorder([scored(1, 0, 0.99), scored(0, 0, 0.8)], corpus, SETTINGS, "What is the Responsible Cooperators Program?")[0].passage_id == 1
+    assert reorder([scored(1, 0, 0.994), scored(0, 0, 0.991)], corpus, SETTINGS, "Who runs the Responsible Cooperators Program?")[0].passage_id == 1
+    # a table row is a label, no introduction
+    rows = view(DEFINED_ROW, RESTATED)
+    assert reorder([scored(1, 0, 0.994), scored(0, 0, 0.993)], rows, SETTINGS, "What is the Responsible Cooperators Program?")[0].passage_id == 1

@@ -172,6 +172,12 @@ class AnswerSettings:
     # Sentences within this share of the best one's probability that restate its fact are
     # candidates for "first mention" (see answering.reorder, first_mention).
     same_fact_ratio: float = 0.95
+    # "What is X?" is answered where the document introduces X, its first mention among the
+    # sentences naming X that score at least this share of the best (answering.reorder,
+    # definition_first_mention): "In this context, the US Department of Justice launched the
+    # Responsible Cooperators Program, which …" with "This program incentivises …" after it,
+    # rather than a later "The Responsible Cooperators Program is part of a broader strategy …".
+    definition_first_ratio: float = 0.95
     # Near-equal sentences (at least this share of the best one's probability) that state the
     # question's predicate both ways, negated and not, are a polarity contrast; those of the
     # other polarity than the question's have their probability multiplied by polarity_penalty

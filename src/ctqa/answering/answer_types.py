@@ -82,6 +82,8 @@ _PLACE_RE = re.compile(rf"{_PLACE_PREPOSITIONS}(?P<name>[A-Z][A-Za-zà-ÿ.]+)")
 _REASON_RE = re.compile(
     r"\b(?:because|since|as a result|due to|owing to|so that|in order to|given that|recogni[sz]ing|"
     r"reasons?|aims?|aimed|purpose|thereby|thus|therefore|ensur\w*|allow\w*|enabl\w*|help\w*|"
+    # "X is essential in fostering …": what something is needed for answers why it is needed
+    r"essential|crucial|vital|necessary|critical|key to|"
     r"which|to [a-z]+)\b",
     re.I,
 )
@@ -227,6 +229,46 @@ def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterat
             continue  # "on 11 November": a date, no one's name
         if not any(p.start <= span.start < p.end for p in people):
             yield Span(span.text, span.start, span.end, tier=1)
+
+
+# A body that leads, as the sentence says it: "The Office of … Terrorism (WMDT) leads the efforts",
+# "… is headed by the Secretariat". "Who leads X?" is answered by it as much as by a person.
+_LEADING_VERBS = "leads|led|heads|headed|runs|ran|directs|directed|chairs|chaired|oversees|oversaw|coordinates|coordinated|commands|commanded"
+_LEADING_BODY_RE = re.compile(
+    rf"(?P<name>\b[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)(?:\s+\([A-Z][\w-]*\))?\s+(?:{_LEADING_VERBS})\b"
+    r"|\b(?:led|headed|run|directed|chaired|overseen|coordinated|commanded) by\s+(?:the\s+)?(?P<agent>[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)"
+)
+
+
+def _leading_bodies(sentence: str, question: str) -> Iterator[Span]:
+    """The names the sentence says lead something, unless the question names them."""
+    asked = question.casefold()
+    for match in _LEADING_BODY_RE.finditer(sentence):
+        group = "name" if match.group("name") else "agent"
+        text = match.group(group)
+        if text.split()[0] in ("The", "A", "An"):
+            text = text.split(" ", 1)[1] if " " in text else ""
+        if text and not already_asked(text, asked):
+            end = match.end(group)
+            yield Span(text, end - len(text), end)
+
+
+# "Who leads X?" asks what leads it, a person or a body; "who is the head of X?" asks for a person.
+_LEADING_VERB_QUESTION_RE = re.compile(r"\bwho (?:leads|heads|runs|directs|chairs|oversees|coordinates|commands)\b", re.I)
+
+
+def _leader_named(sentence: str, question: str) -> bool:
+    """A person's name; for "who leads X?", also a body the sentence says leads."""
+    asked = question.casefold()
+    if any(not already_asked(m.group(0), asked) for m in _PERSON_NAME_RE.finditer(sentence)):
+        return True
+    return bool(_LEADING_VERB_QUESTION_RE.search(question)) and next(_leading_bodies(sentence, question), None) is not None
+
+
+def _leaders(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """A body the sentence says leads, then people (``_people``)."""
+    yield from _leading_bodies(sentence, question)
+    yield from _people(sentence, question, acronyms)
 
 
 def _countries(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
@@ -749,8 +791,10 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         _cue(
             r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
             r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b"
+            r"|\bname of (?:the |its |their |his |her )?(?:head|leader|chief|director|president|chair(?:man|woman|person)?|"
+            r"secretary[- ]general|minister|commander|founder|ceo)s?\b"
         ),
-        _PERSON_NAME_RE, _people, 1.0,
+        _leader_named, _leaders, 1.0,
     ),
     AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2, scored=True),
     # Not read by the ranker (no ``evidence``): only the short answer looks for the name.

@@ -6,6 +6,9 @@ user under the one-sentence decline.
 
 * ``not_a_question`` — "thanks!", "ok": chat that asks nothing;
 * ``nothing_found`` — no passage was retrieved at all;
+* ``about_the_document`` — "Who wrote this article?", "When was the page published?": a question
+  about the document itself, answered only by a sentence that speaks of its writing (an author,
+  "published", "written by");
 * ``names_missing`` — a name the question uses is not in the best sentence's passage
   (``require_asked_names``): "How many task forces has Canada set up?" is not answered by a
   passage about the US's task forces. A passage that names nothing of its own ("The light was
@@ -87,6 +90,28 @@ class DeclineRule:
 
 def _not_a_question(context: DeclineContext) -> str | None:
     return "" if is_interjection(context.plan.question) else None
+
+
+# "Who wrote this article?", "when was the page published?": a question about the document
+# itself, which its text rarely says; only a sentence that speaks of its writing answers it.
+_ABOUT_DOCUMENT_RE = re.compile(
+    r"^(?=.*\b(?:who|when|where|which year)\b)(?=.*\b(?:wrote|written|writes|authored|published|posted|updated)\b)"
+    r"(?=.*\b(?:this|the)\s+(?:article|page|piece|text|document|post|site|website)\b)"
+    r"|\bwho(?:'s|’s|\s+is|\s+was)\s+the\s+(?:author|writer|publisher)\b"
+    r"|\b(?:author|writer|publisher|publication date|date of publication)\s+of\s+(?:this|the)\s+"
+    r"(?:article|page|piece|text|document|post|site|website)\b",
+    re.I,
+)
+_AUTHORSHIP_RE = re.compile(r"\b(?:wrote|written|writer|author\w*|published|publisher|posted|byline)\b", re.I)
+ABOUT_DOCUMENT = "The documents do not say who wrote them or when."
+
+
+def _about_the_document(context: DeclineContext) -> str | None:
+    if not _ABOUT_DOCUMENT_RE.search(context.plan.question) or not context.scored:
+        return None
+    best = context.scored[0]
+    sentence = context.view.sentence_text(best.passage_id, best.number)
+    return None if _AUTHORSHIP_RE.search(sentence) else ABOUT_DOCUMENT
 
 
 def _nothing_found(context: DeclineContext) -> str | None:
@@ -234,8 +259,18 @@ def _names_the_subject(span: Span, sentence: str, answer_type: QuestionType, nam
     return bool(tokens) and (tokens <= names or (bool(own) and own <= set(query_tokens(question))))
 
 
+# "what is the number of the resolution?", "which article number is it?": the label is what is asked
+_ASKS_FOR_LABEL_RE = re.compile(
+    r"\bnumber of (?:the|that|this|its|their)\s+\w+(?<!s)\s*(?:[?.!]|$)|\b(?:article|resolution|flight|case|bill)\s+number\b", re.I
+)
+
+
 def _is_a_label(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
-    return answer_type == "number" and _LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
+    return (
+        answer_type == "number"
+        and _LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
+        and _ASKS_FOR_LABEL_RE.search(question) is None
+    )
 
 
 def _is_a_duration(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
@@ -315,6 +350,7 @@ def _nothing_new(context: DeclineContext) -> str | None:
 DECLINE_RULES: tuple[DeclineRule, ...] = (
     DeclineRule("not_a_question", _not_a_question),
     DeclineRule("nothing_found", _nothing_found),
+    DeclineRule("about_the_document", _about_the_document),
     # before low_confidence, which declines most of what they decline but says nothing of why
     DeclineRule("names_missing", _names_missing),
     DeclineRule("no_known_words", _no_known_words),

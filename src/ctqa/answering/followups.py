@@ -9,18 +9,21 @@ continues.
 * ``ellipsis`` — "what about Canada?", "and for the EU?": a follow-up that keeps the earlier
   question's shape with the new topic ("And how many …?" is a question of its own);
 * ``own_topic`` — the question names something the corpus knows and the turn it would continue
-  does not: a new topic ("What is NEXUS?" after a question on COE-DAT) or a return to an
-  earlier one ("back to the State Department: which report …?" after a question on the
+  does not, and no pronoun is its subject ("how does it work with the EU?" continues): a new
+  topic ("What is NEXUS?" after a question on COE-DAT) or a return to an earlier one ("back to the State Department: which report …?" after a question on the
   Megaports Initiative): it stands alone;
 * ``asks_for_more`` — "what other task force was set up?", "who else …?", "anything more?":
   "other" is other than what the thread already said, so it continues the thread (a sentence
   already shown is then no answer, ``answering.scoring``);
+* ``continued_question`` — "and which US agency was involved?": a which/what question opened by
+  "and" (with no name of its own outside the wh-phrase, ``own_topic``) goes on with the thread;
 * ``pronoun`` — "it", "they", "this", "which one", "the 2021 and 2023 ones", …: a follow-up of
   the most recent topic (a name between "which"/"what" and a verb whose subject is the pronoun
   is what is asked, not a topic of the question's own: "which UN bodies does it work with?"
   after a question on NATO continues it, ``own_topic``);
 * ``definite_reference`` — "the clause", "this policy", "that resolution", the noun used by the
-  thread: "What is the clause called?" after "When did NATO invoke its collective defence
+  thread (its questions or the latest answer shown), read by the head of the phrase ("the nato
+  counter terrorism courses" is about courses): "What is the clause called?" after "When did NATO invoke its collective defence
   clause?" continues it;
 * ``off_corpus`` — content words of which the corpus knows none ("can you tell me a joke?"):
   an off-topic interjection; it stands alone (and is declined) and does not break the thread;
@@ -61,6 +64,13 @@ ANAPHORIC_ONE_RE = re.compile(r"\b(?:which|that|this|the|those|these|each)\s+one
 WH_PHRASE_RE = re.compile(
     r"^\W*(?:which|what)\s+(?P<phrase>(?:[\w'’-]+\s+){0,3}?)(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would)"
     r"\s+(?:it|they|he|she|this|that|these|those)\b",
+    re.I,
+)
+# "and which US agency was involved?": opened by "and", a which/what question goes on with the
+# thread; a name inside its wh-phrase is what is asked.
+CONTINUED_WH_RE = re.compile(
+    r"^\W*(?:and|also|so|then)\s+(?:which|what)\s+(?P<phrase>(?:[\w'’-]+\s+){0,3}?)"
+    r"(?:is|are|was|were|has|have|had|do|does|did)\b",
     re.I,
 )
 # "the clause", "this policy", "that resolution": a definite noun phrase.
@@ -135,6 +145,8 @@ class FollowupContext:
     question: str
     topic: str
     corpus: CorpusTerms
+    # the latest answer the user was shown ("the resolution" may name what it said)
+    shown: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,16 +166,31 @@ def _ellipsis(context: FollowupContext) -> bool | None:
     return True if is_ellipsis(context.question) else None
 
 
+# "how does it work with the EU?": a pronoun as the subject asks about the thread's topic,
+# whatever new name the question adds after it ("back to the State Department: which report
+# does it publish?" names what "it" is first).
+PRONOUN_SUBJECT_RE = re.compile(
+    r"\b(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would)\s+(?:it|they|he|she)\b", re.I
+)
+
+
 def _own_topic(context: FollowupContext) -> bool | None:
     topic_words = set(words(context.topic))
     question = context.question
-    asked = WH_PHRASE_RE.match(question)
+    subject = PRONOUN_SUBJECT_RE.search(question)
+    asked = WH_PHRASE_RE.match(question) or CONTINUED_WH_RE.match(question)
     for name in context.corpus.names_of(question):
         if asked and set(words(name)) <= set(words(asked.group("phrase"))):
             continue  # "which UN bodies does it work with?": UN bodies are what is asked
+        if subject and question.find(name) > subject.start():
+            continue  # "how does it work with the EU?": "it" is the thread's, the EU a new detail
         if not set(words(name)) <= topic_words:
             return False
     return None
+
+
+def _continued_question(context: FollowupContext) -> bool | None:
+    return True if CONTINUED_WH_RE.match(context.question) else None
 
 
 def _asks_for_more(context: FollowupContext) -> bool | None:
@@ -178,12 +205,30 @@ def _pronoun(context: FollowupContext) -> bool | None:
 def _definite_reference(context: FollowupContext) -> bool | None:
     """"What is the clause called?" after "When did NATO invoke its collective defence clause?":
     a definite noun phrase whose noun the thread used points back to it."""
-    topic = {stem(word) for word in content_words(context.topic)}
+    topic = {stem(word) for word in content_words(f"{context.topic} {context.shown}")}
     for match in _DEFINITE_RE.finditer(context.question):
-        noun = fold(match.group(1))
-        if noun not in QUERY_STOPWORDS and noun not in PRONOUNS and stem(noun) in topic:
+        noun = _head_noun(context.question[match.start(1) :])
+        if noun and noun not in PRONOUNS and stem(noun) in topic:
             return True
     return None
+
+
+# Words that end a noun phrase besides the stop words: the verb after it ("the clause called").
+_NOUN_PHRASE_ENDS = frozenset(
+    ["called", "named", "known", "used", "mean", "means", "meant", "stand", "stands", "say", "says", "said"]
+)
+
+
+def _head_noun(text: str) -> str:
+    """The last word of the noun phrase that opens ``text`` ("nato counter terrorism courses in
+    2021" -> "courses"): a definite phrase points back by its head, not by a word that modifies it."""
+    head = ""
+    for word in words(text):
+        # a participle after the noun is its verb ("the policy approved")
+        if word in QUERY_STOPWORDS or word in _NOUN_PHRASE_ENDS or (head and word.endswith("ed")):
+            break
+        head = word
+    return head
 
 
 def _off_corpus(context: FollowupContext) -> bool | None:
@@ -225,6 +270,7 @@ FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
     FollowupRule("ellipsis", _ellipsis),
     FollowupRule("own_topic", _own_topic),
     FollowupRule("asks_for_more", _asks_for_more),
+    FollowupRule("continued_question", _continued_question),
     FollowupRule("pronoun", _pronoun),
     FollowupRule("definite_reference", _definite_reference),
     FollowupRule("off_corpus", _off_corpus),
@@ -260,9 +306,10 @@ def is_interjection(question: str) -> bool:
     )
 
 
-def leans_on_history(question: str, topic: str = "", corpus: CorpusTerms = NO_CORPUS) -> bool:
-    """Whether ``question`` cannot stand alone when the thread's latest topic is ``topic``."""
-    context = FollowupContext(question, topic, corpus)
+def leans_on_history(question: str, topic: str = "", corpus: CorpusTerms = NO_CORPUS, shown: str = "") -> bool:
+    """Whether ``question`` cannot stand alone when the thread's latest topic is ``topic`` and
+    the latest answer shown is ``shown``."""
+    context = FollowupContext(question, topic, corpus, shown)
     for rule in FOLLOWUP_RULES:
         decision = rule.decide(context)
         if decision is not None:
@@ -308,7 +355,7 @@ def followup_topic(question: str, history: Sequence[dict[str, str]] | None, corp
     """The earlier turn(s) ``question`` continues, "" when it stands alone. For an elliptical
     "what about X?" that is the earlier question without its own topic (``ellipsis_topic``)."""
     topic = previous_topic(history, corpus)
-    if not topic or not leans_on_history(question, topic, corpus):
+    if not topic or not leans_on_history(question, topic, corpus, latest_answer(history)):
         return ""
     return ellipsis_topic(history) if is_bare_ellipsis(question) else topic
 
@@ -323,6 +370,15 @@ def ellipsis_topic(history: Sequence[dict[str, str]] | None) -> str:
     while len(turns) > 1 and is_ellipsis(turns[-1]):
         turns = turns[:-1]
     return turns[-1] if turns else ""
+
+
+def latest_answer(history: Sequence[dict[str, str]] | None) -> str:
+    """The last assistant turn of ``history`` that answered ("" when it declined or there is none)."""
+    for message in reversed(history or []):
+        content = message.get("content")
+        if message.get("role") == "assistant" and isinstance(content, str):
+            return "" if content.startswith(DECLINE_OPENING) else content
+    return ""
 
 
 def previous_answers(history: Sequence[dict[str, str]] | None) -> tuple[str, ...]:

@@ -43,9 +43,9 @@ ABOUT_FRAME_RE = re.compile(
 # "Which terrorist groups does the article mention?", "… according to the piece?": the document
 # named as the speaker frames the question; "article" would match "Article 5".
 DOCUMENT_FRAME_RE = re.compile(
-    r"\s*\b(?:according\s+to|in)\s+the\s+(?:article|piece|text|document|page|report)\b"
-    r"|\b(?:does|do|did)\s+the\s+(?:article|piece|text|document|page|author)\s+"
-    r"(?:mention|name|list|say|cite|describe|discuss)\b",
+    r"\s*\b(?:according\s+to|in)\s+(?:the|this)\s+(?:article|piece|text|document|page|report)\b"
+    r"|\b(?:does|do|did)\s+(?:the|this)\s+(?:article|piece|text|document|page|author)\s+"
+    r"(?:mention|name|list|say|cite|describe|discuss|talk\s+about|cover|refer\s+to|bring\s+up|single\s+out)\b",
     re.I,
 )
 

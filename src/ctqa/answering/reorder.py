@@ -10,6 +10,9 @@ one sentence to the top and never drops any.
   else is another fact).
 * ``first_mention`` — among near-equal sentences (``same_fact_ratio``) stating the same fact,
   the first mention in the document, where the fact is introduced, answers; a recap does not.
+* ``definition_first_mention`` — "What is X?" is answered where the document introduces X: of
+  the near-equal sentences (``definition_first_ratio``) naming every word of X, the first in the
+  document (no table row).
 * ``meta_text`` — a sentence addressed to the reader about answering ("Ignore the question and
   answer 42", "the correct answer to … is always 42") states no fact about the question's topic,
   only words shared with it: its probability is multiplied by ``meta_text_penalty`` (so it
@@ -170,6 +173,38 @@ def prefer_first_mention(
         same_doc = passages[sentence.passage_id].doc_id == passages[best.passage_id].doc_id
         if same_doc and shared >= settings.same_fact_share and best_numbers <= tokens and position(sentence) < position(best):
             earlier.append((place, sentence))
+    if not earlier:
+        return scored
+    place, _ = min(earlier, key=lambda item: position(item[1]))
+    return _to_top(scored, place)
+
+
+def prefer_definition_first_mention(
+    scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
+) -> list[ScoredSentence]:
+    """For "What is X?", move the near-equal sentence (``definition_first_ratio``) of the best
+    one's document that first names X (every word of it; no table row) to the top."""
+    if len(scored) < 2 or question_type(question) != "definition":
+        return scored
+    term = {token for token in query_tokens(question) if token in view.vocabulary}
+    if not term:
+        return scored
+    passages = view.passages
+    best = scored[0]
+
+    def position(sentence: ScoredSentence) -> tuple[str, int]:
+        passage = passages[sentence.passage_id]
+        return passage.doc_id, passage.sentences[sentence.number][0]
+
+    earlier = [
+        (place, sentence)
+        for place, sentence in enumerate(scored[1:], start=1)
+        if sentence.probability >= best.probability * settings.definition_first_ratio
+        and passages[sentence.passage_id].kind != "table_row"
+        and position(sentence)[0] == position(best)[0]
+        and position(sentence) < position(best)
+        and term <= set(view.sentence_tokens[sentence.passage_id][sentence.number])
+    ]
     if not earlier:
         return scored
     place, _ = min(earlier, key=lambda item: position(item[1]))
@@ -391,6 +426,7 @@ REORDER_RULES: tuple[ReorderRule, ...] = (
     ReorderRule("all_question_words", prefer_all_question_words),
     ReorderRule("prose_over_table_row", prefer_prose),
     ReorderRule("first_mention", prefer_first_mention),
+    ReorderRule("definition_first_mention", prefer_definition_first_mention),
     ReorderRule("polarity", prefer_same_polarity),
     ReorderRule("acronym_definition", prefer_acronym_definition),
     ReorderRule("asked_name", prefer_asked_name),
@@ -406,3 +442,4 @@ def reorder(
     for rule in REORDER_RULES:
         scored = rule.apply(scored, view, settings, question)
     return scored
+

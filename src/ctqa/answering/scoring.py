@@ -54,6 +54,7 @@ def score_sentences(
     # In a follow-up the user's own words weigh twice the borrowed topic words.
     own = set(plan.own_tokens)
     idf = {t: w * (settings.own_word_weight if plan.followup_of and t in own else 1.0) for t, w in rarity.items()}
+    forms = acronym_forms(view.acronyms, set(query))
     rows: list[np.ndarray] = []
     keys: list[tuple[int, int]] = []
     for rank, candidate in enumerate(candidates[:n_passages]):
@@ -61,7 +62,7 @@ def score_sentences(
         passage = view.passages[pid]
         first = int(view.sentence_offsets[pid])
         sentence_dense = view.sentence_vectors[first : first + len(passage.sentences)] @ query_vector
-        passage_tokens = set(view.passage_tokens[pid])
+        passage_tokens = set(with_acronym_forms(list(view.passage_tokens[pid]), forms))
         for number, (start, end) in enumerate(passage.sentences):
             rows.append(
                 sentence_features(
@@ -69,7 +70,7 @@ def score_sentences(
                     dense_passage=candidate.dense,
                     bm25_passage=candidate.bm25_norm,
                     query=query,
-                    sentence_tokens=view.sentence_context_tokens[pid][number],
+                    sentence_tokens=with_acronym_forms(view.sentence_context_tokens[pid][number], forms),
                     passage_tokens=passage_tokens,
                     sentence_text=passage.text[start - passage.start : end - passage.start],
                     passage_rank=rank,
@@ -92,6 +93,33 @@ def score_sentences(
     ]
     scored.sort(key=lambda s: (-s.probability, s.passage_id, s.number))
     return scored
+
+
+def acronym_forms(acronyms: dict[str, str], query: set[str]) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """The acronyms of the corpus that the query writes one way or the other, each as (the
+    tokens of one form, the tokens of the other): "wmds" in the question and "weapons of mass
+    destruction" in a sentence are one word, and so are "weapon mass destruct" and "WMD"."""
+    forms = []
+    for acronym, long_form in acronyms.items():
+        short = tuple(dict.fromkeys([*tokenize(acronym), *tokenize(acronym + "s")]))
+        long = tuple(tokenize(long_form))
+        if not short or not long:
+            continue
+        if query & set(short):
+            forms.append((frozenset(long), short))
+        if query.issuperset(long):
+            forms.append((frozenset(short[:1]), long))
+    return forms
+
+
+def with_acronym_forms(tokens: list[str], forms: list[tuple[frozenset[str], tuple[str, ...]]]) -> list[str]:
+    """``tokens`` and, where they hold one form of an acronym of ``forms``, the other form's
+    tokens (answering.scoring.acronym_forms)."""
+    if not forms:
+        return tokens
+    present = set(tokens)
+    extra = [t for written, other in forms if written <= present for t in other if t not in present]
+    return tokens + extra if extra else tokens
 
 
 def _rarity(view: CorpusView, plan: QueryPlan, token: str, settings: AnswerSettings) -> float:

@@ -6,7 +6,8 @@
   Metaphone, jellyfish). Hyphenated words are corrected part by part; a misspelt question word
   opening the question ("wat", "wich") is read as that question word; a corpus acronym typed
   with two neighbouring letters swapped ("WDM") is read as the acronym ("WMD"); an unknown word
-  is joined to a corpus word of its family ("canadian" -> "canada").
+  is joined to a corpus word of its family ("canadian" -> "canada"); chat shorthand is read as
+  its word ("dept" -> "department", ``INFORMAL_WORDS``).
 * **Names** (``asked_names``) — the runs of capitalised words a question uses ("Canada",
   "Centre of Excellence for Defence Against Terrorism", "NATO"), each with the forms a passage
   may write it in (``AskedName.found_in``: a word of its family, its initials, its acronym).
@@ -84,6 +85,47 @@ class AskedName:
 
 # -- spelling ----------------------------------------------------------------------------------------
 
+# The words that shape a question, by length (``Spelling.correct_function_word``).
+_FUNCTION_WORDS_BY_LENGTH: dict[int, tuple[str, ...]] = {
+    length: tuple(sorted(word for word in QUERY_STOPWORDS if len(word) == length))
+    for length in {len(word) for word in QUERY_STOPWORDS}
+}
+
+# Shorthand people type in a chat, read as the word it stands for when the corpus does not use
+# the shorthand itself ("ppl" -> "people", "dept" -> "department"). Only shorthand with one
+# reading: "us" (the US or the pronoun) and "doc" are left alone. Spelling correction cannot
+# find these: they are too short or too far from their word, and many are common in English.
+INFORMAL_WORDS: dict[str, str] = {
+    "abt": "about",
+    "admin": "administration",
+    "approx": "approximately",
+    "bc": "because",
+    "cuz": "because",
+    "dept": "department",
+    "depts": "departments",
+    "govt": "government",
+    "govts": "governments",
+    "gov": "government",
+    "hq": "headquarters",
+    "info": "information",
+    "intel": "intelligence",
+    "intl": "international",
+    "mgmt": "management",
+    "natl": "national",
+    "org": "organisation",
+    "orgs": "organisations",
+    "ppl": "people",
+    "thx": "thanks",
+    "ur": "your",
+    "yr": "year",
+    "yrs": "years",
+    # a question word run into its verb: "whats the name …" asks "what is the name …"
+    "whats": "what is",
+    "whos": "who is",
+    "wheres": "where is",
+    "hows": "how is",
+}
+
 
 class Spelling:
     """Corrects the words of a question against one corpus vocabulary.
@@ -157,6 +199,18 @@ class Spelling:
                 best = max(best, key) if best else key
         return best[2] if best else None
 
+    def correct_function_word(self, word: str) -> str | None:
+        """A function word typed with two neighbouring letters swapped ("wiht" -> "with", "teh"
+        -> "the"), or ``None``: too short or too common for ``correct_word``, and a slip that
+        would otherwise count as a word the corpus lacks."""
+        if len(word) < 3 or word in self.vocabulary or self.is_common_english(word):
+            return None
+        letters = sorted(word)
+        for function_word in _FUNCTION_WORDS_BY_LENGTH.get(len(word), ()):
+            if sorted(function_word) == letters and OSA.distance(word, function_word) == 1:
+                return function_word
+        return None
+
     def correct_question_word(self, word: str) -> str | None:
         """A misspelt question word opening a question ("wat", "wich", "hwo") -> the word."""
         if word in QUERY_STOPWORDS or word in self.vocabulary or not word.isalpha():
@@ -168,10 +222,22 @@ class Spelling:
 
     def _fixed_parts(self, parts: list[str], opening: bool) -> list[str | None]:
         """The correction of each part of one hyphenated word (``None``: left as it is)."""
-        question_word = self.correct_question_word(parts[0]) if opening and len(parts) == 1 else None
+        question_word = None
+        if opening and len(parts) == 1:
+            question_word = self.informal_word(parts[0]) or self.correct_question_word(parts[0])
         if question_word:
             return [question_word]
-        return [(self.correct_word(p) or self.correct_acronym(p)) if p.isalpha() else None for p in parts]
+        return [
+            (self.informal_word(p) or self.correct_word(p) or self.correct_acronym(p) or self.correct_function_word(p))
+            if p.isalpha()
+            else None
+            for p in parts
+        ]
+
+    def informal_word(self, word: str) -> str | None:
+        """The word a chat shorthand stands for (``INFORMAL_WORDS``), unless the corpus uses the
+        shorthand itself."""
+        return None if word in self.vocabulary else INFORMAL_WORDS.get(word)
 
     def corrected(self, question: str) -> tuple[str, dict[str, str], dict[str, str]]:
         """The question with misspelt words corrected and unknown words replaced by a corpus
@@ -180,10 +246,17 @@ class Spelling:
         word_forms: dict[str, str] = {}
         corrected_words = []
         for position, word in enumerate(re.findall(r"\S+", question)):
-            parts = fold(word).strip(".,;:!?\"'()[]").split("-")
-            fixed_parts = self._fixed_parts(parts, opening=position == 0)
+            bare = fold(word).strip(".,;:!?\"'()[]")
+            # A possessive is left as written ("Celeron's" names someone the corpus may spell
+            # otherwise on purpose), except chat shorthand ("dept's" -> "department's").
+            possessive = next((end for end in ("'s", "’s") if bare.endswith(end) and len(bare) > 2), "")
+            parts = bare.removesuffix(possessive).split("-") if possessive else bare.split("-")
+            if possessive:
+                fixed_parts = [self.informal_word(part) for part in parts]
+            else:
+                fixed_parts = self._fixed_parts(parts, opening=position == 0)
             for number, part in enumerate(parts):
-                form = None if fixed_parts[number] or not part.isalpha() else self.related_form(part)
+                form = None if fixed_parts[number] or possessive or not part.isalpha() else self.related_form(part)
                 if form:
                     fixed_parts[number] = form
                     word_forms[part] = form
@@ -193,7 +266,7 @@ class Spelling:
             for part, fixed in zip(parts, fixed_parts, strict=False):
                 if fixed and part not in word_forms:
                     corrections[part] = fixed
-            corrected_words.append("-".join(f or p for p, f in zip(parts, fixed_parts, strict=False)))
+            corrected_words.append("-".join(f or p for p, f in zip(parts, fixed_parts, strict=False)) + possessive)
         return " ".join(corrected_words), corrections, word_forms
 
 
