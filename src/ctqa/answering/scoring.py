@@ -96,19 +96,16 @@ def score_sentences(
 
 
 def acronym_forms(acronyms: dict[str, str], query: set[str]) -> list[tuple[frozenset[str], tuple[str, ...]]]:
-    """The acronyms of the corpus that the query writes one way or the other, each as (the
-    tokens of one form, the tokens of the other): "wmds" in the question and "weapons of mass
-    destruction" in a sentence are one word, and so are "weapon mass destruct" and "WMD"."""
+    """The acronyms of the corpus that the query writes, each as (the tokens of its long form,
+    its own tokens): "wmds" in the question is held by a sentence writing "weapons of mass
+    destruction". Only this way round: a question writing the long form gives the acronym's
+    sentences its many words, which would draw every sentence naming "COE-DAT" into the answer."""
     forms = []
     for acronym, long_form in acronyms.items():
         short = tuple(dict.fromkeys([*tokenize(acronym), *tokenize(acronym + "s")]))
         long = tuple(tokenize(long_form))
-        if not short or not long:
-            continue
-        if query & set(short):
+        if short and long and query & set(short):
             forms.append((frozenset(long), short))
-        if query.issuperset(long):
-            forms.append((frozenset(short[:1]), long))
     return forms
 
 
