@@ -96,6 +96,8 @@ class QueryPlan:
     english_zipf: dict[str, float] = field(default_factory=dict)
     # names the question uses that the corpus knows (see QueryRewriter.asked_names)
     names: tuple[AskedName, ...] = ()
+    # the question as typed with its spelling and chat shorthand corrected (frame and all)
+    corrected_question: str = ""
 
     def describe(self) -> str:
         """A one-line account of the query rewriting (empty when nothing was rewritten)."""
@@ -234,4 +236,5 @@ class QueryRewriter:
             expansions=expansions,
             english_zipf=english_zipf,
             names=self.asked_names(question, {**corrections, **word_forms}),
+            corrected_question=self.spelling.corrected(question)[0] if corrections else question,
         )
