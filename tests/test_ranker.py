@@ -11,6 +11,7 @@ from ctqa.answering.features import FEATURE_NAMES
 from ctqa.answering.ranker import hand_ranker, learned_ranker
 from ctqa.answering.scoring import acronym_forms, with_acronym_forms
 from ctqa.config import RankerSettings
+from ctqa.retrieval.acronyms import acronym_forms_by_token
 from ctqa.retrieval.text import tokenize
 
 
@@ -39,10 +40,10 @@ def test_the_learned_ranker_has_the_same_features() -> None:
 def test_an_acronym_and_its_long_form_are_one_word_when_scoring() -> None:
     acronyms = {"WMD": "weapons of mass destruction", "DHS": "Department of Homeland Security"}
     sentence = tokenize("The State Department works so that more countries do not obtain weapons of mass destruction.")
-    forms = acronym_forms(acronyms, set(tokenize("does state stop countries getting wmds")))
+    forms = acronym_forms(acronym_forms_by_token(acronyms), set(tokenize("does state stop countries getting wmds")))
     assert set(with_acronym_forms(sentence, forms)) - set(sentence) == {"wmd", "wmds"}
     # not the other way: a question writing the long form adds nothing to a sentence writing "DHS"
-    forms = acronym_forms(acronyms, set(tokenize("what does the department of homeland security do")))
+    forms = acronym_forms(acronym_forms_by_token(acronyms), set(tokenize("what does the department of homeland security do")))
     assert with_acronym_forms(tokenize("DHS focuses on detection."), forms) == tokenize("DHS focuses on detection.")
     # an acronym the question does not use adds nothing
-    assert with_acronym_forms(sentence, acronym_forms(acronyms, {"nato"})) == sentence
+    assert with_acronym_forms(sentence, acronym_forms(acronym_forms_by_token(acronyms), {"nato"})) == sentence

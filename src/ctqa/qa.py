@@ -437,7 +437,8 @@ class DocumentQA:
         scored = score_sentences(
             view, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer, settings
         )
-        scored = reorder(scored, view, settings, asked)
+        # the tie-breakers read the question as meant ("info" is "information")
+        scored = reorder(scored, view, settings, plan.corrected_question or asked)
         ranked = passage_order(scored, candidates)  # cut to top_k once duplicate texts are merged
         confidence = round(float(scored[0].probability), 4) if scored else 0.0
         decline = decide(DeclineContext(plan, scored, view, settings))

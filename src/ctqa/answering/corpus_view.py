@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 import numpy as np
 
 from ctqa.ingest.structure import split_table_row
+from ctqa.retrieval.acronyms import AcronymForm, acronym_forms_by_token
 from ctqa.retrieval.hybrid import HybridRetriever
 from ctqa.types import Passage
 
@@ -72,6 +74,12 @@ class CorpusView:
             row_values=RowValues(index.passages),
             passages_of=retriever.passages_of,
         )
+
+    @cached_property
+    def acronym_forms(self) -> dict[str, list[AcronymForm]]:
+        """The corpus's acronyms by the tokens they are written as (built on first use, once per
+        loaded index: ``retrieval.acronyms.acronym_forms_by_token``)."""
+        return acronym_forms_by_token(self.acronyms)
 
     def document_tokens(self, doc_id: str) -> frozenset[str]:
         """Every token of document ``doc_id``'s passages, section headers included (read once,

@@ -16,6 +16,7 @@ from ctqa.answering.features import sentence_features
 from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
+from ctqa.retrieval.acronyms import AcronymForm
 from ctqa.retrieval.hybrid import Candidate
 from ctqa.retrieval.names import AskedName
 from ctqa.retrieval.query import QueryPlan
@@ -54,7 +55,7 @@ def score_sentences(
     # In a follow-up the user's own words weigh twice the borrowed topic words.
     own = set(plan.own_tokens)
     idf = {t: w * (settings.own_word_weight if plan.followup_of and t in own else 1.0) for t, w in rarity.items()}
-    forms = acronym_forms(view.acronyms, set(query))
+    forms = acronym_forms(view.acronym_forms, set(query))
     rows: list[np.ndarray] = []
     keys: list[tuple[int, int]] = []
     for rank, candidate in enumerate(candidates[:n_passages]):
@@ -95,21 +96,12 @@ def score_sentences(
     return scored
 
 
-def acronym_forms(acronyms: dict[str, str], query: set[str]) -> list[tuple[frozenset[str], tuple[str, ...]]]:
-    """The acronyms of the corpus that the query writes, each as (the tokens of its long form,
-    its own tokens): "wmds" in the question is held by a sentence writing "weapons of mass
-    destruction". Only this way round: a question writing the long form gives the acronym's
-    sentences its many words, which would draw every sentence naming "COE-DAT" into the answer."""
-    forms = []
-    for acronym, long_form in acronyms.items():
-        short = tuple(dict.fromkeys([*tokenize(acronym), *tokenize(acronym + "s")]))
-        long = tuple(tokenize(long_form))
-        if short and long and query & set(short):
-            forms.append((frozenset(long), short))
-    return forms
+def acronym_forms(by_token: dict[str, list[AcronymForm]], query: set[str]) -> list[AcronymForm]:
+    """The acronym forms (``acronym_forms_by_token``) of the tokens of ``query``."""
+    return list(dict.fromkeys(form for token in sorted(query) for form in by_token.get(token, ())))
 
 
-def with_acronym_forms(tokens: list[str], forms: list[tuple[frozenset[str], tuple[str, ...]]]) -> list[str]:
+def with_acronym_forms(tokens: list[str], forms: list[AcronymForm]) -> list[str]:
     """``tokens`` and, where they hold one form of an acronym of ``forms``, the other form's
     tokens (answering.scoring.acronym_forms)."""
     if not forms:

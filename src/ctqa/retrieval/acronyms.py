@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ctqa.retrieval.text import tokenize
+
 _PAREN_RE = re.compile(r"\(([A-Z][A-Za-z0-9&\-]{1,11})\)")
 _WORD_RE = re.compile(r"\S+")
 
@@ -65,3 +67,21 @@ def learn_acronyms(texts: Iterable[str]) -> dict[str, str]:
             if long_form and acronym not in found:
                 found[acronym] = long_form
     return found
+
+
+AcronymForm = tuple[frozenset[str], tuple[str, ...]]
+
+
+def acronym_forms_by_token(acronyms: dict[str, str]) -> dict[str, list[AcronymForm]]:
+    """For each token an acronym is written as ("wmd", "wmds"), the (tokens of its long form,
+    its own tokens): a question writing "wmds" is held by a sentence writing "weapons of mass
+    destruction". Only this way round: a question writing the long form would give every
+    sentence naming the acronym its many words and draw them all into the answer ("COE-DAT")."""
+    forms: dict[str, list[AcronymForm]] = {}
+    for acronym, long_form in acronyms.items():
+        short = tuple(dict.fromkeys([*tokenize(acronym), *tokenize(acronym + "s")]))
+        long = frozenset(tokenize(long_form))
+        if short and long:
+            for token in short:
+                forms.setdefault(token, []).append((long, short))
+    return forms

@@ -69,21 +69,6 @@ def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     return text, notes
 
 
-# "centres of excellence": a lower-case phrase joined by "of"/"for", one or two words each side.
-_JOINED_PHRASE_RE = re.compile(r"(?=\b((?:[a-z]+\s+)?[a-z]+\s+(?:of|for)\s+[a-z]+(?:\s+[a-z]+)?)\b)")
-
-
-def _joined_phrases(text: str) -> list[str]:
-    """The lower-case phrases around each "of"/"for" of ``text``, each also cut to one word a side."""
-    phrases = []
-    for match in _JOINED_PHRASE_RE.finditer(text):
-        words_of_phrase = match.group(1).split()
-        phrases.append(" ".join(words_of_phrase))
-        joiner = next(i for i, word in enumerate(words_of_phrase) if word in ("of", "for"))
-        phrases.append(" ".join(words_of_phrase[max(0, joiner - 1) : joiner + 2]))
-    return list(dict.fromkeys(phrases))
-
-
 @dataclass(frozen=True)
 class QueryPlan:
     """The queries sent to the retrievers.
@@ -111,6 +96,8 @@ class QueryPlan:
     english_zipf: dict[str, float] = field(default_factory=dict)
     # names the question uses that the corpus knows (see QueryRewriter.asked_names)
     names: tuple[AskedName, ...] = ()
+    # the question as typed with its spelling and chat shorthand corrected (frame and all)
+    corrected_question: str = ""
 
     def describe(self) -> str:
         """A one-line account of the query rewriting (empty when nothing was rewritten)."""
@@ -179,7 +166,13 @@ class QueryRewriter:
         written = {t for t in tokens if t in self.acronyms}
         written |= {t[:-1] for t in tokens if t.endswith("s") and t[:-1] in self.acronyms}
         written |= {a for t in tokens for a in self._acronyms_by_fold.get(fold(t), ())}
-        written |= {a for t in tokens if t.endswith("s") for a in self._acronyms_by_fold.get(fold(t[:-1]), ())}
+        # a plural in any case ("wmds"), unless it is an English word ("acts", "aids", "loss")
+        written |= {
+            a
+            for t in tokens
+            if t.endswith("s") and not self.spelling.is_common_english(fold(t))
+            for a in self._acronyms_by_fold.get(fold(t[:-1]), ())
+        }
         for acronym in sorted(written, key=self._acronym_order.__getitem__):
             long_form = self.acronyms[acronym]
             if fold(long_form) not in folded_text:
@@ -192,11 +185,10 @@ class QueryRewriter:
 
     def initialisms(self, text: str) -> list[str]:
         """Corpus words that abbreviate a capitalised phrase of ``text`` although the corpus
-        never defines them: "Centres of Excellence" -> "COEs" when the corpus writes "COEs";
-        typed in lower case, a phrase joined by "of"/"for" ("centres of excellence") too."""
+        never defines them: "Centres of Excellence" -> "COEs" when the corpus writes "COEs"."""
         found = []
-        for phrase in [*_CAPITALISED_PHRASE_RE.findall(text), *_joined_phrases(text)]:
-            for initials in dict.fromkeys(i for i in phrase_initials(phrase.split()) if len(i) >= 2):
+        for phrase in _CAPITALISED_PHRASE_RE.findall(text):
+            for initials in dict.fromkeys(phrase_initials(phrase.split())):
                 for candidate in (initials, initials + "s"):
                     if candidate in self.vocabulary and not self.spelling.is_common_english(candidate):
                         found.append(candidate.upper() if candidate == initials else initials.upper() + "s")
@@ -227,15 +219,14 @@ class QueryRewriter:
             for token in query_tokens(word):
                 english_zipf[token] = max(english_zipf.get(token, 0.0), zipf_frequency(word, "en"))
         expansion_tokens = [t for t in query_tokens(" ".join(expansions)) if t not in own_tokens]
-        # "centres of excellence" is "COEs" where the corpus writes only that: the same words
-        initialism_tokens = [t for t in query_tokens(" ".join(self.initialisms(own_text))) if t not in own_tokens]
+
         topic_tokens = [t for t in query_tokens(without_document_frame(followup_of)) if t not in own_tokens]
         return QueryPlan(
             question=question,
             dense_text=" ".join(part for part in dense_parts if part),
             # the user's own words count twice, acronym expansions and the previous topic once
             sparse_tokens=own_tokens * 2 + expansion_tokens + topic_tokens,
-            focus_tokens=own_tokens + (expansion_tokens if asks_acronym else initialism_tokens) + topic_tokens,
+            focus_tokens=own_tokens + (expansion_tokens if asks_acronym else []) + topic_tokens,
             own_tokens=own_tokens,
             answer_type=answer_type,
             followup_of=followup_of,
@@ -245,4 +236,5 @@ class QueryRewriter:
             expansions=expansions,
             english_zipf=english_zipf,
             names=self.asked_names(question, {**corrections, **word_forms}),
+            corrected_question=self.spelling.corrected(question)[0] if corrections else question,
         )
