@@ -321,8 +321,7 @@ def prefer_all_question_words(
         return scored
 
     def holds_all(sentence: ScoredSentence) -> bool:
-        # with the antecedent of a sentence opening "This program …" (its context tokens)
-        return holds_question_words(set(view.sentence_context_tokens[sentence.passage_id][sentence.number]), asked, view.acronyms)
+        return holds_question_words(set(view.sentence_tokens[sentence.passage_id][sentence.number]), asked, view.acronyms)
 
     return _promote(scored, settings.all_words_ratio, holds_all)
 
