@@ -292,3 +292,18 @@ def test_a_name_in_the_wh_phrase_of_a_question_opened_by_and_is_what_is_asked() 
     topic = "How did NATO improve aviation security after 9/11? which organisations did it work with"
     assert leans_on_history("and which US agency was involved?", topic, corpus)
     assert not leans_on_history("which US agency was involved in the attacks?", topic, corpus)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "back to the collective defence clause - which article is it",
+        "going back to the responsible cooperators program, who can benefit from it",
+        "ok, back to nato: what does it focus on?",
+        "Let's go back to the policy. When was it approved?",
+    ],
+)
+def test_a_return_to_a_named_topic_stands_alone(question: str) -> None:
+    topic = "what about the battlefield evidence policy?"
+    assert deciding_rule(question, topic) == "returns_to"
+    assert not leans_on_history(question, topic, CORPUS)

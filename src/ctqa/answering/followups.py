@@ -6,6 +6,9 @@ continues.
 * ``interjection`` — "thanks!", "ok", "hi there", "thanks, that's helpful": chat words only
   (``CHAT_WORDS``), no question at all; it stands alone (and is declined) and does not break
   the thread;
+* ``returns_to`` — "back to the collective defence clause - which article is it?", "going back to
+  NATO: …": the user names the topic they return to, so the question stands alone (its pronoun
+  points to that topic, not the latest turn's);
 * ``ellipsis`` — "what about Canada?", "and for the EU?": a follow-up that keeps the earlier
   question's shape with the new topic ("And how many …?" is a question of its own);
 * ``own_topic`` — the question names something the corpus knows and the turn it would continue
@@ -162,6 +165,18 @@ def _interjection(context: FollowupContext) -> bool | None:
     return False if is_interjection(context.question) else None
 
 
+# "back to the collective defence clause - which article is it?", "going back to NATO: …": the
+# user names the topic they return to, and the rest of the question is about it.
+RETURN_RE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|and|now)\W+)?(?:(?:let'?s\s+)?(?:go(?:ing)?|com(?:e|ing)|get(?:ting)?)\s+)?back\s+to\s+\w",
+    re.I,
+)
+
+
+def _returns_to(context: FollowupContext) -> bool | None:
+    return False if RETURN_RE.match(context.question) else None
+
+
 def _ellipsis(context: FollowupContext) -> bool | None:
     return True if is_ellipsis(context.question) else None
 
@@ -267,6 +282,7 @@ def _too_short(context: FollowupContext) -> bool | None:
 
 FOLLOWUP_RULES: tuple[FollowupRule, ...] = (
     FollowupRule("interjection", _interjection),
+    FollowupRule("returns_to", _returns_to),
     FollowupRule("ellipsis", _ellipsis),
     FollowupRule("own_topic", _own_topic),
     FollowupRule("asks_for_more", _asks_for_more),
