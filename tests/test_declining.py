@@ -269,3 +269,13 @@ def test_a_question_about_the_document_itself_needs_a_sentence_on_its_writing() 
     assert decided("who wrote this article", "person", byline) is None
     # a question on who wrote something the documents are about is no question on the page
     assert decided("Who wrote the Country Reports on Terrorism?", "person", topical) != ("about_the_document", ABOUT_DOCUMENT)
+
+
+def test_a_list_asked_for_is_not_answered_by_a_sentence_listing_nothing() -> None:
+    shown = ("they have designated 39 entities as terrorist organizations.",)
+    question = replace(plan("other"), question="can you list them", already_shown=shown, followup_of="how many groups has it designated")
+    reports = passage("The State Department produces the annual Country Reports on Terrorism.", 0)
+    named = passage("The designated groups include ISIS, al-Qa'ida, and Hizballah.", 0)
+    decision = decide(DeclineContext(question, [scored(0, 0, 0.9)], view(reports), SETTINGS))
+    assert decision is not None and decision.rule == "nothing_new"
+    assert decide(DeclineContext(question, [scored(0, 0, 0.9)], view(named), SETTINGS)) is None

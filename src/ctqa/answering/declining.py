@@ -31,7 +31,8 @@ user under the one-sentence decline.
   ("a term of four years"), or it names an institution where a person is asked for;
 * ``nothing_new`` — a follow-up asking for more ("what other …?", "who else …?") or to list what
   the last answer counted ("can you list them?", "which ones are they?") whose best sentence is
-  one the user was already shown: the documents say nothing beyond it; and one asking for more
+  one the user was already shown, or (a list asked for) one that lists nothing: the documents
+  say nothing beyond it; and one asking for more
   of a named kind ("which other countries belong to it?", ``NAMED_TYPES``) whose best sentence
   names only what the thread already named.
 """
@@ -42,7 +43,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, MONTHS, QuestionType, Span, answer_spans
+from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, MONTHS, QuestionType, Span, answer_spans, lists
 from ctqa.answering.compose import answer_sentences
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
@@ -335,9 +336,11 @@ def _nothing_new(context: DeclineContext) -> str | None:
     best, view = context.scored[0], context.view
     if was_shown(view, plan, best.passage_id, best.number):
         return NOTHING_NEW
+    sentence = view.sentence_text(best.passage_id, best.number)
+    if not asks_more and next(lists(sentence, plan.question, view.acronyms), None) is None:
+        return NOTHING_NEW  # "can you list them?" is not answered by a sentence listing nothing
     if asks_more and plan.answer_type in NAMED_TYPES:
         thread = fold(" ".join([plan.followup_of, *plan.already_shown]))
-        sentence = view.sentence_text(best.passage_id, best.number)
         # the names of the kind asked for, else any name ("who are the other members?")
         names = answer_spans(sentence, plan.answer_type, plan.question, view.acronyms) or answer_spans(
             sentence, "organisation", plan.question, view.acronyms
