@@ -233,9 +233,9 @@ def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterat
 
 # A body that leads, as the sentence says it: "The Office of … Terrorism (WMDT) leads the efforts",
 # "… is headed by the Secretariat". "Who leads X?" is answered by it as much as by a person.
-_LEADING_VERBS = "leads|led|heads|headed|runs|ran|directs|directed|chairs|chaired|oversees|oversaw|coordinates|coordinated|commands|commanded"
+_LEADING_VERBS = "leads|led|heads|headed|directs|directed|chairs|chaired|oversees|oversaw|coordinates|coordinated|commands|commanded"
 _LEADING_BODY_RE = re.compile(
-    rf"(?P<name>\b[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)(?:\s+\([A-Z][\w-]*\))?\s+(?:{_LEADING_VERBS})\b"
+    rf"(?P<name>\b[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)(?:\s+\((?P<acronym>[A-Z][\w-]*)\))?\s+(?:{_LEADING_VERBS})\b"
     r"|\b(?:led|headed|run|directed|chaired|overseen|coordinated|commanded) by\s+(?:the\s+)?(?P<agent>[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)"
 )
 
@@ -248,7 +248,9 @@ def _leading_bodies(sentence: str, question: str) -> Iterator[Span]:
         text = match.group(group)
         if text.split()[0] in ("The", "A", "An"):
             text = text.split(" ", 1)[1] if " " in text else ""
-        if text and not already_asked(text, asked):
+        acronym = match.group("acronym") or ""
+        # "Who heads WMDT?" is not answered by "The Office of … (WMDT) leads …": that is WMDT
+        if text and not already_asked(text, asked) and not (acronym and already_asked(acronym, asked)):
             end = match.end(group)
             yield Span(text, end - len(text), end)
 
