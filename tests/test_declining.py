@@ -279,3 +279,10 @@ def test_a_list_asked_for_is_not_answered_by_a_sentence_listing_nothing() -> Non
     decision = decide(DeclineContext(question, [scored(0, 0, 0.9)], view(reports), SETTINGS))
     assert decision is not None and decision.rule == "nothing_new"
     assert decide(DeclineContext(question, [scored(0, 0, 0.9)], view(named), SETTINGS)) is None
+
+
+def test_who_leads_is_answered_by_the_body_the_sentence_says_leads() -> None:
+    office = "The Office of Weapons of Mass Destruction Terrorism (WMDT) leads the efforts by coordinating policy."
+    assert decided("who leads the state department's work against wmd terrorism", "leader", office) is None
+    rule, _ = decided("who heads WMDT?", "leader", office) or ("", "")
+    assert rule == "fact_not_an_answer"  # the body is the one asked about

@@ -240,7 +240,7 @@ _LEADING_BODY_RE = re.compile(
 )
 
 
-def _leading_bodies(sentence: str, question: str) -> Iterator[Span]:
+def leading_bodies(sentence: str, question: str) -> Iterator[Span]:
     """The names the sentence says lead something, unless the question names them."""
     asked = question.casefold()
     for match in _LEADING_BODY_RE.finditer(sentence):
@@ -259,18 +259,24 @@ def _leading_bodies(sentence: str, question: str) -> Iterator[Span]:
 _LEADING_VERB_QUESTION_RE = re.compile(r"\bwho (?:leads|heads|runs|directs|chairs|oversees|coordinates|commands)\b", re.I)
 
 
+def asks_what_leads(question: str) -> bool:
+    """Whether ``question`` asks who leads something with a verb ("who leads X?"), which a body
+    that leads answers as well as a person."""
+    return bool(_LEADING_VERB_QUESTION_RE.search(question))
+
+
 def _leader_named(sentence: str, question: str) -> bool:
     """A person's name; for "who leads X?", also a body the sentence says leads."""
     asked = question.casefold()
     if any(not already_asked(m.group(0), asked) for m in _PERSON_NAME_RE.finditer(sentence)):
         return True
-    return bool(_LEADING_VERB_QUESTION_RE.search(question)) and next(_leading_bodies(sentence, question), None) is not None
+    return asks_what_leads(question) and next(leading_bodies(sentence, question), None) is not None
 
 
 def _leaders(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
-    """A body the sentence says leads, then people (``_people``)."""
-    yield from _leading_bodies(sentence, question)
-    yield from _people(sentence, question, acronyms)
+    """For "who leads X?", the body the sentence says leads, if any; else people (``_people``)."""
+    bodies = list(leading_bodies(sentence, question)) if asks_what_leads(question) else []
+    yield from bodies or _people(sentence, question, acronyms)
 
 
 def _countries(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:

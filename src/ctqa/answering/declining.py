@@ -43,7 +43,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ctqa.answering.answer_types import BY_NAME, INSTITUTION_WORDS, MONTHS, QuestionType, Span, answer_spans, lists
+from ctqa.answering.answer_types import (
+    BY_NAME,
+    INSTITUTION_WORDS,
+    MONTHS,
+    QuestionType,
+    Span,
+    answer_spans,
+    asks_what_leads,
+    leading_bodies,
+    lists,
+)
 from ctqa.answering.compose import answer_sentences
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
@@ -283,7 +293,10 @@ def _is_a_duration(span: Span, sentence: str, answer_type: QuestionType, names: 
 
 
 def _is_an_institution(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
-    return answer_type == "leader" and _INSTITUTION_RE.search(span.text) is not None
+    if answer_type != "leader" or _INSTITUTION_RE.search(span.text) is None:
+        return False
+    # "who leads X?" is answered by the body the sentence says leads it
+    return not (asks_what_leads(question) and any(body.text == span.text for body in leading_bodies(sentence, question)))
 
 
 # Why a span of the asked type is no answer: (what it is, in the user's terms, check).
