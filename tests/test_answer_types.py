@@ -430,3 +430,13 @@ def test_what_something_is_essential_for_answers_why_it_is_needed() -> None:
     sentence = "Diplomatic skills are essential in fostering these relationships."
     assert has_answer_type(sentence, "reason", "why do you need diplomatic skills for the program")
     assert not has_answer_type("Diplomatic skills vary.", "reason", "why do you need diplomatic skills")
+
+
+def test_people_are_named_with_accents_and_never_inside_a_longer_name() -> None:
+    founded = "The société was founded in 1987 by Françoise Lefèvre, who still directs it."
+    assert has_answer_type(founded, "leader", "Who founded the société?")
+    assert [s.text for s in answer_spans(founded, "leader", "Who founded the société?")] == ["Françoise Lefèvre"]
+    program = "The Responsible Cooperators Program offers immigration benefits to non-citizens."
+    assert "Responsible Cooperators" not in [s.text for s in answer_spans(program, "person", "who can benefit from it?")]
+    office = "The Office of Weapons of Mass Destruction Terrorism (WMDT) leads the efforts."
+    assert "Mass Destruction" not in [s.text for s in answer_spans(office, "person", "who is in charge?")]

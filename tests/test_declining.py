@@ -133,6 +133,8 @@ def test_a_required_type_the_best_sentence_lacks_declines() -> None:
         # quoted as typed: no question mark added, the user's own punctuation kept
         ('" OR 1=1 --', "The documents do not say the answer to “\" OR 1=1 --”."),
         ("when was COE-DAT founded!!", "The documents do not say the answer to “when was COE-DAT founded!!”"),
+        # no noun phrase after the verb: no clause ("how much paid for the façade was")
+        ("How much was paid for the façade?", "The documents do not say the answer to “How much was paid for the façade?”"),
     ],
 )
 def test_decline_text_is_one_sentence(question: str, expected: str) -> None:
@@ -192,7 +194,7 @@ def test_a_leader_answer_must_be_a_person_not_the_asked_name_or_an_institution()
     assert rule == "fact_not_an_answer"
     assert reason == (
         "The passage closest to the question does not give a person's name: "
-        "“North Atlantic” names what the question asks about."
+        "“the North Atlantic Council” names an institution, not a person."
     )
     named = "The alliance is led by its Secretary General, Mark Rutte, who chairs the North Atlantic Council."
     assert decided("Who is the NATO Secretary General?", "leader", named, NATO_ROLE) is None

@@ -93,3 +93,7 @@ def test_a_pronoun_with_nothing_before_it_is_named_with_what_was_searched() -> N
 )
 def test_the_document_as_speaker_is_no_topic(question: str, expected: str) -> None:
     assert without_document_frame(question) == expected
+
+
+def test_a_run_of_one_letter_is_no_term_to_read_as_a_question() -> None:
+    assert read_as("x" * 1000, in_conversation=False).rule == ""

@@ -335,3 +335,17 @@ def test_fold_drops_combining_marks_as_the_per_character_definition(text: str) -
     expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     assert fold(text) == expected
     assert not any(unicodedata.combining(ch) for ch in fold(text))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is **NEXUS**?", "What is NEXUS?"),
+        ("what is [NEXUS](https://example.org/nexus)?", "what is NEXUS?"),
+        ("how many task forces did `the US` create?", "how many task forces did the US create?"),
+        ("2*3*4 = ?", "2*3*4 = ?"),  # a single asterisk is no emphasis
+        ("snake_case__name__x", "snake_case__name__x"),
+    ],
+)
+def test_markdown_marks_are_dropped_from_a_question(question: str, expected: str) -> None:
+    assert clean_question(question, 1000) == (expected, [])

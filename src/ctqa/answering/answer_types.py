@@ -64,9 +64,10 @@ INSTITUTION_WORDS = (
     "Committee|Centre|Center|Policy|Reports?|Security|Treaty|Alliance|Group|Community|Ministry|Bureau|Service|"
     "Administration|Commission|Court|Bank|Fund|Dialogue|Agreement|Resolution|Act|Team|Teams|Terrorism"
 )
+_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # "Jessé de Forest", "Françoise Lefèvre"
 _PERSON_NAME_RE = re.compile(
-    rf"\b(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
-    rf"(?!(?:{INSTITUTION_WORDS})\b)[A-Z][a-z]+)+\b(?!\s+(?:of\s+|for\s+|the\s+|and\s+)*[A-Z])"
+    rf"\b(?!(?:{INSTITUTION_WORDS})\b)[{_UPPER}][{_LOWER}]+(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*"
+    rf"(?!(?:{INSTITUTION_WORDS})\b)[{_UPPER}][{_LOWER}]+)+\b(?!\s+(?:of\s+|for\s+|the\s+|and\s+)*[{_UPPER}])"
 )
 _MONEY_RE = re.compile(
     r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|thousand)?\s*(?:dollars|euros|pounds|yen|USD|EUR|GBP)\b"
@@ -116,7 +117,6 @@ _NAME_SPAN_RE = re.compile(rf"(?<![\w])(?:the\s+)?{_CAPITALISED}")
 # no name ("First Lady", "Prime Minister").
 _TITLE_WORDS = "First|Lady|President|Secretary|Minister|Prime|Vice|General|Director|Chief|King|Queen|Prince|Princess|Pope|Saint|Sir"
 _TITLE_ONLY_RE = re.compile(rf"(?:(?:{_TITLE_WORDS})\s*)+")
-_UPPER, _LOWER = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # "Jessé de Forest", "Robert of Jumièges"
 _PERSON_SPAN_RE = re.compile(
     rf"\b(?!(?:{INSTITUTION_WORDS}|{_TITLE_WORDS}|The|In|On|At|For|By)\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
     rf"(?:\s+(?:al|bin|de|van|von|Al|[A-Z]\.)?\s*(?!(?:{INSTITUTION_WORDS})\b)[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)+\b"
@@ -220,9 +220,21 @@ def _names(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterato
 _MONTH_RE = re.compile(rf"(?:{MONTHS})")
 
 
+# A capitalised run inside a longer name is no person: "Responsible Cooperators" of "… Program",
+# "Mass Destruction" of "Weapons of Mass Destruction Terrorism".
+_INSTITUTION_AFTER_RE = re.compile(rf"\s+(?:(?:of|for|the|and)\s+)*(?:{INSTITUTION_WORDS})\b")
+_NAME_OF_BEFORE_RE = re.compile(rf"[{_UPPER}][\w-]*\s+(?:of|for)\s+$")
+
+
+def _inside_longer_name(sentence: str, span: Span) -> bool:
+    return bool(_INSTITUTION_AFTER_RE.match(sentence, span.end) or _NAME_OF_BEFORE_RE.search(sentence[: span.start]))
+
+
 def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
     """People's full names first ("Augustin-Jean Fresnel"), then any other name."""
-    people = list(_matches(_PERSON_SPAN_RE)(sentence, question, acronyms))
+    people = [
+        span for span in _matches(_PERSON_SPAN_RE)(sentence, question, acronyms) if not _inside_longer_name(sentence, span)
+    ]
     yield from people
     for span in _names(sentence, question, acronyms):
         if _MONTH_RE.fullmatch(span.text):

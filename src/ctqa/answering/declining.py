@@ -445,6 +445,10 @@ _COPULA_RE = re.compile(
 )
 
 
+# The clause form needs a noun phrase after the verb ("what the capital of Australia is"); "how
+# much was paid for …" would read "how much paid for … was".
+_NOUN_PHRASE_START_RE = re.compile(r"(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er|[Tt]his|[Tt]hat|[Tt]hese|[Tt]hose)\b|[A-Z0-9]")
+
 NOT_A_QUESTION = "That is not a question about the documents; ask me one about them."
 
 
@@ -460,7 +464,7 @@ def decline_text(question: str, rule: str = "", quote_chars: int = AnswerSetting
     if len(bare) > quote_chars or "\n" in bare:
         return "The documents do not say the answer to that question."
     match = _COPULA_RE.match(bare)
-    if match and not re.search(r"\b\w+ed\b", match.group("rest")):
+    if match and not re.search(r"\b\w+ed\b", match.group("rest")) and _NOUN_PHRASE_START_RE.match(match.group("rest")):
         clause = f"{match.group('wh')} {match.group('rest')} {match.group('verb')}"
         return f"The documents do not say {clause[0].lower()}{clause[1:]}."
     return f"The documents do not say the answer to “{typed}”" + ("" if typed.endswith(("?", "!", ".")) else ".")

@@ -105,9 +105,13 @@ def _several_note(question: str, reading: str) -> str:
     return f"The message asks {len(others) + 1} questions; this answers the first. Ask the others one at a time: {shown}"
 
 
+# A "word" longer than this is no term a user asks about (a held-down key, a pasted hash).
+BARE_TERM_MAX_CHARS = 60
+
+
 def _bare_term(question: str) -> str | None:
     match = _ONE_WORD_RE.match(question)
-    if not match or is_interjection(question) or not content_words(match.group(1)):
+    if not match or is_interjection(question) or not content_words(match.group(1)) or len(match.group(1)) > BARE_TERM_MAX_CHARS:
         return None
     return TOPIC_QUESTION.format(term=match.group(1))
 

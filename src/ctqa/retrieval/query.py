@@ -47,6 +47,10 @@ _TAG_RE = re.compile(
     re.I | re.S,
 )
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Markdown pasted with a question: "What is **NEXUS**?", "`COE-DAT`", "[NEXUS](https://…)" ask
+# about the words, not the marks.
+_MARKDOWN_LINK_RE = re.compile(r"\[([^\]\n]+)\]\([^)\s]*\)")
+_MARKDOWN_EMPHASIS_RE = re.compile(r"(?<!\w)(\*\*|__|`)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     """Normalise white space, control characters and lone surrogates; truncate with a note when too long.
@@ -59,6 +63,7 @@ def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     if not text.strip():
         raise ValueError("the question is empty; type a question about the documents")
     text = " ".join(_TAG_RE.sub(" ", text).split())  # "<b>Where is X?</b>" asks where X is
+    text = _MARKDOWN_EMPHASIS_RE.sub(r"\2", _MARKDOWN_LINK_RE.sub(r"\1", text))
     if not text:
         raise ValueError("the question holds only markup (HTML tags); type a question about the documents")
     notes = []
