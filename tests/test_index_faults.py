@@ -94,6 +94,19 @@ def test_garbled_passages_file_fails_its_checksum(article_copy: Callable[[], Bui
     assert_rebuilt_and_answers(copy, "passages.npy")
 
 
+def test_sentence_vectors_cut_short_under_a_loaded_index_fail_one_question_then_rebuild(
+    article_copy: Callable[[], BuiltArticle],
+) -> None:
+    copy = article_copy()
+    assert "93" in copy.qa.ask(QUESTION).text  # the index is loaded and in use
+    sentences = build_dir(copy.index_dir) / "sentences.npy"
+    with sentences.open("r+b") as file:  # something else cuts the file in place
+        file.truncate(256)
+    with pytest.raises(IndexCorruptError, match=r"sentences\.npy was cut short.*ask again to check and rebuild it"):
+        copy.qa.ask(QUESTION)
+    assert_rebuilt_and_answers(copy, "sentences.npy")
+
+
 def test_passages_file_with_the_wrong_shape_is_corrupt(article_copy: Callable[[], BuiltArticle]) -> None:
     copy = article_copy()
     rewrite_artifact(copy.index_dir, "passages.npy", npy_bytes(np.zeros((3, 2), dtype=np.int64)))

@@ -28,7 +28,7 @@ from ctqa.answering.overview import with_overview
 from ctqa.answering.ranker import SentenceRanker, default_ranker
 from ctqa.answering.readings import read_as, unresolved_pronoun_note
 from ctqa.answering.reorder import reorder
-from ctqa.answering.scoring import score_sentences
+from ctqa.answering.scoring import ScoredSentence, score_sentences
 from ctqa.config import (
     DEFAULT_CORPUS_DIR,
     DEFAULT_INDEX_DIR,
@@ -48,8 +48,8 @@ from ctqa.index.store import IndexData, read_manifest
 from ctqa.index.stores import passage_store
 from ctqa.ingest.loader import require_corpus_folder, unindexed_files
 from ctqa.ingest.watch import CorpusWatcher, Signature, file_signature
-from ctqa.retrieval.hybrid import HybridRetriever
-from ctqa.retrieval.query import clean_question
+from ctqa.retrieval.hybrid import Candidate, HybridRetriever
+from ctqa.retrieval.query import QueryPlan, clean_question
 from ctqa.types import Answer
 from ctqa.validation import checked_documents, checked_history
 
@@ -434,9 +434,7 @@ class DocumentQA:
         query_vector = retriever.embed_query(plan)
         allowed = self._document_passages(retriever, documents)
         candidates = retriever.retrieve(plan, query_vector, fusion=self.fusion, allowed=allowed)
-        scored = score_sentences(
-            view, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer, settings
-        )
+        scored = self._scored(view, plan, query_vector, candidates)
         # the tie-breakers read the question as meant ("info" is "information")
         scored = reorder(scored, view, settings, plan.corrected_question or asked)
         ranked = passage_order(scored, candidates)  # cut to top_k once duplicate texts are merged
@@ -480,6 +478,24 @@ class DocumentQA:
                                    encode=rescoring.encode if rescoring else None)
             answer = replace(answer, latency_ms=_elapsed_ms(started))
         return mark_floor(answer, settings.source_floor)
+
+    def _scored(
+        self, view: CorpusView, plan: QueryPlan, query_vector: np.ndarray, candidates: list[Candidate]
+    ) -> list[ScoredSentence]:
+        """``score_sentences``, which reads the sentence vectors from their file. A file cut short
+        under the running process (something else wrote into the build in use) fails this
+        question with ``IndexCorruptError`` and drops the loaded index, so the next question
+        checks the files and rebuilds instead of failing the same way."""
+        try:
+            return score_sentences(
+                view, plan, query_vector, candidates, self.ranker, self.settings.retrieval.passages_for_answer, self.settings.answer
+            )
+        except OSError as error:
+            with self._lock:
+                self._loaded = None
+            raise IndexCorruptError(
+                f"{error}: the index changed on disk while it was in use; ask again to check and rebuild it"
+            ) from error
 
     def _document_passages(self, retriever: HybridRetriever, documents: Sequence[str] | None) -> np.ndarray | None:
         wanted = checked_documents(documents)
