@@ -246,9 +246,10 @@ def _people(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterat
 # A body that leads, as the sentence says it: "The Office of … Terrorism (WMDT) leads the efforts",
 # "… is headed by the Secretariat". "Who leads X?" is answered by it as much as by a person.
 _LEADING_VERBS = "leads|led|heads|headed|directs|directed|chairs|chaired|oversees|oversaw|coordinates|coordinated|commands|commanded"
+_CAPITALISED_RUN = r"[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*"
 _LEADING_BODY_RE = re.compile(
-    rf"(?P<name>\b[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)(?:\s+\((?P<acronym>[A-Z][\w-]*)\))?\s+(?:{_LEADING_VERBS})\b"
-    r"|\b(?:led|headed|run|directed|chaired|overseen|coordinated|commanded) by\s+(?:the\s+)?(?P<agent>[A-Z][\w-]*(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][\w-]*)*)"
+    rf"(?P<name>\b{_CAPITALISED_RUN})(?:\s+\((?P<acronym>[A-Z][\w-]*)\))?\s+(?:{_LEADING_VERBS})\b"
+    rf"|\b(?:led|headed|run|directed|chaired|overseen|coordinated|commanded) by\s+(?:the\s+)?(?P<agent>{_CAPITALISED_RUN})"
 )
 
 

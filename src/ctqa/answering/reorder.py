@@ -141,6 +141,29 @@ def _states_label(text: str, label: set[str], settings: AnswerSettings) -> bool:
     return not label or len(label & set(query_tokens(text))) >= settings.prose_label_share * len(label)
 
 
+def _document_position(view: CorpusView, sentence: ScoredSentence) -> tuple[str, int]:
+    """Where ``sentence`` stands: its document and its start offset in it."""
+    passage = view.passages[sentence.passage_id]
+    return passage.doc_id, passage.sentences[sentence.number][0]
+
+
+def _first_mention_to_top(
+    scored: list[ScoredSentence], view: CorpusView, ratio: float, qualifies: Callable[[ScoredSentence], bool]
+) -> list[ScoredSentence]:
+    """Move the sentence that comes first in the best one's document, among those that score at
+    least ``ratio`` of the best, stand before it in that document and ``qualifies``, to the top."""
+    best = scored[0]
+    best_position = _document_position(view, best)
+    earlier = []
+    for place, sentence in enumerate(scored[1:], start=1):
+        if sentence.probability < best.probability * ratio:
+            break
+        position = _document_position(view, sentence)
+        if position[0] == best_position[0] and position < best_position and qualifies(sentence):
+            earlier.append((position, place))
+    return _to_top(scored, min(earlier)[1]) if earlier else scored
+
+
 def prefer_first_mention(
     scored: list[ScoredSentence], view: CorpusView, settings: AnswerSettings, question: str
 ) -> list[ScoredSentence]:
@@ -158,25 +181,13 @@ def prefer_first_mention(
     best_numbers = {t for t in best_tokens if t.isdigit()}
     if not best_numbers:
         return scored
-    passages = view.passages
 
-    def position(sentence: ScoredSentence) -> tuple[str, int]:
-        passage = passages[sentence.passage_id]
-        return passage.doc_id, passage.sentences[sentence.number][0]
-
-    earlier = []
-    for place, sentence in enumerate(scored[1:], start=1):
-        if sentence.probability < best.probability * settings.same_fact_ratio:
-            break
+    def same_fact(sentence: ScoredSentence) -> bool:
         tokens = set(view.sentence_tokens[sentence.passage_id][sentence.number])
         shared = len(tokens & best_tokens) / max(1, len(best_tokens))
-        same_doc = passages[sentence.passage_id].doc_id == passages[best.passage_id].doc_id
-        if same_doc and shared >= settings.same_fact_share and best_numbers <= tokens and position(sentence) < position(best):
-            earlier.append((place, sentence))
-    if not earlier:
-        return scored
-    place, _ = min(earlier, key=lambda item: position(item[1]))
-    return _to_top(scored, place)
+        return shared >= settings.same_fact_share and best_numbers <= tokens
+
+    return _first_mention_to_top(scored, view, settings.same_fact_ratio, same_fact)
 
 
 def prefer_definition_first_mention(
@@ -189,26 +200,13 @@ def prefer_definition_first_mention(
     term = {token for token in query_tokens(question) if token in view.vocabulary}
     if not term:
         return scored
-    passages = view.passages
-    best = scored[0]
 
-    def position(sentence: ScoredSentence) -> tuple[str, int]:
-        passage = passages[sentence.passage_id]
-        return passage.doc_id, passage.sentences[sentence.number][0]
+    def names_term(sentence: ScoredSentence) -> bool:
+        return view.passages[sentence.passage_id].kind != "table_row" and term <= set(
+            view.sentence_tokens[sentence.passage_id][sentence.number]
+        )
 
-    earlier = [
-        (place, sentence)
-        for place, sentence in enumerate(scored[1:], start=1)
-        if sentence.probability >= best.probability * settings.definition_first_ratio
-        and passages[sentence.passage_id].kind != "table_row"
-        and position(sentence)[0] == position(best)[0]
-        and position(sentence) < position(best)
-        and term <= set(view.sentence_tokens[sentence.passage_id][sentence.number])
-    ]
-    if not earlier:
-        return scored
-    place, _ = min(earlier, key=lambda item: position(item[1]))
-    return _to_top(scored, place)
+    return _first_mention_to_top(scored, view, settings.definition_first_ratio, names_term)
 
 
 def is_meta_text(text: str) -> bool:

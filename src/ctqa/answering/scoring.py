@@ -7,6 +7,7 @@ probabilities are then adjusted so a follow-up gets something new (``_adjust_for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -117,9 +118,15 @@ def _rarity(view: CorpusView, plan: QueryPlan, token: str, settings: AnswerSetti
     idf = view.idf(token)
     if token in view.vocabulary:
         return idf
+    return idf * english_specificity(plan, token, settings)
+
+
+def english_specificity(plan: QueryPlan, token: str, settings: AnswerSettings) -> float:
+    """How specific the question word behind ``token`` is in English, in [0, 1]: 0 at
+    ``generic_zipf`` ("only", "want") or commoner, 1 at ``specific_zipf`` ("sourdough") or rarer."""
     zipf = plan.english_zipf.get(token, 0.0)
     generic, specific = settings.generic_zipf, settings.specific_zipf
-    return idf * float(np.clip((generic - zipf) / (generic - specific), 0.0, 1.0))
+    return float(np.clip((generic - zipf) / (generic - specific), 0.0, 1.0))
 
 
 # The answer types whose span detector finds a specific fact (a count, a date, a name): a shown
@@ -186,19 +193,17 @@ class _Thread:
     topic: frozenset[str]
     shown_tokens: frozenset[str]
     shown: frozenset[tuple[int, int]]
+    shown_passages: frozenset[int]
     asks_more: bool
     elliptical: bool
     new_names: tuple[AskedName, ...]
 
-    @property
+    @cached_property
     def own_weights(self) -> dict[str, float]:
         """The user's own words weighed by rarity and by how specific they are in English: "want"
-        and "try" phrase the question, "infrastructure" names its topic."""
-        generic, specific = self.settings.generic_zipf, self.settings.specific_zipf
+        and "try" phrase the question, "infrastructure" names its topic (computed once a question)."""
         return {
-            token: self.rarity.get(token, 0.0)
-            * float(np.clip((generic - self.plan.english_zipf.get(token, 0.0)) / (generic - specific), 0.0, 1.0))
-            for token in self.own
+            token: self.rarity.get(token, 0.0) * english_specificity(self.plan, token, self.settings) for token in self.own
         }
 
     @classmethod
@@ -211,20 +216,23 @@ class _Thread:
         rarity: dict[str, float],
     ) -> _Thread:
         own = frozenset(plan.own_tokens)
+        shown = frozenset(_shown_sentences(view, plan, keys))
+        thread_tokens = set(tokenize(plan.followup_of))
         return cls(
             view=view,
             plan=plan,
             settings=settings,
             rarity=rarity,
             own=own,
-            topic=frozenset(t for t in tokenize(plan.followup_of) if t in rarity and t not in own),
+            topic=frozenset(t for t in thread_tokens if t in rarity and t not in own),
             shown_tokens=frozenset(tokenize(" ".join(plan.already_shown))),
-            shown=frozenset(_shown_sentences(view, plan, keys)),
+            shown=shown,
+            shown_passages=frozenset(pid for pid, _ in shown),
             asks_more=bool(ASKS_FOR_MORE_RE.search(plan.question)),
             # "What about Canada?" names the new topic: a sentence without it does not answer.
             elliptical=bool(ELLIPSIS_RE.match(plan.question)) and bool(own),
             new_names=tuple(
-                name for name in plan.names if name.in_corpus and not name.found_in(set(tokenize(plan.followup_of)))
+                name for name in plan.names if name.in_corpus and not name.found_in(thread_tokens)
             ),
         )
 
@@ -240,7 +248,7 @@ class _Thread:
         if tokens and len(tokens & self.shown_tokens) / len(tokens) >= settings.repeat_share:
             return probability * self._repeat_factor(pid, number, tokens)
         previous_shown = (pid, number - 1) in self.shown and not self._answers_again(pid, number - 1, previous)
-        if (pid in {p for p, _ in self.shown} and self.own & tokens) or previous_shown:
+        if (pid in self.shown_passages and self.own & tokens) or previous_shown:
             odds = probability / max(1e-9, 1.0 - probability)
             boosted = odds * settings.continuation_boost
             return boosted / (1.0 + boosted)

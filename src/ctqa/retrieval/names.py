@@ -21,7 +21,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import jellyfish
@@ -85,11 +85,16 @@ class AskedName:
 
 # -- spelling ----------------------------------------------------------------------------------------
 
-# The words that shape a question, by length (``Spelling.correct_function_word``).
-_FUNCTION_WORDS_BY_LENGTH: dict[int, tuple[str, ...]] = {
-    length: tuple(sorted(word for word in QUERY_STOPWORDS if len(word) == length))
-    for length in {len(word) for word in QUERY_STOPWORDS}
-}
+# The words that shape a question, by their letters in order (``Spelling.correct_function_word``:
+# a word with two letters swapped has the same letters).
+def _by_letters(words_of_table: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    for word in sorted(words_of_table):
+        table.setdefault("".join(sorted(word)), []).append(word)
+    return {letters: tuple(anagrams) for letters, anagrams in table.items()}
+
+
+_FUNCTION_WORDS_BY_LETTERS = _by_letters(QUERY_STOPWORDS)
 
 # Shorthand people type in a chat, read as the word it stands for when the corpus does not use
 # the shorthand itself ("ppl" -> "people", "dept" -> "department"). Only shorthand with one
@@ -205,11 +210,8 @@ class Spelling:
         would otherwise count as a word the corpus lacks."""
         if len(word) < 3 or word in self.vocabulary or self.is_common_english(word):
             return None
-        letters = sorted(word)
-        for function_word in _FUNCTION_WORDS_BY_LENGTH.get(len(word), ()):
-            if sorted(function_word) == letters and OSA.distance(word, function_word) == 1:
-                return function_word
-        return None
+        anagrams = _FUNCTION_WORDS_BY_LETTERS.get("".join(sorted(word)), ())
+        return next((function_word for function_word in anagrams if OSA.distance(word, function_word) == 1), None)
 
     def correct_question_word(self, word: str) -> str | None:
         """A misspelt question word opening a question ("wat", "wich", "hwo") -> the word."""
@@ -250,7 +252,7 @@ class Spelling:
             # A possessive is left as written ("Celeron's" names someone the corpus may spell
             # otherwise on purpose), except chat shorthand ("dept's" -> "department's").
             possessive = next((end for end in ("'s", "’s") if bare.endswith(end) and len(bare) > 2), "")
-            parts = bare.removesuffix(possessive).split("-") if possessive else bare.split("-")
+            parts = bare.removesuffix(possessive).split("-")
             if possessive:
                 fixed_parts = [self.informal_word(part) for part in parts]
             else:

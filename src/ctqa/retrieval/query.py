@@ -224,7 +224,6 @@ class QueryRewriter:
             for token in query_tokens(word):
                 english_zipf[token] = max(english_zipf.get(token, 0.0), zipf_frequency(word, "en"))
         expansion_tokens = [t for t in query_tokens(" ".join(expansions)) if t not in own_tokens]
-
         topic_tokens = [t for t in query_tokens(without_document_frame(followup_of)) if t not in own_tokens]
         return QueryPlan(
             question=question,
