@@ -386,6 +386,32 @@ def test_eval_unknown_format(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+def test_eval_removes_its_throwaway_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --index the eval's index lives in a temporary folder that is gone afterwards."""
+    import importlib
+    import tempfile
+
+    from ctqa.cli import app
+
+    # Imported after ctqa.cli, whose import registers `eval` from this module.
+    evaluation_cli = importlib.import_module("ctqa.evaluation.cli")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[Path] = []
+
+    def fake_article_eval(corpus: Path, questions: Path, index_dir: Path, *args: object) -> None:
+        assert index_dir.is_dir() and index_dir.parent == tmp_path
+        (index_dir / "manifest.json").write_text("{}")
+        seen.append(index_dir)
+
+    monkeypatch.setattr(evaluation_cli, "_article_eval", fake_article_eval)
+    questions = PROJECT_ROOT / "eval" / "article_questions.jsonl"
+    result = CliRunner().invoke(app, ["eval", "--questions", str(questions)])
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1 and seen[0].name.startswith("ctqa-eval-index-")
+    assert not seen[0].exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_eval_beir_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ctqa.evaluation.cli as evaluation_cli

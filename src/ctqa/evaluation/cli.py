@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -299,11 +300,14 @@ def eval_command(
         return
     if format != "jsonl":
         raise typer.BadParameter("--format must be jsonl, squad or beir")
-    index_dir = index or Path(tempfile.mkdtemp(prefix="ctqa-eval-index-"))
-    if is_conversation_file(questions):
-        _conversation_eval(corpus, questions, index_dir, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
-        return
-    _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
+    # Without --index the eval builds a throwaway index and removes it afterwards, so repeated
+    # runs do not fill the temporary folder.
+    with contextlib.ExitStack() as stack:
+        index_dir = index or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ctqa-eval-index-")))
+        if is_conversation_file(questions):
+            _conversation_eval(corpus, questions, index_dir, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
+            return
+        _article_eval(corpus, questions, index_dir, holdout_faq, fusion, ranker, json_out, settings)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:
