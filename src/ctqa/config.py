@@ -153,6 +153,11 @@ class AnswerSettings:
     # eval/article_questions.jsonl (docs/evaluation.md, "Abstention threshold"): 0.3 is the highest threshold that keeps
     # false abstentions on answerable questions at or under 5%.
     abstain_threshold: float = 0.3
+    # An elliptical follow-up whose best sentence holds every word of its new detail ("and
+    # resilience?") is declined only below this (answering.declining, low_confidence). On the
+    # seven conversation sets (eval/*conversations*.jsonl) 0.05, 0.1, 0.15 and 0.2 answer the
+    # same turns: two more later turns of blind_conversations6's read half right, no turn lost.
+    ellipsis_abstain_threshold: float = 0.15
     # Decline when the question asks for a number, date, amount, person's name, country or reason
     # and the best sentence holds none, or asks yes/no and the best sentence does not state it
     # (see answering.declining, asked_type_missing).

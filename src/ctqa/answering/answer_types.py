@@ -810,7 +810,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType(
         "leader",
         _cue(
-            r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary[- ]general|"
+            r"\bwho\b.*\b(?:head|leader|chief|director|president|chair(?:man|woman|person)?|secretary(?:[- ]general)?|"
             r"minister|commander|founder|ceo)s?\b|\bwho (?:leads|heads|runs|directs|chairs|founded|commands)\b"
             r"|\bname of (?:the |its |their |his |her )?(?:head|leader|chief|director|president|chair(?:man|woman|person)?|"
             r"secretary[- ]general|minister|commander|founder|ceo)s?\b"

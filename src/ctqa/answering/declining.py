@@ -57,7 +57,7 @@ from ctqa.answering.answer_types import (
 from ctqa.answering.compose import answer_sentences
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import FEATURE_NAMES
-from ctqa.answering.followups import ASKS_FOR_MORE_RE, ASKS_TO_LIST_RE, is_interjection
+from ctqa.answering.followups import ASKS_FOR_MORE_RE, ASKS_TO_LIST_RE, is_ellipsis, is_interjection
 from ctqa.answering.scoring import ScoredSentence, was_shown
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.names import AskedName
@@ -130,7 +130,21 @@ def _nothing_found(context: DeclineContext) -> str | None:
 
 
 def _low_confidence(context: DeclineContext) -> str | None:
-    return "" if context.confidence < context.settings.abstain_threshold else None
+    settings = context.settings
+    threshold = settings.ellipsis_abstain_threshold if _names_the_new_detail(context) else settings.abstain_threshold
+    return "" if context.confidence < threshold else None
+
+
+def _names_the_new_detail(context: DeclineContext) -> bool:
+    """Whether the question is an elliptical follow-up ("and resilience?", "what about remote
+    ports") whose best sentence holds every word of the new detail: the detail is all the
+    question says of its own, so the ranker, which weighs it against the whole thread, scores
+    the sentence naming it lower than a question asked in full."""
+    plan = context.plan
+    if not (plan.followup_of and plan.own_tokens and context.scored and is_ellipsis(plan.question)):
+        return False
+    best = context.scored[0]
+    return set(plan.own_tokens) <= set(context.view.sentence_context_tokens[best.passage_id][best.number])
 
 
 def _names_missing(context: DeclineContext) -> str | None:

@@ -88,6 +88,17 @@ ASKS_TO_LIST_RE = re.compile(
     re.I,
 )
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)
+# "with canada specifically?", "for aviation?", "any multilateral stuff too?": a fragment that
+# opens with a preposition or ends in "too" / "as well", without a question word or a verb
+# opening it (``is_ellipsis``), continues the earlier question with a new detail.
+FRAGMENT_RE = re.compile(
+    r"^\s*(?:with|for|in|on|at|regarding|concerning|about|against|between|from|through|via)\b"
+    r"|\b(?:too|as well)\W*$",
+    re.I,
+)
+_OPENING_VERB_RE = re.compile(
+    r"^\W*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may|might|must)\b", re.I
+)
 # "What about Canada?": a topic and nothing else, so it asks the earlier question again
 BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and for)\b", re.I)
 # Chat that asks nothing: thanks, greetings, acknowledgements. A turn is chat when each of its
@@ -308,10 +319,23 @@ def is_bare_ellipsis(question: str) -> bool:
 
 
 def is_ellipsis(question: str) -> bool:
-    """Whether ``question`` continues the earlier one elliptically: a bare ellipsis, or "and
-    Canada?" — but not "And how many members does NEXUS have?", a question of its own."""
+    """Whether ``question`` continues the earlier one elliptically: a bare ellipsis, "and
+    Canada?" or a fragment ("with canada specifically?", ``FRAGMENT_RE``) — but not "And how
+    many members does NEXUS have?", a question of its own."""
     asked = without_chat(question)
-    return is_bare_ellipsis(asked) or bool(ELLIPSIS_RE.match(asked) and not _WH_RE.search(asked))
+    if is_bare_ellipsis(asked):
+        return True
+    if _WH_RE.search(asked):
+        return False
+    return bool(ELLIPSIS_RE.match(asked)) or is_fragment(asked)
+
+
+def is_fragment(question: str) -> bool:
+    """Whether ``question`` is a fragment adding a detail to the earlier question ("with canada
+    specifically?", "any multilateral stuff too?"): ``FRAGMENT_RE``, no question word, no verb
+    opening it ("does the EU do that too?" is a question of its own)."""
+    asked = without_chat(question)
+    return bool(FRAGMENT_RE.search(asked)) and not _WH_RE.search(asked) and not _OPENING_VERB_RE.match(asked)
 
 
 def is_interjection(question: str) -> bool:

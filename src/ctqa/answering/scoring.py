@@ -14,7 +14,7 @@ import numpy as np
 from ctqa.answering.answer_types import QuestionType, answer_spans
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import sentence_features
-from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE
+from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE, is_fragment
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.acronyms import AcronymForm
@@ -230,7 +230,7 @@ class _Thread:
             shown_passages=frozenset(pid for pid, _ in shown),
             asks_more=bool(ASKS_FOR_MORE_RE.search(plan.question)),
             # "What about Canada?" names the new topic: a sentence without it does not answer.
-            elliptical=bool(ELLIPSIS_RE.match(plan.question)) and bool(own),
+            elliptical=bool(ELLIPSIS_RE.match(plan.question) or is_fragment(plan.question)) and bool(own),
             new_names=tuple(
                 name for name in plan.names if name.in_corpus and not name.found_in(thread_tokens)
             ),

@@ -71,7 +71,11 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
         return None
     if plan.answer_type == "acronym":
         return spans[0]  # the corpus's own definition comes first, and is made of asked words
-    anchors = question_anchors(sentence, plan.focus_tokens)
+    # A follow-up's fact stands beside the user's own words ("what does it focus on?" ->
+    # "focuses on combating opioid trafficking"), not beside the thread's ("launched in January
+    # 2020" answered the question before); the thread's words anchor it only when the sentence
+    # holds none of the user's.
+    anchors = question_anchors(sentence, plan.own_tokens) or question_anchors(sentence, plan.focus_tokens)
     if BY_NAME[plan.answer_type].scored:
         return best_scored(spans, anchors, sentence, settings, question=plan.question)
 
