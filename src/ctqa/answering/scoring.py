@@ -157,7 +157,9 @@ def _adjust_for_conversation(
     its own words; a sentence of the passage the last answer came from that
     uses the user's own words ("They collaborate with ..." after a question on DHS) has its
     odds multiplied by ``settings.continuation_boost``, and so has the sentence right after a
-    shown one that lacks the user's words ("What does this include?" → "This includes …").
+    shown one that lacks the user's words ("What does this include?" → "This includes …") when
+    it holds one of them or the user used none ("why?"): "By offering immigration benefits, …"
+    after a shown sentence does not answer "what does its success depend on?".
     A shown sentence that holds the user's own words (``holds_own_words``: most of their rarity,
     each word weighed by how specific it is in English too, ``own_weights``: "want" and "try"
     phrase a question, "infrastructure" names its topic)
@@ -247,7 +249,13 @@ class _Thread:
             probability *= settings.off_thread_penalty
         if tokens and len(tokens & self.shown_tokens) / len(tokens) >= settings.repeat_share:
             return probability * self._repeat_factor(pid, number, tokens)
-        previous_shown = (pid, number - 1) in self.shown and not self._answers_again(pid, number - 1, previous)
+        # the sentence after a shown one continues it ("What does this include?" -> "This
+        # includes …") unless the user asked with words of their own that it does not hold
+        previous_shown = (
+            (pid, number - 1) in self.shown
+            and not self._answers_again(pid, number - 1, previous)
+            and (not self.own or bool(self.own & tokens))
+        )
         if (pid in self.shown_passages and self.own & tokens) or previous_shown:
             odds = probability / max(1e-9, 1.0 - probability)
             boosted = odds * settings.continuation_boost
