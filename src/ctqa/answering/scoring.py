@@ -158,8 +158,8 @@ def _adjust_for_conversation(
     uses the user's own words ("They collaborate with ..." after a question on DHS) has its
     odds multiplied by ``settings.continuation_boost``, and so has the sentence right after a
     shown one that lacks the user's words ("What does this include?" → "This includes …") when
-    it holds one of them or the user used none ("why?"): "By offering immigration benefits, …"
-    after a shown sentence does not answer "what does its success depend on?".
+    it holds one of them or the user used none ("why?"): "They collaborate with various partners,
+    …" after a shown sentence on DHS does not answer "what kinds of places does it try to protect?".
     A shown sentence that holds the user's own words (``holds_own_words``: most of their rarity,
     each word weighed by how specific it is in English too, ``own_weights``: "want" and "try"
     phrase a question, "infrastructure" names its topic)
