@@ -298,6 +298,15 @@ def test_a_head_noun_asking_for_an_explanation_has_no_phrase_answer() -> None:
         ("What is a term that means constant temperature?", "phrase"),
         ("What is NEXUS?", "definition"),
         ("What's the Global Counterterrorism Forum?", "definition"),
+        # who someone named is: the sentence that introduces them, not another name in it
+        ("who is mazen al najjar", "definition"),
+        ("Who was Frédéric Chopin?", "definition"),
+        # ... but a possessive, an article, a pronoun or a verb form asks for a person
+        ("Who was Robert's son?", "person"),
+        ("who are its members?", "person"),
+        ("who was arrested", "person"),
+        ("who is responsible for axiomatic complexity theory?", "person"),
+        ("who is the secretary", "leader"),
         # a length of time
         ("How long did Western Europe control Cyprus?", "duration"),
         ("For how long did Huguenots continue to use French names?", "duration"),

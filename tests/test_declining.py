@@ -51,6 +51,24 @@ def test_low_confidence_declines_below_the_threshold_only() -> None:
     assert decide(DeclineContext(plan(), [scored(0, 0, SETTINGS.abstain_threshold)], view(US), SETTINGS)) is None
 
 
+def test_an_elliptical_follow_up_naming_its_detail_is_declined_only_below_its_own_threshold() -> None:
+    between = (SETTINGS.ellipsis_abstain_threshold + SETTINGS.abstain_threshold) / 2
+    followup = QueryPlan(
+        question="and every district?", dense_text="", sparse_tokens=[], focus_tokens=["district"],
+        answer_type="other", own_tokens=query_tokens("every district"), followup_of="How many task forces?",
+    )
+    # the second sentence holds "district": answered between the two thresholds
+    assert decide(DeclineContext(followup, [scored(0, 1, between)], view(US), SETTINGS)) is None
+    below = decide(DeclineContext(followup, [scored(0, 1, SETTINGS.ellipsis_abstain_threshold - 0.01)], view(US), SETTINGS))
+    assert below is not None and below.rule == "low_confidence"
+    # the first sentence lacks it, and a question asked in full keeps the usual threshold
+    lacking = decide(DeclineContext(followup, [scored(0, 0, between)], view(US), SETTINGS))
+    assert lacking is not None and lacking.rule == "low_confidence"
+    full = replace(followup, question="where do the task forces work?", own_tokens=query_tokens("task forces work"))
+    asked = decide(DeclineContext(full, [scored(0, 1, between)], view(US), SETTINGS))
+    assert asked is not None and asked.rule == "low_confidence"
+
+
 def test_a_name_the_passage_lacks_declines_with_the_name_as_reason() -> None:
     canada = AskedName("Canada", ("canada",), in_corpus=True)
     decision = decide(DeclineContext(plan(names=(canada,)), [scored(0, 0, 0.9)], view(US), SETTINGS))

@@ -15,6 +15,7 @@ from ctqa.answering.followups import (
     FollowupContext,
     followup_topic,
     is_bare_ellipsis,
+    is_ellipsis,
     is_interjection,
     leans_on_history,
     previous_topic,
@@ -100,6 +101,27 @@ def test_interjections_are_chat_words_only() -> None:
 def test_bare_ellipsis_may_follow_chat() -> None:
     assert is_bare_ellipsis("what about Canada?") and is_bare_ellipsis("ok, what about Canada?")
     assert not is_bare_ellipsis("And how many members does NEXUS have?")
+
+
+@pytest.mark.parametrize(
+    ("question", "elliptical"),
+    [
+        ("with canada specifically?", True),
+        ("for aviation?", True),
+        ("ok, in the gulf?", True),
+        ("any multilateral stuff too?", True),
+        ("NEXUS as well?", True),
+        ("and the EU?", True),
+        ("does the EU do that too?", False),  # a question of its own, opened by its verb
+        ("with whom does NATO work?", False),  # a question word
+        ("And how many members does NEXUS have?", False),
+        ("how many members does it have?", False),
+    ],
+)
+def test_fragments_continue_the_earlier_question(question: str, elliptical: bool) -> None:
+    assert is_ellipsis(question) is elliptical
+    if elliptical:
+        assert deciding_rule(question, "What is NEXUS?") == "ellipsis"
 
 
 def test_pronoun_follows_the_most_recent_topic_not_a_declined_interjection() -> None:

@@ -182,3 +182,21 @@ def test_where_is_answered_by_the_place_not_the_initiative_after_at() -> None:
     )
     short = choose_short_answer(plan_for("Where is the ICI Regional Centre?"), [sentence], [0], 0, "doc.md", {}, SETTINGS)
     assert short is not None and short.text == "Kuwait" and short.answer_type == "place"
+
+
+def test_a_follow_ups_short_answer_stands_beside_the_users_own_words_not_the_threads() -> None:
+    sentence = (
+        "Furthermore, the State Department produces the annual Country Reports on Terrorism, which provides a "
+        "congressionally mandated assessment of trends in international terrorism."
+    )
+    earlier = "What does the State Department produce every year?"
+    own = query_tokens("What does it assess?")
+    followup = QueryPlan(
+        "What does it assess?", "", own, own + query_tokens(earlier), question_type("What does it assess?"),
+        own_tokens=own, followup_of=earlier,
+    )
+    short = choose_short_answer(followup, [sentence], [0], 0, "doc.md", {}, SETTINGS)
+    assert short is not None and short.text == "trends in international terrorism"
+    # the thread's words anchor the fact when the sentence holds none of the user's
+    no_own = replace(followup, own_tokens=query_tokens("what is covered"))
+    assert choose_short_answer(no_own, [sentence], [0], 0, "doc.md", {}, SETTINGS) is not None

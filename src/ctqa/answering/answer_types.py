@@ -726,6 +726,18 @@ _DEFINITION_CUE = (
     r"(?:(?:a|an|the)\s+)?"
     rf"(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+(?:\s+(?!(?:{'|'.join(sorted(_INNER_BREAKS))})\b)[\w'’-]+){{0,4}}\s*\??\s*$"
 )
+# "Who is Mazen Al Najjar?", "who was warsz": who someone is, answered by the sentence that
+# introduces them (a name picked from it, "the Department of Justice", would be someone else).
+# Not "who is the head of …", "who is responsible", "who was arrested" nor "who was Robert's
+# son?", which ask for a person: the words after the verb are no article, pronoun, verb form
+# (-ed, -ing), preposition or possessive.
+_NON_NAME_WORDS = frozenset(
+    ["a", "an", "the", "this", "that", "these", "those", "it", "he", "she", "they", "him", "her", "them", "there",
+     "its", "their", "his", "our", "your", "my", "responsible", "behind", "involved", "accountable", "not", "also",
+     "still", "now", "known", "said"]
+)
+_NAME_WORD = rf"(?!(?:{'|'.join(sorted(_NON_NAME_WORDS | _INNER_BREAKS))})\b)(?![\w.-]*(?:ed|ing)\b)[\w.-]+"
+WHO_IS_NAME_TAIL = rf"(?:'s|’s|\s+is|\s+was|\s+are|\s+were)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}\s*\??\s*$"
 
 
 @dataclass(frozen=True)
@@ -817,7 +829,10 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
         ),
         _leader_named, _leaders, 1.0,
     ),
-    AnswerType("person", _cue(r"\b(?:who|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2, scored=True),
+    AnswerType(
+        "person", _cue(rf"\b(?:who(?!{WHO_IS_NAME_TAIL})|whom|whose|which person|which official)\b"), _PERSON_RE, _people, 0.2,
+        scored=True,
+    ),
     # Not read by the ranker (no ``evidence``): only the short answer looks for the name.
     AnswerType(
         "organisation",
@@ -852,7 +867,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     ),
     # "What is NEXUS?", "What is a Turing machine?": a bare definition question, answered by the
     # sentence (a phrase picked from it would be one fact about X, not what X is).
-    AnswerType("definition", _cue(_DEFINITION_CUE), None, None, 0.0),
+    AnswerType("definition", _cue(rf"{_DEFINITION_CUE}|^\W*who{WHO_IS_NAME_TAIL}"), None, None, 0.0),
     # "What does COE-DAT do?", "What did DECnet originally do?": the question asks for an activity,
     # answered by the sentence ("hub" of "serves as a hub for international dialogue" is no
     # answer). A question whose verb names what is asked ("What does X stand for / produce /
