@@ -19,6 +19,7 @@ from ctqa.answering.followups import (
     is_interjection,
     leans_on_history,
     previous_topic,
+    without_return_frame,
 )
 from ctqa.answering.scoring import _adjust_for_conversation, holds_own_words
 from ctqa.config import AnswerSettings
@@ -329,3 +330,11 @@ def test_a_return_to_a_named_topic_stands_alone(question: str) -> None:
     topic = "what about the battlefield evidence policy?"
     assert deciding_rule(question, topic) == "returns_to"
     assert not leans_on_history(question, topic, CORPUS)
+
+
+def test_the_return_frame_is_no_word_to_search_for() -> None:
+    assert without_return_frame("back to the state dept - do they do anything with visas") == (
+        "the state dept - do they do anything with visas"
+    )
+    assert without_return_frame("ok, going back to NATO: who leads it?") == "NATO: who leads it?"
+    assert without_return_frame("did they bring the money back to the US?") == "did they bring the money back to the US?"

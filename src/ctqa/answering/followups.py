@@ -179,9 +179,16 @@ def _interjection(context: FollowupContext) -> bool | None:
 # "back to the collective defence clause - which article is it?", "going back to NATO: …": the
 # user names the topic they return to, and the rest of the question is about it.
 RETURN_RE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|so|and|now)\W+)?(?:(?:let'?s\s+)?(?:go(?:ing)?|com(?:e|ing)|get(?:ting)?)\s+)?back\s+to\s+\w",
+    r"^\W*(?:(?:ok(?:ay)?|so|and|now)\W+)?(?:(?:let'?s\s+)?(?:go(?:ing)?|com(?:e|ing)|get(?:ting)?)\s+)?back\s+to\s+(?=\w)",
     re.I,
 )
+
+
+def without_return_frame(question: str) -> str:
+    """``question`` without the words that say the user returns to a topic ("back to the state
+    dept - do they do anything with visas" -> "the state dept - do they …"): "back" is no word
+    of the topic to search for."""
+    return RETURN_RE.sub("", question, count=1)
 
 
 def _returns_to(context: FollowupContext) -> bool | None:

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import BY_NAME, QuestionType, question_type
-from ctqa.answering.followups import CorpusTerms, followup_topic, is_bare_ellipsis, previous_answers
+from ctqa.answering.followups import (
+    CorpusTerms,
+    followup_topic,
+    is_bare_ellipsis,
+    previous_answers,
+    without_return_frame,
+)
 from ctqa.answering.readings import about_topic, without_document_frame
 from ctqa.config import NAMES, NameSettings
 from ctqa.retrieval.names import AskedName, Spelling, asked_names, phrase_initials
@@ -205,7 +211,9 @@ class QueryRewriter:
         # the earlier question is searched as the user meant it too ("departmnet", "info")
         followup_of = self.spelling.corrected(followup_of)[0] if followup_of else ""
         # "What does the article say about X?" searches X: the frame's words are no topic.
-        own_text, corrections, word_forms = self.spelling.corrected(about_topic(question) or without_document_frame(question))
+        own_text, corrections, word_forms = self.spelling.corrected(
+            about_topic(question) or without_document_frame(without_return_frame(question))
+        )
         expansions = self.expand_acronyms(own_text + " " + followup_of)
         answer_type = question_type(own_text)
         if followup_of and answer_type == "other" and is_bare_ellipsis(own_text):
