@@ -223,9 +223,10 @@ SETTINGS = AnswerSettings()
 def adjusted(
     question: str, followup_of: str, shown: str, passages: tuple[Passage, ...], *,
     answer_type: str = "thing", names: tuple[AskedName, ...] = (), english_zipf: dict[str, float] | None = None,
+    rarity: dict[str, float] | None = None,
 ) -> dict[tuple[int, int], float]:
     """The probability each sentence of ``passages`` keeps from 1.0 after the conversation's
-    adjustments (rarity 1 for every token)."""
+    adjustments (rarity 1 for every token not in ``rarity``)."""
     own = query_tokens(question)
     plan = QueryPlan(
         question, question, own, own + query_tokens(followup_of), answer_type,  # type: ignore[arg-type]
@@ -235,8 +236,8 @@ def adjusted(
     corpus = view(*passages)
     keys = [(pid, number) for pid, p in enumerate(passages) for number in range(len(p.sentences))]
     probabilities = np.full(len(keys), 0.5)
-    rarity = dict.fromkeys([*plan.focus_tokens, *plan.own_tokens], 1.0)
-    _adjust_for_conversation(corpus, plan, keys, probabilities, SETTINGS, rarity)
+    weights = {**dict.fromkeys([*plan.focus_tokens, *plan.own_tokens], 1.0), **(rarity or {})}
+    _adjust_for_conversation(corpus, plan, keys, probabilities, SETTINGS, weights)
     return {key: float(p) for key, p in zip(keys, probabilities, strict=True)}
 
 
@@ -338,3 +339,17 @@ def test_the_return_frame_is_no_word_to_search_for() -> None:
     )
     assert without_return_frame("ok, going back to NATO: who leads it?") == "NATO: who leads it?"
     assert without_return_frame("did they bring the money back to the US?") == "did they bring the money back to the US?"
+
+
+def test_a_bare_ellipsis_needs_most_of_its_detail_and_an_and_question_one_word_of_it() -> None:
+    diplomacy = passage("States use diplomacy to fight terrorists by strengthening law enforcement.", 0)
+    groups = passage("The State Department works to prevent the acquisition of weapons by terrorist groups.", 100)
+    question_of = "Does the State Department try to stop countries from getting weapons?"
+    shown = "The State Department works to ensure that more countries do not obtain weapons."
+    common = {"terrorist": 0.2}  # in most passages of an article on terrorism
+    result = adjusted("and terrorist groups?", question_of, shown, (diplomacy, groups), rarity=common)
+    assert result[(0, 0)] < result[(1, 0)]  # "terrorists" alone is not the detail "terrorist groups"
+    assert result[(0, 0)] == pytest.approx(0.5 * SETTINGS.new_thing_penalty)
+    # "and which ... ?" is a question of its own: one of its words is enough
+    asked = adjusted("and which terrorist groups?", question_of, shown, (diplomacy, groups), rarity=common)
+    assert asked[(0, 0)] != pytest.approx(0.5 * SETTINGS.new_thing_penalty)

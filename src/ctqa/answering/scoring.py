@@ -14,7 +14,7 @@ import numpy as np
 from ctqa.answering.answer_types import QuestionType, answer_spans
 from ctqa.answering.corpus_view import CorpusView
 from ctqa.answering.features import sentence_features
-from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE, is_fragment
+from ctqa.answering.followups import ASKS_FOR_MORE_RE, ELLIPSIS_RE, is_ellipsis, is_fragment
 from ctqa.answering.ranker import SentenceRanker
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.acronyms import AcronymForm
@@ -198,6 +198,7 @@ class _Thread:
     shown_passages: frozenset[int]
     asks_more: bool
     elliptical: bool
+    bare_ellipsis: bool
     new_names: tuple[AskedName, ...]
 
     @cached_property
@@ -233,6 +234,7 @@ class _Thread:
             asks_more=bool(ASKS_FOR_MORE_RE.search(plan.question)),
             # "What about Canada?" names the new topic: a sentence without it does not answer.
             elliptical=bool(ELLIPSIS_RE.match(plan.question) or is_fragment(plan.question)) and bool(own),
+            bare_ellipsis=is_ellipsis(plan.question),
             new_names=tuple(
                 name for name in plan.names if name.in_corpus and not name.found_in(thread_tokens)
             ),
@@ -242,7 +244,7 @@ class _Thread:
         view, settings = self.view, self.settings
         tokens = set(view.sentence_tokens[pid][number])
         context = set(view.sentence_context_tokens[pid][number])
-        if (self.elliptical and not self.own & context) or not self._names_own(context):
+        if (self.elliptical and not self._holds_detail(context)) or not self._names_own(context):
             probability *= settings.new_thing_penalty
         previous = set(view.sentence_tokens[pid][number - 1]) if number > 0 else set()
         if self.topic and not self.elliptical and not holds_own_words(set(self.topic), context | previous, self.rarity, settings.thread_share):
@@ -261,6 +263,15 @@ class _Thread:
             boosted = odds * settings.continuation_boost
             return boosted / (1.0 + boosted)
         return probability
+
+    def _holds_detail(self, context: set[str]) -> bool:
+        """Whether a sentence (with its context) holds the new detail of an elliptical follow-up:
+        for a bare one (``is_ellipsis``), most of the weight of the user's own words ("and
+        terrorist groups?" is not answered by a sentence on fighting terrorists that never names
+        groups); for a question opened by "and" ("and which US agency was involved?"), one of them."""
+        if not self.bare_ellipsis:
+            return bool(self.own & context)
+        return holds_own_words(set(self.own), context, self.own_weights, self.settings.own_held_share)
 
     def _names_own(self, context: set[str]) -> bool:
         """Whether a sentence (with its context) names every name of the follow-up's own words
