@@ -242,3 +242,12 @@ def test_an_acronym_the_corpus_never_writes_is_found_as_its_phrase(rewriter: Que
     assert plan.dense_text == "who did the Department of Justice arrest as an example"
     assert plan.own_tokens == ["depart", "justic", "arrest", "exampl"]
     assert plan.expansions == ["Department of Justice"]
+
+
+def test_a_question_asking_what_an_unwritten_acronym_stands_for_searches_its_phrase(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("What does FTTTF stand for?")
+    assert plan.answer_type == "acronym"
+    # the acronym stays in the question (its phrase is the answer), its token is no corpus word
+    assert plan.dense_text == "What does FTTTF stand for? Foreign Terrorist Tracking Task Force"
+    assert plan.own_tokens == []
+    assert plan.focus_tokens == ["foreign", "terrorist", "track", "task", "forc"]

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 
 from ctqa.config import NAMES
-from ctqa.retrieval.text import CAPITALISED_PHRASE_RE, QUERY_STOPWORDS, fold, phrase_initials, tokenize
+from ctqa.retrieval.text import CAPITALISED_PHRASE_RE, fold, phrase_initials, phrase_words, tokenize
 
 _PAREN_RE = re.compile(r"\(([A-Z][A-Za-z0-9&\-]{1,11})\)")
 _WORD_RE = re.compile(r"\S+")
@@ -73,15 +73,6 @@ def learn_acronyms(texts: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _phrase_words(phrase: str) -> list[str]:
-    """The words of a capitalised phrase without the function words opening it, capitalised
-    only because they open a sentence ("The Department of Justice", "In Canada")."""
-    parts = phrase.split()
-    while parts and fold(parts[0]) in QUERY_STOPWORDS:
-        parts = parts[1:]
-    return parts
-
-
 def learn_initialisms(
     texts: Iterable[str],
     acronyms: dict[str, str],
@@ -106,7 +97,7 @@ def learn_initialisms(
     ambiguous: set[str] = set()
     for text in texts:
         for match in CAPITALISED_PHRASE_RE.finditer(text):
-            parts = _phrase_words(match.group())
+            parts = phrase_words(match.group())
             if len(parts) < 2 or fold(" ".join(parts)) in defined_long_forms:
                 continue  # a defined acronym already stands for a defined long form
             phrase, tokens = " ".join(parts), tuple(tokenize(" ".join(parts)))

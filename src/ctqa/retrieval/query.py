@@ -224,15 +224,22 @@ class QueryRewriter:
                 found[word] = phrase
         return found
 
-    def with_phrases(self, own_text: str) -> str:
-        """``own_text`` with each abbreviation the corpus never writes ("DOJ", ``abbreviations``)
-        read as its phrase ("Department of Justice"): no sentence holds the abbreviation, and
-        every sentence naming what it names holds the phrase."""
+    def own_words(self, own_text: str, asks_acronym: bool) -> tuple[str, list[str]]:
+        """The text searched for the user's own words and their tokens.
+
+        An abbreviation the corpus never writes ("DOJ", ``abbreviations``) is read as its phrase
+        ("Department of Justice"): no sentence holds the abbreviation, and every sentence naming
+        what it names holds the phrase. A question asking what it stands for keeps it in its
+        text, without its token: the phrase is the answer, searched among the expansions."""
         abbreviations = self.abbreviations(own_text)
         if not abbreviations:
-            return own_text
+            return own_text, query_tokens(own_text)
+        if asks_acronym:
+            unwritten = set(query_tokens(" ".join(abbreviations)))
+            return own_text, [t for t in query_tokens(own_text) if t not in unwritten]
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, abbreviations)) + r")\b")
-        return pattern.sub(lambda match: abbreviations[match.group()], own_text)
+        read_text = pattern.sub(lambda match: abbreviations[match.group()], own_text)
+        return read_text, query_tokens(read_text)
 
     def initialisms(self, text: str) -> list[str]:
         """Corpus words that abbreviate a capitalised phrase of ``text`` although the corpus
@@ -263,9 +270,8 @@ class QueryRewriter:
         # An expansion is the topic only when the question asks what an acronym means; otherwise
         # it would pull every sentence that defines a common acronym ("NATO") to the top.
         asks_acronym = answer_type == "acronym"
-        read_text = self.with_phrases(own_text)
+        read_text, own_tokens = self.own_words(own_text, asks_acronym)
         dense_parts = [read_text, " ".join(expansions) if asks_acronym else "", followup_of]
-        own_tokens = query_tokens(read_text)
         english_zipf: dict[str, float] = {}
         for word in words(f"{read_text} {followup_of}"):
             for token in query_tokens(word):

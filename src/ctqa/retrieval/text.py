@@ -94,6 +94,15 @@ def query_tokens(text: str) -> list[str]:
 CAPITALISED_PHRASE_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|and|the|on|in|to)\s+)?[A-Z][a-z]+)+")
 
 
+def phrase_words(phrase: str) -> list[str]:
+    """The words of a capitalised phrase without the function words opening it, capitalised
+    only because they open a sentence ("The Department of Justice", "In Canada")."""
+    parts = phrase.split()
+    while parts and fold(parts[0]) in QUERY_STOPWORDS:
+        parts = parts[1:]
+    return parts
+
+
 def phrase_initials(words_of_phrase: list[str]) -> tuple[str, str]:
     """Folded initials of a phrase: of every word, and of its capitalised words only
     ("Centres of Excellence" -> "coe", "ce")."""
