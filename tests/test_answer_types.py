@@ -109,6 +109,18 @@ def test_short_answer_spans(sentence: str, answer_type: str, question: str, expe
         assert sentence[span.start : span.end] == span.text
 
 
+def test_an_acronym_the_sentence_never_writes_is_spelt_out_by_its_capitalised_phrase() -> None:
+    sentence = "Additionally, the Foreign Terrorist Tracking Task Force was established in 2001."
+    spans = answer_spans(sentence, "acronym", "What does FTTTF stand for?", ARTICLE_ACRONYMS)
+    assert [(span.text, span.start) for span in spans] == [("Foreign Terrorist Tracking Task Force", 18)]
+    # "The" opens the sentence, it is not a word of the name; plural "DOJs" asks for "doj"
+    opening = "The Department of Justice arrested him."
+    assert [span.text for span in answer_spans(opening, "acronym", "what do DOJs stand for", {})] == ["Department of Justice"]
+    # initials of another acronym, or in lowercase, spell nothing asked
+    assert answer_spans(sentence, "acronym", "What does FBI stand for?", {}) == []
+    assert answer_spans(sentence, "acronym", "What does ftttf stand for?", {}) == []
+
+
 def test_a_span_the_question_already_holds_is_no_answer() -> None:
     assert answer_spans("Nearly 3,000 people died on 9/11.", "date", "How many died on 9/11?") == []
     spans = answer_spans("Nearly 3,000 people died on 9/11.", "number", "How many died on 9/11?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -18,9 +19,10 @@ from ctqa.answering.declining import (
     names_its_own_subject,
 )
 from ctqa.config import AnswerSettings
+from ctqa.retrieval.acronyms import learn_initialisms
 from ctqa.retrieval.names import AskedName
-from ctqa.retrieval.query import QueryPlan
-from ctqa.retrieval.text import query_tokens
+from ctqa.retrieval.query import QueryPlan, QueryRewriter
+from ctqa.retrieval.text import query_tokens, words
 
 US = passage("The US created 93 task forces. They work in every district.", 0)
 SETTINGS = AnswerSettings()
@@ -79,6 +81,23 @@ def test_a_name_the_passage_lacks_declines_with_the_name_as_reason() -> None:
     assert decision is not None and decision.reason == "The documents never mention Australia."
     off = replace(SETTINGS, require_asked_names=False)
     assert decide(DeclineContext(plan(names=(canada,)), [scored(0, 0, 0.9)], view(US), off)) is None
+
+
+def test_an_acronym_the_documents_never_write_is_found_as_the_phrase_they_write() -> None:
+    text = (
+        "States use law enforcement to fight terrorists. For example, the Department of Justice arrested "
+        "Mazen Al Najjar after he was ordered to be deported."
+    )
+    najjar = passage(text, 0)
+    vocabulary = Counter(words(text))
+    rewriter = QueryRewriter(vocabulary, {}, initialisms=learn_initialisms([text], {}, vocabulary))
+    asked_plan = rewriter.plan("who did the DOJ arrest as an example")
+    assert decide(DeclineContext(asked_plan, [scored(0, 1, 0.9)], view(najjar), SETTINGS)) is None
+    # without the learnt initials, "DOJ" is a name the documents never mention
+    bare = QueryRewriter(vocabulary, {}).plan("who did the DOJ arrest as an example")
+    decision = decide(DeclineContext(bare, [scored(0, 1, 0.9)], view(najjar), SETTINGS))
+    assert decision is not None and decision.rule == "names_missing"
+    assert decision.reason == "The documents never mention DOJ."
 
 
 KESSEL = passage("Kessel Point was first lit in 1871. Three ships were lost on the reef.", 0, section="History", doc_id="light.txt")

@@ -29,7 +29,7 @@ from ctqa.ingest.loader import load_corpus
 from ctqa.ingest.watch import CorpusWatcher
 from ctqa.qa import DocumentQA
 from ctqa.retrieval import derived as derived_module
-from ctqa.retrieval.acronyms import learn_acronyms
+from ctqa.retrieval.acronyms import learn_acronyms, learn_initialisms
 from ctqa.retrieval.derived import DerivedState, derive_state
 from ctqa.retrieval.sparse import BM25Retriever
 from ctqa.retrieval.text import query_tokens, tokenize, words
@@ -83,6 +83,9 @@ def test_loaded_state_equals_state_recomputed_from_the_text(article_index_dir: P
     for passage in passages:
         vocabulary.update(set(words(f"{passage.section} {passage.text}")))
     assert loaded.vocabulary == dict(vocabulary)
+    texts = [d.text for d in index.documents.values()]
+    assert loaded.initialisms == learn_initialisms(texts, loaded.acronyms, vocabulary)
+    assert loaded.initialisms["doj"] == "Department of Justice"
 
 
 def test_large_arrays_are_memory_mapped(article_index_dir: Path) -> None:

@@ -11,7 +11,7 @@ from conftest import CORPUS_DIR
 from ctqa.chunking import approximate_token_count, chunk_documents
 from ctqa.config import ChunkSettings, NameSettings
 from ctqa.ingest.loader import load_corpus
-from ctqa.retrieval.acronyms import learn_acronyms
+from ctqa.retrieval.acronyms import learn_acronyms, learn_initialisms
 from ctqa.retrieval.names import Spelling, same_family
 from ctqa.retrieval.query import QueryRewriter
 from ctqa.retrieval.text import initialisms, tokenize, words
@@ -24,7 +24,8 @@ def rewriter() -> QueryRewriter:
     vocabulary: Counter[str] = Counter()
     for passage in chunk_documents([article], ChunkSettings(), approximate_token_count):
         vocabulary.update(set(words(f"{passage.section} {passage.text}")))
-    return QueryRewriter(vocabulary, learn_acronyms([article.text]))
+    acronyms = learn_acronyms([article.text])
+    return QueryRewriter(vocabulary, acronyms, initialisms=learn_initialisms([article.text], acronyms, vocabulary))
 
 
 # -- spelling correction --------------------------------------------------------------------------
@@ -210,3 +211,43 @@ def test_a_function_word_with_two_letters_swapped_is_read_as_itself(rewriter: Qu
     assert rewriter.spelling.correct_function_word("thier") == "their"
     assert rewriter.spelling.correct_function_word("form") is None  # an English word
     assert rewriter.plan("who do they work wiht").corrections == {"wiht": "with"}
+
+
+def test_an_acronym_the_corpus_never_writes_expands_to_the_phrase_it_abbreviates(rewriter: QueryRewriter) -> None:
+    assert "doj" not in rewriter.vocabulary and "ftttf" not in rewriter.vocabulary
+    assert rewriter.expand_acronyms("who did the DOJ arrest as an example") == ["Department of Justice"]
+    assert rewriter.expand_acronyms("what do the FTTTFs do") == ["Foreign Terrorist Tracking Task Force"]
+    # only in capitals: a lowercase "doj" may be any typing
+    assert rewriter.expand_acronyms("who did the doj arrest") == []
+    # a defined acronym expands to its definition only
+    assert rewriter.expand_acronyms("what does DHS do") == ["Department of Homeland Security"]
+    # the phrase is not added twice when the question writes it
+    assert rewriter.expand_acronyms("is the DOJ the Department of Justice") == []
+
+
+def test_the_initials_table_never_expands_a_corpus_word_or_a_defined_acronym() -> None:
+    table = {"art": "Army Research Team", "dhs": "Department of Home Services", "doj": "Department of Justice"}
+    rewriter = QueryRewriter(Counter({"art": 1, "justice": 1}), {"DHS": "Department of Homeland Security"}, initialisms=table)
+    assert rewriter.expand_acronyms("what did ART and DHS do") == ["Department of Homeland Security"]
+    assert rewriter.abbreviations("what did ART, DHS and the DOJ do") == {"DOJ": "Department of Justice"}
+
+
+def test_an_acronym_the_corpus_never_writes_is_found_as_its_phrase(rewriter: QueryRewriter) -> None:
+    (doj,) = rewriter.asked_names("Who did the DOJ arrest as an example?", {})
+    assert doj.in_corpus and doj.other_forms == (("depart", "justic"),)
+    assert doj.found_in(set(tokenize("For example, the Department of Justice arrested Mazen Al Najjar")))
+    assert not doj.found_in(set(tokenize("The Department of Homeland Security plays a crucial role")))
+    plan = rewriter.plan("who did the DOJ arrest as an example")
+    # searched and scored as the phrase: no passage writes "DOJ"
+    assert plan.dense_text == "who did the Department of Justice arrest as an example"
+    assert plan.own_tokens == ["depart", "justic", "arrest", "exampl"]
+    assert plan.expansions == ["Department of Justice"]
+
+
+def test_a_question_asking_what_an_unwritten_acronym_stands_for_searches_its_phrase(rewriter: QueryRewriter) -> None:
+    plan = rewriter.plan("What does FTTTF stand for?")
+    assert plan.answer_type == "acronym"
+    # the acronym stays in the question (its phrase is the answer), its token is no corpus word
+    assert plan.dense_text == "What does FTTTF stand for? Foreign Terrorist Tracking Task Force"
+    assert plan.own_tokens == []
+    assert plan.focus_tokens == ["foreign", "terrorist", "track", "task", "forc"]

@@ -13,7 +13,7 @@ from ctqa.answering.followups import leans_on_history, previous_topic
 from ctqa.chunking import approximate_token_count, chunk_documents
 from ctqa.config import AnswerSettings, ChunkSettings
 from ctqa.ingest.loader import load_corpus
-from ctqa.retrieval.acronyms import learn_acronyms, schwartz_hearst_long_form
+from ctqa.retrieval.acronyms import learn_acronyms, learn_initialisms, schwartz_hearst_long_form
 from ctqa.retrieval.query import QueryRewriter, clean_question
 from ctqa.retrieval.text import fold, looks_like_code, query_tokens, tokenize, words
 from ctqa.types import Document
@@ -106,6 +106,32 @@ def test_schwartz_hearst_rejects_letters_that_do_not_match() -> None:
 def test_first_definition_wins() -> None:
     found = learn_acronyms(["United Nations (UN) first.", "Unknown Name (UN) later."])
     assert found == {"UN": "United Nations"}
+
+
+def test_initials_of_the_article_phrases_are_learnt(article: Document, acronyms: dict[str, str]) -> None:
+    learnt = learn_initialisms([article.text], acronyms, words(article.text))
+    assert learnt["doj"] == "Department of Justice"  # "The Department of Justice" opens a sentence
+    assert learnt["ftttf"] == "Foreign Terrorist Tracking Task Force"
+    assert learnt["csi"] == "Container Security Initiative"
+    assert learnt["psi"] == "Proliferation Security Initiative"
+    # a defined acronym and its long form are the definition's ("DHS"), a corpus word is a word
+    assert "dhs" not in learnt and "dohs" not in learnt and "nato" not in learnt
+    assert all(len(initials) >= 3 for initials in learnt)  # "dj" of "Department of Justice"
+
+
+def test_initials_of_two_phrases_a_corpus_word_or_a_defined_acronym_are_not_learnt() -> None:
+    texts = [
+        "The Department of Justice met the Division of Jobs.",
+        "The Central Task Force and the Central Task Forces met the Army Research Team.",
+        "The Counter Terror Fund (CTF) pays. Xavier Quinn wrote about art.",
+    ]
+    vocabulary = words(" ".join(texts))
+    # "doj" is two phrases; "art" a word of the corpus; "ctf" is defined ("CTF") for another
+    # phrase; "xq" has two letters
+    assert learn_initialisms(texts, learn_acronyms(texts), vocabulary) == {}
+    # "Central Task Force" and "Central Task Forces" are one phrase; "art" is no word of this text
+    assert learn_initialisms(texts[1:2], {}, words(texts[1])) == {"ctf": "Central Task Force", "art": "Army Research Team"}
+    assert learn_initialisms(texts, {}, vocabulary, min_letters=2) == {"xq": "Xavier Quinn"}
 
 
 # -- acronym expansion -----------------------------------------------------------------------------

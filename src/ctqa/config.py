@@ -578,6 +578,12 @@ class NameSettings:
     # (``retrieval.text.initialisms``). Set by hand to the article's acronyms (2 to 6 letters).
     acronym_min_letters: int = 3
     acronym_max_letters: int = 6
+    # A capitalised phrase of the corpus ("Department of Justice") is learnt under its initials
+    # ("doj") when they have at least this many letters, so that a question writing "DOJ" finds
+    # it although the corpus never writes "DOJ" (``retrieval.acronyms.learn_initialisms``).
+    # Two-letter initials ("dj", "us") are too often another word or abbreviation. Chosen on the
+    # article (its 3- to 5-letter initialisms: "doj", "csi", "ftttf") and kept by every eval set.
+    initialism_min_letters: int = 3
 
 
 # The name settings the rewriter uses (they depend on no other setting).

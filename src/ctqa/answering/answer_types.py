@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ctqa.answering.countries import country_mentions, country_spans, mentions_country
-from ctqa.config import AnswerSettings
-from ctqa.retrieval.text import query_tokens
+from ctqa.config import NAMES, AnswerSettings
+from ctqa.retrieval.text import CAPITALISED_PHRASE_RE, fold, phrase_initials, phrase_words, query_tokens
 
 QuestionType = Literal[
     "money", "number", "date", "distance", "age", "duration", "leader", "person", "organisation", "country", "place", "thing", "reason",
@@ -368,6 +368,26 @@ def _expansions(sentence: str, question: str, acronyms: Mapping[str, str]) -> It
             yield from _long_form(sentence, match, short)
         else:
             yield Span(short, match.start("short"), match.end("short"))
+    yield from _abbreviated_phrases(sentence, question)
+
+
+# An acronym a question writes in capitals ("FTTTF", "DOJs"), of at least the learnt initials' length
+_ASKED_CAPITALS_RE = re.compile(rf"\b([A-Z]{{{NAMES.initialism_min_letters},}})s?\b")
+
+
+def _abbreviated_phrases(sentence: str, question: str) -> Iterator[Span]:
+    """The capitalised phrases of ``sentence`` whose initials spell an acronym the question
+    writes: "Foreign Terrorist Tracking Task Force" for "What does FTTTF stand for?" where the
+    documents never write "FTTTF" (``retrieval.acronyms.learn_initialisms``)."""
+    asked = {fold(short) for short in _ASKED_CAPITALS_RE.findall(question)}
+    if not asked:
+        return
+    for match in CAPITALISED_PHRASE_RE.finditer(sentence):
+        parts = phrase_words(match.group())
+        if len(parts) >= 2 and asked.intersection(phrase_initials(parts)):
+            words = list(re.finditer(r"\S+", match.group()))
+            start = match.start() + words[len(words) - len(parts)].start()
+            yield Span(sentence[start : match.end()], start, match.end())
 
 
 _JOINING_WORDS = frozenset(["of", "for", "the", "and", "on", "in", "to", "&"])

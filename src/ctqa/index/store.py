@@ -73,7 +73,9 @@ from ctqa.types import Document, Passage
 #    not JSON lists of objects; a format-4 index is rebuilt.
 # 6: BM25 reads a short document's title (``RetrievalSettings.bm25_title_max_passages``) and its
 #    columns are in sorted token order; a format-5 index is rebuilt.
-FORMAT_VERSION = 6
+# 7: the derived state holds the initials of the corpus's capitalised phrases
+#    (``DerivedState.initialisms``); a format-6 index has none and is rebuilt.
+FORMAT_VERSION = 7
 
 # Passage search switches from exact flat search to an approximate HNSW graph (inner product)
 # at this many passages. Measured by `make bench` (docs/benchmarks.md; bench/results/latest.md): one
@@ -311,6 +313,7 @@ def _derived_artifacts(derived: DerivedState) -> dict[str, bytes]:
             "bm25_size": derived.bm25.size,
             "bm25_columns": derived.bm25.columns,
             "acronyms": derived.acronyms,
+            "initialisms": derived.initialisms,
             "vocabulary": derived.vocabulary,
         }
     ).encode()
@@ -326,7 +329,9 @@ def load_derived(build: Path, manifest: Manifest, full_check: bool = False) -> D
     tokens = meta["tokens"]
     tables = {table: TokenTable(tokens, arrays[table]["ids"], arrays[table]["offsets"]) for table in _TOKEN_TABLES}
     bm25 = BM25State(size=int(meta["bm25_size"]), columns=meta["bm25_columns"], **arrays["bm25"])
-    return DerivedState(**tables, bm25=bm25, acronyms=meta["acronyms"], vocabulary=meta["vocabulary"])
+    return DerivedState(
+        **tables, bm25=bm25, acronyms=meta["acronyms"], initialisms=meta["initialisms"], vocabulary=meta["vocabulary"]
+    )
 
 
 # The files every ctqa build folder holds; a folder named build-* without them is not ctqa's.

@@ -4,6 +4,9 @@ Uses the Schwartz & Hearst (2003) algorithm: the acronym's letters must appear, 
 from the end, in the words before the parenthesis, the first letter starting a word. So
 "Centre of Excellence for Defence Against Terrorism (COE-DAT)" and "weapons of mass destruction
 (WMDs)" are learnt, while "collective defence clause (Article 5)" is not.
+
+The initials of the corpus's capitalised phrases (``learn_initialisms``) are learnt too: a
+question may write "DOJ" where the corpus only writes "Department of Justice".
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ctqa.retrieval.text import tokenize
+from ctqa.config import NAMES
+from ctqa.retrieval.text import CAPITALISED_PHRASE_RE, fold, phrase_initials, phrase_words, tokenize
 
 _PAREN_RE = re.compile(r"\(([A-Z][A-Za-z0-9&\-]{1,11})\)")
 _WORD_RE = re.compile(r"\S+")
@@ -67,6 +71,44 @@ def learn_acronyms(texts: Iterable[str]) -> dict[str, str]:
             if long_form and acronym not in found:
                 found[acronym] = long_form
     return found
+
+
+def learn_initialisms(
+    texts: Iterable[str],
+    acronyms: dict[str, str],
+    vocabulary: Iterable[str],
+    min_letters: int = NAMES.initialism_min_letters,
+) -> dict[str, str]:
+    """Folded initials -> the capitalised phrase of ``texts`` they abbreviate, for phrases of
+    two or more words ("doj" -> "Department of Justice"; initials of every word and of the
+    capitalised words, ``text.phrase_initials``).
+
+    Initials are left out when they have fewer than ``min_letters`` letters, when they
+    abbreviate two different phrases (compared by their tokens, so "Task Force" and "Task
+    Forces" are one), when the corpus writes them as a word (``vocabulary``: folded words) or
+    when they are an acronym the corpus defines (``acronyms``). The long form of a defined
+    acronym is left to that acronym ("Department of Homeland Security" is "DHS", not "DOHS").
+    """
+    corpus_words = set(vocabulary)
+    defined = {fold(acronym) for acronym in acronyms}
+    defined_long_forms = {fold(long_form) for long_form in acronyms.values()}
+    found: dict[str, str] = {}
+    phrase_tokens: dict[str, tuple[str, ...]] = {}
+    ambiguous: set[str] = set()
+    for text in texts:
+        for match in CAPITALISED_PHRASE_RE.finditer(text):
+            parts = phrase_words(match.group())
+            if len(parts) < 2 or fold(" ".join(parts)) in defined_long_forms:
+                continue  # a defined acronym already stands for a defined long form
+            phrase, tokens = " ".join(parts), tuple(tokenize(" ".join(parts)))
+            for initials in dict.fromkeys(phrase_initials(parts)):
+                if len(initials) < min_letters or initials in corpus_words or initials in defined:
+                    continue
+                if initials not in found:
+                    found[initials], phrase_tokens[initials] = phrase, tokens
+                elif phrase_tokens[initials] != tokens:
+                    ambiguous.add(initials)
+    return {initials: phrase for initials, phrase in found.items() if initials not in ambiguous}
 
 
 AcronymForm = tuple[frozenset[str], tuple[str, ...]]

@@ -1,9 +1,10 @@
 """What retrieval and answering derive from the passages, computed once at build time.
 
-Tokens of every passage and sentence, the BM25 term weights, the corpus's acronym definitions
-and its word counts depend only on the indexed text, so the builder computes them
-(``derive_state``) and the index stores them beside the vectors (``ctqa.index.store``). Loading
-an index reads them back — the large arrays memory-mapped — and never re-tokenises the corpus.
+Tokens of every passage and sentence, the BM25 term weights, the corpus's acronym definitions,
+the initials of its capitalised phrases and its word counts depend only on the indexed text, so
+the builder computes them (``derive_state``) and the index stores them beside the vectors
+(``ctqa.index.store``). Loading an index reads them back — the large arrays memory-mapped — and
+never re-tokenises the corpus.
 
 Token lists are stored flat (``TokenTable``): one id array into a shared token list, and the
 offset of each row, so a question reads only the rows of its candidate passages.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ctqa.config import RetrievalSettings
-from ctqa.retrieval.acronyms import learn_acronyms
+from ctqa.retrieval.acronyms import learn_acronyms, learn_initialisms
 from ctqa.retrieval.sparse import BM25State
 from ctqa.retrieval.text import opens_with_reference, tokenize, words
 from ctqa.types import Document, Passage
@@ -78,7 +79,10 @@ class DerivedState:
     asked names). ``sentence_tokens``: one row per sentence, in passage order. ``context_tokens``:
     the same sentences with the previous sentence's tokens when they open with a reference, and
     the other form of each acronym they hold. ``bm25``: BM25 over section header and text.
-    ``acronyms``: acronym -> long form. ``vocabulary``: folded word -> passages containing it.
+    ``acronyms``: acronym -> long form. ``initialisms``: folded initials -> the capitalised
+    phrase they abbreviate, for phrases the corpus writes but never abbreviates ("doj" ->
+    "Department of Justice", ``acronyms.learn_initialisms``). ``vocabulary``: folded word ->
+    passages containing it.
     """
 
     passage_tokens: TokenTable
@@ -86,6 +90,7 @@ class DerivedState:
     context_tokens: TokenTable
     bm25: BM25State
     acronyms: dict[str, str]
+    initialisms: dict[str, str]
     vocabulary: dict[str, int]
 
 
@@ -112,9 +117,10 @@ def derive_state(
 
     With ``previous``, the tokens of kept passages and their sentences are read from the index
     being replaced and the word counts are updated by the passages added and dropped, so adding
-    one document to a corpus tokenises that document's passages only. The acronyms, the context
-    tokens (they depend on the corpus's acronyms) and BM25 (its idf depends on every passage) are
-    recomputed from the tokens. The result equals a full derive (``tests/test_derived_state.py``).
+    one document to a corpus tokenises that document's passages only. The acronyms and the
+    initials of capitalised phrases (read from the documents' text), the context tokens (they
+    depend on the corpus's acronyms) and BM25 (its idf depends on every passage) are
+    recomputed. The result equals a full derive (``tests/test_derived_state.py``).
     ``title_max_passages``: see ``_bm25_header``.
     """
     size = Counter(p.doc_id for p in passages)
@@ -136,7 +142,9 @@ def derive_state(
         for p, row in zip(passages, rows, strict=True)
     ]
     sentence_tokens = TokenTable.from_lists((tokens for sentences in per_passage for tokens in sentences), token_ids)
-    acronyms = learn_acronyms(document.text for document in documents)
+    texts = [document.text for document in documents]
+    acronyms = learn_acronyms(texts)
+    vocabulary = _vocabulary(passages, rows, previous)
     forms = AcronymForms.from_definitions(acronyms)
     context_tokens = TokenTable.from_lists(
         (forms.add_to(tokens) for p, sentences in zip(passages, per_passage, strict=True) for tokens in _with_antecedent(p, sentences)),
@@ -152,7 +160,8 @@ def derive_state(
         context_tokens=TokenTable(tokens, context_tokens.ids, context_tokens.offsets),
         bm25=bm25,
         acronyms=acronyms,
-        vocabulary=_vocabulary(passages, rows, previous),
+        initialisms=learn_initialisms(texts, acronyms, vocabulary),
+        vocabulary=vocabulary,
     )
 
 

@@ -43,7 +43,7 @@ class Candidate:
 class HybridRetriever:
     """Retrieves passages of one loaded index.
 
-    Everything it reads per passage (tokens, BM25 weights, acronyms, vocabulary) was derived at
+    Everything it reads per passage (tokens, BM25 weights, acronyms, initialisms, vocabulary) was derived at
     build time and is loaded with the index (``IndexData.derived``), so constructing a retriever
     does no work per passage, and a question touches only its candidates.
 
@@ -61,7 +61,7 @@ class HybridRetriever:
         self.bm25 = BM25Retriever(state=derived.bm25)
         self.sentence_tokens = SentenceTokens(derived.sentence_tokens, index.sentence_offsets)
         self.sentence_context_tokens = SentenceTokens(derived.context_tokens, index.sentence_offsets)
-        self.rewriter = QueryRewriter(Counter(derived.vocabulary), derived.acronyms)
+        self.rewriter = QueryRewriter(Counter(derived.vocabulary), derived.acronyms, initialisms=derived.initialisms)
         self._passages_of: dict[str, np.ndarray] | None = None
 
     def passages_of(self, doc_ids: set[str]) -> np.ndarray:

@@ -31,7 +31,7 @@ from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import QUESTION_WORDS
 from ctqa.config import NAMES, NameSettings
-from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, stem, tokenize, words
+from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, phrase_initials, stem, tokenize, words
 
 
 def same_family(a: str, b: str, prefix: int = NAMES.family_prefix) -> bool:
@@ -40,14 +40,6 @@ def same_family(a: str, b: str, prefix: int = NAMES.family_prefix) -> bool:
     "english"/"england")."""
     shared = len(os.path.commonprefix([a, b]))
     return shared >= prefix and shared >= max(len(a), len(b)) - NAMES.family_tail
-
-
-def phrase_initials(words_of_phrase: list[str]) -> tuple[str, str]:
-    """Folded initials of a phrase: of every word, and of its capitalised words only
-    ("Centres of Excellence" -> "coe", "ce")."""
-    every = "".join(word[0] for word in words_of_phrase).casefold()
-    capitals = "".join(word[0] for word in words_of_phrase if word[0].isupper()).casefold()
-    return every, capitals
 
 
 @dataclass(frozen=True)

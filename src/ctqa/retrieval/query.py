@@ -6,7 +6,9 @@ Three rewrites, each recorded in the ``QueryPlan`` so the user can see what was 
   an elliptical "what about Canada?", or too few words of its own) gets the content words of
   the previous user turn appended. A question that stands alone is left untouched.
 * **Acronyms** — both ways, from definitions learnt in the corpus: "WMD" adds "weapons of mass
-  destruction", and "weapons of mass destruction" adds "WMD".
+  destruction", and "weapons of mass destruction" adds "WMD". An acronym the corpus neither
+  writes nor defines adds the capitalised phrase of the corpus it abbreviates: "DOJ" adds
+  "Department of Justice" (``acronyms.learn_initialisms``).
 * **Spelling** — misspelt words are corrected and unknown words joined to their corpus family
   (``retrieval.names``, which also finds the names a question uses).
 """
@@ -30,17 +32,11 @@ from ctqa.answering.followups import (
 )
 from ctqa.answering.readings import about_topic, without_document_frame
 from ctqa.config import NAMES, NameSettings
-from ctqa.retrieval.names import AskedName, Spelling, asked_names, phrase_initials
-from ctqa.retrieval.text import fold, query_tokens, stem, words
+from ctqa.retrieval.names import AskedName, Spelling, asked_names
+from ctqa.retrieval.text import CAPITALISED_PHRASE_RE, fold, phrase_initials, query_tokens, stem, words
 
 __all__ = ["QueryPlan", "QueryRewriter", "clean_question"]
 
-# C0/C1 control characters and lone UTF-16 surrogates (from bad JSON or a broken paste): the
-# tokenizer cannot encode a surrogate, so each becomes a space.
-# Two or more capitalised words, possibly joined by small words: "Centres of Excellence".
-_CAPITALISED_PHRASE_RE = re.compile(
-    r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|and|the|on|in|to)\s+)?[A-Z][a-z]+)+"
-)
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # Markup pasted with a question: real HTML element names only, so "<COE-DAT>" or "a<b" stay text.
 _HTML_ELEMENTS = (
@@ -52,6 +48,8 @@ _TAG_RE = re.compile(
     rf"|</?(?:{_HTML_ELEMENTS})(?:\s+[\w:-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>]+))?)*\s*/?>",
     re.I | re.S,
 )
+# C0/C1 control characters and lone UTF-16 surrogates (from bad JSON or a broken paste): the
+# tokenizer cannot encode a surrogate, so each becomes a space.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # Markdown pasted with a question: "What is **NEXUS**?", "`COE-DAT`", "[NEXUS](https://…)" ask
 # about the words, not the marks.
@@ -130,9 +128,17 @@ class QueryRewriter:
     Args:
         vocabulary: folded corpus word -> number of passages containing it.
         acronyms: acronym -> long form, learnt from the corpus.
+        initialisms: folded initials -> the capitalised phrase of the corpus they abbreviate,
+            learnt from the corpus (``acronyms.learn_initialisms``).
     """
 
-    def __init__(self, vocabulary: Counter[str], acronyms: dict[str, str], names: NameSettings = NAMES) -> None:
+    def __init__(
+        self,
+        vocabulary: Counter[str],
+        acronyms: dict[str, str],
+        names: NameSettings = NAMES,
+        initialisms: dict[str, str] | None = None,
+    ) -> None:
         self.vocabulary = vocabulary
         self.spelling = Spelling(vocabulary, list(acronyms), names)
         # what the follow-up rules ask of this corpus (``answering.followups``)
@@ -142,6 +148,9 @@ class QueryRewriter:
             is_rare=lambda word: not self.spelling.is_common_english(word),
         )
         self.acronyms = acronyms
+        self.initialisms_of_phrases = initialisms or {}
+        self._min_initials = names.initialism_min_letters
+        self._defined = {fold(acronym) for acronym in acronyms}
         self._long_forms = {fold(long): acronym for acronym, long in acronyms.items()}
         # Lookups from a question's tokens to the acronyms they write, so that expand_acronyms
         # costs a few dictionary lookups per token instead of a pass over every acronym.
@@ -192,13 +201,57 @@ class QueryRewriter:
             if long_folded in folded_text and acronym not in tokens:
                 found.append(acronym)
         found.extend(a for a in self.initialisms(text) if a not in found and a not in tokens)
+        found.extend(p for p in self.abbreviated_phrases(text) if p not in found and fold(p) not in folded_text)
         return found
+
+    def abbreviated_phrases(self, text: str) -> list[str]:
+        """The capitalised phrases of the corpus that the all-capitals words of ``text``
+        abbreviate when the corpus neither writes nor defines them: "DOJ" or "DOJs" ->
+        "Department of Justice" (``initialisms_of_phrases``)."""
+        return list(dict.fromkeys(self.abbreviations(text).values()))
+
+    def abbreviations(self, text: str) -> dict[str, str]:
+        """The all-capitals words of ``text`` that abbreviate a capitalised phrase of the corpus
+        (see ``abbreviated_phrases``), each with its phrase."""
+        found: dict[str, str] = {}
+        for word in dict.fromkeys(re.findall(r"[A-Za-z][A-Za-z0-9&\-]*", text)):
+            bare = word[:-1] if word.endswith("s") and word[:-1].isupper() else word
+            folded = fold(bare)
+            if (
+                not (bare.isalpha() and bare.isupper())
+                or len(bare) < self._min_initials
+                or fold(word) in self.vocabulary
+                or folded in self.vocabulary
+                or folded in self._defined
+            ):
+                continue
+            phrase = self.initialisms_of_phrases.get(folded)
+            if phrase:
+                found[word] = phrase
+        return found
+
+    def own_words(self, own_text: str, asks_acronym: bool) -> tuple[str, list[str]]:
+        """The text searched for the user's own words and their tokens.
+
+        An abbreviation the corpus never writes ("DOJ", ``abbreviations``) is read as its phrase
+        ("Department of Justice"): no sentence holds the abbreviation, and every sentence naming
+        what it names holds the phrase. A question asking what it stands for keeps it in its
+        text, without its token: the phrase is the answer, searched among the expansions."""
+        abbreviations = self.abbreviations(own_text)
+        if not abbreviations:
+            return own_text, query_tokens(own_text)
+        if asks_acronym:
+            unwritten = set(query_tokens(" ".join(abbreviations)))
+            return own_text, [t for t in query_tokens(own_text) if t not in unwritten]
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, abbreviations)) + r")\b")
+        read_text = pattern.sub(lambda match: abbreviations[match.group()], own_text)
+        return read_text, query_tokens(read_text)
 
     def initialisms(self, text: str) -> list[str]:
         """Corpus words that abbreviate a capitalised phrase of ``text`` although the corpus
         never defines them: "Centres of Excellence" -> "COEs" when the corpus writes "COEs"."""
         found = []
-        for phrase in _CAPITALISED_PHRASE_RE.findall(text):
+        for phrase in CAPITALISED_PHRASE_RE.findall(text):
             for initials in dict.fromkeys(phrase_initials(phrase.split())):
                 for candidate in (initials, initials + "s"):
                     if candidate in self.vocabulary and not self.spelling.is_common_english(candidate):
@@ -225,10 +278,10 @@ class QueryRewriter:
         # An expansion is the topic only when the question asks what an acronym means; otherwise
         # it would pull every sentence that defines a common acronym ("NATO") to the top.
         asks_acronym = answer_type == "acronym"
-        dense_parts = [own_text, " ".join(expansions) if asks_acronym else "", followup_of]
-        own_tokens = query_tokens(own_text)
+        read_text, own_tokens = self.own_words(own_text, asks_acronym)
+        dense_parts = [read_text, " ".join(expansions) if asks_acronym else "", followup_of]
         english_zipf: dict[str, float] = {}
-        for word in words(f"{own_text} {followup_of}"):
+        for word in words(f"{read_text} {followup_of}"):
             for token in query_tokens(word):
                 english_zipf[token] = max(english_zipf.get(token, 0.0), zipf_frequency(word, "en"))
         expansion_tokens = [t for t in query_tokens(" ".join(expansions)) if t not in own_tokens]

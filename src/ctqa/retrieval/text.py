@@ -90,6 +90,27 @@ def query_tokens(text: str) -> list[str]:
     return tokenize(text, stopwords=QUERY_STOPWORDS)
 
 
+# Two or more capitalised words, possibly joined by small words: "Centres of Excellence".
+CAPITALISED_PHRASE_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|and|the|on|in|to)\s+)?[A-Z][a-z]+)+")
+
+
+def phrase_words(phrase: str) -> list[str]:
+    """The words of a capitalised phrase without the function words opening it, capitalised
+    only because they open a sentence ("The Department of Justice", "In Canada")."""
+    parts = phrase.split()
+    while parts and fold(parts[0]) in QUERY_STOPWORDS:
+        parts = parts[1:]
+    return parts
+
+
+def phrase_initials(words_of_phrase: list[str]) -> tuple[str, str]:
+    """Folded initials of a phrase: of every word, and of its capitalised words only
+    ("Centres of Excellence" -> "coe", "ce")."""
+    every = "".join(word[0] for word in words_of_phrase).casefold()
+    capitals = "".join(word[0] for word in words_of_phrase if word[0].isupper()).casefold()
+    return every, capitals
+
+
 def initialisms(tokens: list[str], longest: int = NAMES.acronym_max_letters) -> set[str]:
     """First letters of every run of 2 to ``longest`` consecutive ``tokens``: what an acronym of
     the text could be ("frequent ask question" -> "faq", among others)."""
