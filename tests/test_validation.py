@@ -56,3 +56,15 @@ def test_history_is_cleaned_and_user_turns_cut() -> None:
     assert checked is not None
     assert checked[0]["content"] == ("? NATO " * 10)[:20]
     assert checked[1]["content"] == "x" * 50  # only user turns are cut
+
+
+def test_system_and_tool_messages_of_the_usual_chat_format_are_left_out() -> None:
+    history = [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "What is NEXUS?"},
+        {"role": "tool", "content": "{}"},
+        {"role": "assistant", "content": "NEXUS promotes secure travel."},
+    ]
+    assert checked_history(history, 100) == [history[1], history[3]]
+    with pytest.raises(ValueError, match="content"):
+        checked_history([{"role": "system", "content": None}], 100)

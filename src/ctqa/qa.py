@@ -396,7 +396,8 @@ class DocumentQA:
             question: the user's question (at most ``AnswerSettings.max_question_chars``
                 characters are used; longer ones are truncated and ``Answer.notes`` says so).
             history: earlier chat turns, ``[{"role": "user"|"assistant", "content": str}, ...]``;
-                used only when the question leans on them (a follow-up).
+                used only when the question leans on them (a follow-up). "system" and "tool"
+                messages of the usual chat format are accepted and left out.
             top_k: number of citations returned (best first), 1 to ``AnswerSettings.max_top_k``
                 (10); default ``AnswerSettings.top_k`` (3). An overview has at most ``top_k``
                 items, one cited passage each, and cites exactly those passages.

@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 ROLES = ("user", "assistant")
+# Roles of the usual chat-message format that say nothing the conversation asked or answered
+# ("system" instructions, "tool" output): accepted and left out.
+SKIPPED_ROLES = ("system", "tool")
 HISTORY_SHAPE = 'history must be a list of {"role": "user"|"assistant", "content": text} messages'
 
 
@@ -38,7 +41,8 @@ def checked_documents(documents: object) -> set[str] | None:
 
 def checked_history(history: object, max_chars: int) -> list[dict[str, str]] | None:
     """``history`` as a list of messages safe to read: lone surrogates (which the tokenizer cannot
-    encode) become "?", and user turns are cut to ``max_chars`` like questions.
+    encode) become "?", user turns are cut to ``max_chars`` like questions, and "system" or
+    "tool" messages are left out.
 
     Raises:
         ValueError: ``history`` is not a list of ``{"role": "user"|"assistant", "content": text}``
@@ -51,10 +55,12 @@ def checked_history(history: object, max_chars: int) -> list[dict[str, str]] | N
     checked = []
     for number, message in enumerate(history):
         role, content = message.get("role"), message.get("content")
-        if role not in ROLES:
+        if role not in ROLES and role not in SKIPPED_ROLES:
             raise ValueError(f"history[{number}]['role'] must be 'user' or 'assistant', not {_kind(role)}")
         if not isinstance(content, str):
             raise ValueError(f"history[{number}]['content'] must be text, not {_kind(content)}")
+        if role in SKIPPED_ROLES:
+            continue
         content = content.encode("utf-8", "replace").decode("utf-8")
         if role == "user":
             content = content[:max_chars]

@@ -58,6 +58,31 @@ def _country_re() -> re.Pattern[str]:
     return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
 
 
+# Country names that, written in lowercase, are everyday English words first: "us", "turkey".
+LOWERCASE_WORDS = frozenset(["us", "turkey", "chad", "china", "jordan", "georgia", "guinea", "niger", "wales"])
+
+
+@cache
+def _lowercase_countries() -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern of country names written in lowercase ("canada", "united states") and each
+    one's usual spelling, leaving out ``LOWERCASE_WORDS``."""
+    spelling = {
+        name.casefold(): name
+        for name in sorted(_iso_names(("name", "common_name")) | set(EVERYDAY_NAMES))
+        if name.casefold() not in LOWERCASE_WORDS and re.fullmatch(r"[A-Za-z ]+", name)
+    }
+    names = sorted(spelling, key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w])"), spelling
+
+
+def capitalised_countries(text: str) -> str:
+    """``text`` with the country names typed in lowercase written as usual ("how many task forces
+    does canada have" -> "… does Canada have"): chat is typed in lowercase, and a country asked
+    about is a name all the same."""
+    pattern, spelling = _lowercase_countries()
+    return pattern.sub(lambda match: spelling[match.group(0)], text)
+
+
 @cache
 def _country_prefixes() -> frozenset[str]:
     # Short names only: official ones open with "Islamic Republic of", "Kingdom of", …

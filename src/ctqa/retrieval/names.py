@@ -30,6 +30,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import QUESTION_WORDS
+from ctqa.answering.countries import capitalised_countries
 from ctqa.config import NAMES, NameSettings
 from ctqa.retrieval.text import DOCUMENT_STOPWORDS, QUERY_STOPWORDS, fold, phrase_initials, stem, tokenize, words
 
@@ -315,7 +316,7 @@ def asked_names(
     the US and Canada) is kept: no passage mentions it, so nothing in the corpus answers a
     question about it."""
     names = []
-    text = _plain(question)
+    text = capitalised_countries(_plain(question))
     for match in _NAME_RE.finditer(text):
         parts = _name_words(text, match)
         if not parts:
