@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctqa.answering.countries import country_mentions, mentions_country
+from ctqa.answering.countries import capitalised_countries, country_mentions, mentions_country
 
 
 def test_country_mentions_keep_order_and_prefer_the_longer_name() -> None:
@@ -30,3 +30,9 @@ def test_country_names_are_case_sensitive() -> None:
 )
 def test_mentions_country_counts_new_names_and_demonyms(text: str, question: str, expected: bool) -> None:
     assert mentions_country(text, besides=question) is expected
+
+
+def test_lowercase_country_names_are_written_as_names_but_not_everyday_words() -> None:
+    assert capitalised_countries("does canada work with the united states") == "does Canada work with the United States"
+    assert capitalised_countries("tell us about turkey in china") == "tell us about turkey in china"
+    assert capitalised_countries("canadian ports") == "canadian ports"  # a country's name only

@@ -172,6 +172,8 @@ def test_a_required_type_the_best_sentence_lacks_declines() -> None:
         ("when was COE-DAT founded!!", "The documents do not say the answer to “when was COE-DAT founded!!”"),
         # no noun phrase after the verb: no clause ("how much paid for the façade was")
         ("How much was paid for the façade?", "The documents do not say the answer to “How much was paid for the façade?”"),
+        # a closing preposition would be stranded ("what UNSCR 2396 about is")
+        ("what is UNSCR 2396 about", "The documents do not say the answer to “what is UNSCR 2396 about”."),
     ],
 )
 def test_decline_text_is_one_sentence(question: str, expected: str) -> None:

@@ -95,6 +95,7 @@ def test_a_bare_what_is_question_on_a_word_of_the_thread_or_with_an_article_lean
 
 def test_interjections_are_chat_words_only() -> None:
     assert is_interjection("ok thanks") and is_interjection("Thank you so much!")
+    assert is_interjection("lol") and is_interjection("haha ok") and is_interjection("hmm k")
     assert not is_interjection("ok, and why does the program rely on diplomacy?")
     assert not is_interjection("no members?")
 

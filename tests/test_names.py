@@ -142,6 +142,12 @@ def test_asked_names_are_capitalised_runs(rewriter: QueryRewriter) -> None:
     assert [name.text for name in names] == ["NATO's", "Centre of Excellence for Defence Against Terrorism"]
     assert names[1].initials == ("cedat", "coefdat")
     assert rewriter.asked_names("what is the responsible cooperators program", {}) == ()
+    # a country typed in lowercase is a name all the same; "us" and "turkey" are words first
+    names = rewriter.asked_names("how many task forces does canada have with us and mexico", {})
+    assert [(name.text, name.in_corpus) for name in names] == [("Canada", True), ("Mexico", False)]
+    # the pronoun "I" is no name, and a name written twice is one name
+    names = rewriter.asked_names("I asked about Mexico. I mean Mexico, what does NATO do there?", {})
+    assert [name.text for name in names] == ["Mexico", "NATO"]
 
 
 def test_asked_name_is_found_by_its_family_initials_or_acronym(rewriter: QueryRewriter) -> None:

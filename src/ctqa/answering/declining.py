@@ -466,6 +466,18 @@ _NOUN_PHRASE_START_RE = re.compile(r"(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Hh]is|[Hh
 NOT_A_QUESTION = "That is not a question about the documents; ask me one about them."
 
 
+# A word that ends "what is X about/for/like?": its clause ("what X is about") would need the
+# verb before it, so such a question is quoted.
+_CLAUSE_END_RE = re.compile(r"\b(?:about|for|like|of|to|from|with|in|on|at|by)$", re.I)
+
+
+def _reads_as_clause(rest: str) -> bool:
+    """Whether the words after "what/who … is" make a clause with the verb moved to the end:
+    a noun phrase ("the capital of Australia"), no participle ("paid for"), no closing
+    preposition ("UNSCR 2396 about")."""
+    return bool(_NOUN_PHRASE_START_RE.match(rest)) and not re.search(r"\b\w+ed\b", rest) and not _CLAUSE_END_RE.search(rest)
+
+
 def decline_text(question: str, rule: str = "", quote_chars: int = AnswerSettings.decline_quote_chars) -> str:
     """The one-sentence decline: "The documents do not say what the capital of Australia is."
     A question the rule cannot turn into a clause is quoted as typed, up to ``quote_chars``: its
@@ -478,7 +490,7 @@ def decline_text(question: str, rule: str = "", quote_chars: int = AnswerSetting
     if len(bare) > quote_chars or "\n" in bare:
         return "The documents do not say the answer to that question."
     match = _COPULA_RE.match(bare)
-    if match and not re.search(r"\b\w+ed\b", match.group("rest")) and _NOUN_PHRASE_START_RE.match(match.group("rest")):
+    if match and _reads_as_clause(match.group("rest")):
         clause = f"{match.group('wh')} {match.group('rest')} {match.group('verb')}"
         return f"The documents do not say {clause[0].lower()}{clause[1:]}."
     return f"The documents do not say the answer to “{typed}”" + ("" if typed.endswith(("?", "!", ".")) else ".")

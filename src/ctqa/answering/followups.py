@@ -104,7 +104,9 @@ BARE_ELLIPSIS_RE = re.compile(r"^\s*(?:what about|how about|what of|same for|and
 # Chat that asks nothing: thanks, greetings, acknowledgements. A turn is chat when each of its
 # words is one of these, a function word or a pronoun, and one of ``CHAT_OPENERS`` is among them.
 CHAT_OPENERS = frozenset(
-    ["thanks", "thank", "thx", "ty", "ok", "okay", "cool", "great", "nice", "perfect", "awesome", "wow", "hello", "hi", "hey", "bye", "goodbye", "good", "fine", "sure", "yes", "no", "yep", "nope", "understood", "alright"]
+    ["thanks", "thank", "thx", "ty", "ok", "okay", "k", "kk", "cool", "great", "nice", "perfect", "awesome", "wow", "hello", "hi", "hey", "bye", "goodbye", "good", "fine", "sure", "yes", "no", "yep", "nope", "understood", "alright", "cheers", "noted", "gotcha",
+     # chat laughter and exclamations
+     "lol", "lmao", "haha", "hahaha", "hehe", "hmm", "hm", "oh", "ah", "aha", "omg", "yay", "np"]
 )
 CHAT_WORDS = CHAT_OPENERS | frozenset(
     ["you", "so", "very", "much", "lot", "got", "see", "i", "everyone", "all", "again", "helpful", "useful", "interesting", "appreciated", "makes", "sense", "right", "s"]

@@ -300,6 +300,8 @@ def _name_words(text: str, match: re.Match[str]) -> list[str]:
         return []
     if len(parts) == 1 and len(parts[0]) < 3 and not parts[0].isupper():
         return []  # "Jr", "Mr": abbreviations of titles, not names
+    if parts == ["I"]:
+        return []  # the pronoun
     return parts
 
 
@@ -331,4 +333,5 @@ def asked_names(
         other_forms = tuple(tuple(tokenize(form)) for form in other_forms_of(name))
         in_corpus = any(token in corpus_stems for token in tokens) or bool(other_forms)
         names.append(AskedName(name, tokens, initials, other_forms, in_corpus))
-    return tuple(names)
+    # a name written twice is asked about once
+    return tuple({name.text: name for name in names}.values())
