@@ -461,3 +461,12 @@ def test_people_are_named_with_accents_and_never_inside_a_longer_name() -> None:
     assert "Responsible Cooperators" not in [s.text for s in answer_spans(program, "person", "who can benefit from it?")]
     office = "The Office of Weapons of Mass Destruction Terrorism (WMDT) leads the efforts."
     assert "Mass Destruction" not in [s.text for s in answer_spans(office, "person", "who is in charge?")]
+
+
+def test_a_year_is_no_count() -> None:
+    row = "Number of participants in the 2021 and 2023 NATO counter-terrorism courses 50"
+    spans = answer_spans(row, "number", "how many participants were there?", {})
+    assert [span.text for span in spans] == ["50"]
+    assert not has_answer_type("NATO approved the policy in October 2020.", "number", "how many countries?")
+    assert has_answer_type("It has 1,500 members.", "number", "how many members?")
+    assert not has_answer_type("They are both members of the Five Eyes community.", "number", "how many members?")

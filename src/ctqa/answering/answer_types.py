@@ -46,7 +46,6 @@ _SCALE = r"(?:\s+(?:hundred|thousand|million|billion|trillion)s?|\s?%|\s+percent
 _QUALIFIER = r"(?:(?:over|about|around|nearly|almost|approximately|roughly|some|more than|less than|fewer than|at least|up to)\s+)?"
 
 # --- evidence patterns (what the sentence ranker reads) --------------------------------------
-_NUMBER_RE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
 _DATE_RE = re.compile(
     rf"\b(?:{MONTHS})\b|\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b\d{{1,2}}/\d{{1,2}}\b|\bcentur(?:y|ies)\b"
 )
@@ -207,6 +206,31 @@ def _matches(pattern: re.Pattern[str]) -> Detector:
                 yield Span(stripped, start, start + len(stripped))
 
     return detect
+
+
+# A year ("2021") is a date, not a count: "how many participants …?" is not answered by "the
+# 2021 and 2023 courses", nor "how many countries …?" by "approved in October 2020". On the
+# SQuAD subset 1 of 123 "how many" questions has a year-like gold answer ("2000" km).
+_COUNT_LIKE_YEAR_RE = re.compile(r"(?:1[5-9]\d\d|20\d\d)")
+_number_spans = _matches(_NUMBER_SPAN_RE)
+
+
+def _counts(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
+    """The numbers of ``sentence`` that can be a count or amount: not a bare year."""
+    for span in _number_spans(sentence, question, acronyms):
+        if not _COUNT_LIKE_YEAR_RE.fullmatch(span.text):
+            yield span
+
+
+def _tells_count(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` holds a count (``_counts``) that ``question`` does not already hold
+    ("How many died on 9/11?" is not answered by "9/11") and that is not a capitalised number
+    word inside the sentence, part of a name ("the Five Eyes")."""
+    asked = question.casefold()
+    return any(
+        not already_asked(span.text, asked) and not (span.text[0].isupper() and span.start > 0)
+        for span in _counts(sentence, question, {})
+    )
 
 
 def _names(sentence: str, question: str, acronyms: Mapping[str, str]) -> Iterator[Span]:
@@ -805,7 +829,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType(
         "number",
         _cue(r"\b(?:how many|how much|number of|what number|what percentage|how large|how big)\b"),
-        _NUMBER_RE, _matches(_NUMBER_SPAN_RE), 1.0, inherited=True,
+        _tells_count, _counts, 1.0, inherited=True,
     ),
     # "How long has X existed / been around?": how old a thing is. Unlike other durations it is
     # required: a sentence with no length of time, bound or date cannot answer it (the article
