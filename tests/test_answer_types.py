@@ -470,3 +470,12 @@ def test_a_year_is_no_count() -> None:
     assert not has_answer_type("NATO approved the policy in October 2020.", "number", "how many countries?")
     assert has_answer_type("It has 1,500 members.", "number", "how many members?")
     assert not has_answer_type("They are both members of the Five Eyes community.", "number", "how many members?")
+
+
+def test_an_acronym_question_typed_in_lowercase_finds_the_long_form() -> None:
+    sentence = "It works with the International Civil Aviation Organization (ICAO) and the European Union (EU)."
+    acronyms = {"ICAO": "International Civil Aviation Organization", "EU": "European Union"}
+    assert [span.text for span in answer_spans(sentence, "acronym", "what does icao stand for", acronyms)][0] == (
+        "International Civil Aviation Organization"
+    )
+    assert [span.text for span in answer_spans(sentence, "acronym", "what does eu stand for", acronyms)][0] == "European Union"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ctqa.answering.answer_types import Span, question_type
-from ctqa.answering.spans import apart, best_scored, choose_short_answer, commonness, question_anchors
+from ctqa.answering.spans import apart, best_scored, choose_short_answer, commonness, completed, question_anchors
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import query_tokens
@@ -200,3 +200,18 @@ def test_a_follow_ups_short_answer_stands_beside_the_users_own_words_not_the_thr
     # the thread's words anchor the fact when the sentence holds none of the user's
     no_own = replace(followup, own_tokens=query_tokens("what is covered"))
     assert choose_short_answer(no_own, [sentence], [0], 0, "doc.md", {}, SETTINGS) is not None
+
+
+def test_a_span_cut_short_gets_its_number_or_the_noun_its_possessive_modifies() -> None:
+    sentence = "This policy supports allies, as outlined in United Nations Security Council Resolution 2396."
+    name = "United Nations Security Council Resolution"
+    span = Span(name, sentence.index(name), sentence.index(name) + len(name))
+    assert completed(span, sentence).text == "United Nations Security Council Resolution 2396"
+    sentence = "Each task force operates within a US Attorney's district, to integrate activities."
+    span = Span("US Attorney's", sentence.index("US"), sentence.index("US") + len("US Attorney's"))
+    done = completed(span, sentence)
+    assert done.text == "US Attorney's district" and sentence[done.start : done.end] == done.text
+    sentence = "NATO's Battlefield Evidence Policy was approved."
+    assert completed(Span("NATO's", 0, 6), sentence).text == "NATO's Battlefield Evidence Policy"
+    sentence = "It has 93 task forces."
+    assert completed(Span("93", 7, 9), sentence).text == "93"  # a number is complete

@@ -381,18 +381,25 @@ def _expansions(sentence: str, question: str, acronyms: Mapping[str, str]) -> It
     first from the corpus's definitions, then from a "Long Form (LF)" in the sentence."""
     folded_question, folded_sentence = question.casefold(), sentence.casefold()
     for acronym, long_form in acronyms.items():
-        asks_short = re.search(rf"(?<!\w){re.escape(acronym)}s?(?!\w)", question) is not None
+        asks_short = _writes_acronym(question, acronym, plural=True)
         if asks_short and (at := folded_sentence.find(long_form.casefold())) >= 0:
             yield Span(sentence[at : at + len(long_form)], at, at + len(long_form))
         elif long_form.casefold() in folded_question and (found := re.search(rf"(?<!\w){re.escape(acronym)}(?!\w)", sentence)):
             yield Span(acronym, found.start(), found.end())
     for match in _DEFINITION_RE.finditer(sentence):
         short = match.group("short")
-        if re.search(rf"(?<!\w){re.escape(short)}(?!\w)", question):
+        if _writes_acronym(question, short):
             yield from _long_form(sentence, match, short)
         else:
             yield Span(short, match.start("short"), match.end("short"))
     yield from _abbreviated_phrases(sentence, question)
+
+
+def _writes_acronym(question: str, acronym: str, *, plural: bool = False) -> bool:
+    """Whether ``question``, which asks what an acronym stands for, writes ``acronym`` (with a
+    plural "s" when ``plural``), in any case, as chat is typed ("what does icao stand for", "what
+    does eu stand for")."""
+    return re.search(rf"(?<!\w){re.escape(acronym)}{'s?' if plural else ''}(?!\w)", question, re.I) is not None
 
 
 # An acronym a question writes in capitals ("FTTTF", "DOJs"), of at least the learnt initials' length

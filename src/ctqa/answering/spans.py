@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from wordfreq import zipf_frequency
 
@@ -66,7 +67,7 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
     window = settings.short_answer_window
     spans = answer_spans(sentence, plan.answer_type, plan.question, acronyms)
     own = set(plan.own_tokens)
-    spans = [span for span in spans if not set(query_tokens(span.text)) <= own]
+    spans = [completed(span, sentence) for span in spans if not set(query_tokens(span.text)) <= own]
     if not spans:
         return None
     if plan.answer_type == "acronym":
@@ -83,6 +84,29 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
         return (span.tier, -density(span, anchors, sentence, window), distance(span, anchors), span.start)
 
     return min(spans, key=preference)
+
+
+_POSSESSIVE_END_RE = re.compile(r"\w['’]s$")
+# What a span cut short lacks: the number after a name ("Resolution 2396", "Article 5"), and the
+# noun a possessive modifies ("US Attorney's district", "NATO's Battlefield Evidence Policy").
+_NUMBER_AFTER_NAME_RE = re.compile(r"\s\d+(?:\.\d+)?\b")
+_NOUN_AFTER_POSSESSIVE_RE = re.compile(r"\s(?:[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*|[a-z][\w-]*)")
+
+
+def completed(span: Span, sentence: str) -> Span:
+    """``span`` with what it was cut short of (``_NUMBER_AFTER_NAME_RE``,
+    ``_NOUN_AFTER_POSSESSIVE_RE``): "United Nations Security Council Resolution" -> "…
+    Resolution 2396", "US Attorney's" -> "US Attorney's district"."""
+    words = span.text.split()
+    if not words:
+        return span
+    if _POSSESSIVE_END_RE.search(span.text):
+        rest = _NOUN_AFTER_POSSESSIVE_RE.match(sentence, span.end)
+    elif words[-1][:1].isupper():
+        rest = _NUMBER_AFTER_NAME_RE.match(sentence, span.end)
+    else:
+        rest = None
+    return replace(span, text=sentence[span.start : rest.end()], end=rest.end()) if rest else span
 
 
 def density(span: Span, anchors: list[tuple[int, int]], sentence: str, window: int) -> int:
