@@ -215,3 +215,15 @@ def test_a_span_cut_short_gets_its_number_or_the_noun_its_possessive_modifies() 
     assert completed(Span("NATO's", 0, 6), sentence).text == "NATO's Battlefield Evidence Policy"
     sentence = "It has 93 task forces."
     assert completed(Span("93", 7, 9), sentence).text == "93"  # a number is complete
+
+
+def test_a_follow_ups_short_answer_is_not_the_threads_own_topic() -> None:
+    sentence = "In this context, the US Department of Justice launched the Responsible Cooperators Program."
+    earlier = "tell me about the responsible cooperators program"
+    own = query_tokens("who launched it?")
+    followup = QueryPlan(
+        "who launched it?", "", own, own + query_tokens(earlier), question_type("who launched it?"),
+        own_tokens=own, followup_of=earlier,
+    )
+    short = choose_short_answer(followup, [sentence], [0], 0, "doc.md", {}, SETTINGS)
+    assert short is not None and short.text == "the US Department of Justice"

@@ -66,8 +66,11 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
     one; ``None`` when there is none."""
     window = settings.short_answer_window
     spans = answer_spans(sentence, plan.answer_type, plan.question, acronyms)
-    own = set(plan.own_tokens)
-    spans = [completed(span, sentence) for span in spans if not set(query_tokens(span.text)) <= own]
+    # a span made of the question's words is what is asked about, not the answer; in a follow-up
+    # so is one made of the thread's ("who launched it?" after a question on the Responsible
+    # Cooperators Program is not answered by "the Responsible Cooperators Program")
+    asked = set(plan.own_tokens) | set(query_tokens(plan.followup_of))
+    spans = [completed(span, sentence) for span in spans if not set(query_tokens(span.text)) <= asked]
     if not spans:
         return None
     if plan.answer_type == "acronym":
