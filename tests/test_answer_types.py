@@ -479,3 +479,11 @@ def test_an_acronym_question_typed_in_lowercase_finds_the_long_form() -> None:
         "International Civil Aviation Organization"
     )
     assert [span.text for span in answer_spans(sentence, "acronym", "what does eu stand for", acronyms)][0] == "European Union"
+
+
+def test_who_founded_needs_a_sentence_on_a_founding() -> None:
+    led = "The First Lady, Laura Bush, led a worldwide initiative, a key aspect of al-Qaeda's philosophy."
+    assert question_type("who founded al-qaida") == "leader"
+    assert not has_answer_type(led, "leader", "who founded al-qaida")
+    assert has_answer_type("Hassan al Banna founded the Muslim Brotherhood in 1928.", "leader", "Who founded the Muslim Brotherhood?")
+    assert has_answer_type(led, "leader", "who led the initiative?")

@@ -302,8 +302,19 @@ def asks_what_leads(question: str) -> bool:
     return bool(_LEADING_VERB_QUESTION_RE.search(question))
 
 
+# "Who founded X?" is answered by a sentence on a founding, not by one naming a person who led
+# something else ("Laura Bush led a worldwide initiative … al-Qaeda's philosophy").
+_ASKS_FOUNDER_RE = re.compile(r"\b(?:founded|founder|founders|co-?founded)\b", re.I)
+_TELLS_FOUNDING_RE = re.compile(
+    r"\b(?:found(?:ed|er|ers|ing)?|co-?founded|establish\w*|creat\w*|start\w*|form(?:ed|ing)?|set up|launch\w*)\b", re.I
+)
+
+
 def _leader_named(sentence: str, question: str) -> bool:
-    """A person's name; for "who leads X?", also a body the sentence says leads."""
+    """A person's name; for "who leads X?", also a body the sentence says leads; for "who
+    founded X?", only in a sentence on a founding (``_TELLS_FOUNDING_RE``)."""
+    if _ASKS_FOUNDER_RE.search(question) and not _TELLS_FOUNDING_RE.search(sentence):
+        return False
     asked = question.casefold()
     if any(not already_asked(m.group(0), asked) for m in _PERSON_NAME_RE.finditer(sentence)):
         return True
