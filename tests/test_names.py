@@ -216,6 +216,8 @@ def test_a_function_word_with_two_letters_swapped_is_read_as_itself(rewriter: Qu
     assert rewriter.spelling.correct_function_word("wiht") == "with"
     assert rewriter.spelling.correct_function_word("thier") == "their"
     assert rewriter.spelling.correct_function_word("form") is None  # an English word
+    assert rewriter.spelling.correct_function_word("teh") == "the"  # common, but far rarer than "the"
+    assert rewriter.spelling.correct_function_word("fro") is None
     assert rewriter.plan("who do they work wiht").corrections == {"wiht": "with"}
 
 
@@ -257,3 +259,12 @@ def test_a_question_asking_what_an_unwritten_acronym_stands_for_searches_its_phr
     assert plan.dense_text == "What does FTTTF stand for? Foreign Terrorist Tracking Task Force"
     assert plan.own_tokens == []
     assert plan.focus_tokens == ["foreign", "terrorist", "track", "task", "forc"]
+
+
+def test_two_corpus_words_run_together_are_split(rewriter: QueryRewriter) -> None:
+    assert rewriter.spelling.split_compound("taskforces") == "task forces"
+    assert rewriter.spelling.split_compound("counterterrorism") is None  # the article writes it
+    assert rewriter.spelling.split_compound("antithesis") is None  # an English word
+    corrected, corrections, _ = rewriter.spelling.corrected("how many taskforces did the US make")
+    assert corrected == "how many task forces did the US make" and corrections == {"taskforces": "task forces"}
+    assert rewriter.spelling.corrected("Taskforces")[0] == "Taskforces"  # not typed in lowercase: a name

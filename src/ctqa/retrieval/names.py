@@ -201,10 +201,45 @@ class Spelling:
         """A function word typed with two neighbouring letters swapped ("wiht" -> "with", "teh"
         -> "the"), or ``None``: too short or too common for ``correct_word``, and a slip that
         would otherwise count as a word the corpus lacks."""
-        if len(word) < 3 or word in self.vocabulary or self.is_common_english(word):
+        if len(word) < 3 or word in self.vocabulary:
             return None
         anagrams = _FUNCTION_WORDS_BY_LETTERS.get("".join(sorted(word)), ())
-        return next((function_word for function_word in anagrams if OSA.distance(word, function_word) == 1), None)
+        frequency = zipf_frequency(word, "en")
+        return next(
+            (
+                function_word
+                for function_word in anagrams
+                if OSA.distance(word, function_word) == 1
+                and (
+                    frequency < self.settings.common_word_zipf
+                    or zipf_frequency(function_word, "en") - frequency >= self.settings.function_word_zipf_gap
+                )
+            ),
+            None,
+        )
+
+    def split_compound(self, word: str) -> str | None:
+        """Two corpus words an unknown ``word`` runs together ("taskforces" -> "task forces",
+        "counterterrorism" -> "counter terrorism"), the split whose rarer part the corpus uses
+        most; ``None`` when there is none."""
+        shortest = self.settings.compound_part_min_letters
+        if (
+            len(word) < 2 * shortest
+            or word in self.vocabulary
+            or not word.isalpha()
+            or zipf_frequency(word, "en") >= self.settings.compound_max_zipf
+        ):
+            return None
+        splits = [
+            (min(self.vocabulary[word[:cut]], self.vocabulary[word[cut:]]), word[:cut], word[cut:])
+            for cut in range(shortest, len(word) - shortest + 1)
+            if word[:cut] in self.vocabulary and word[cut:] in self.vocabulary
+            and word[:cut] not in QUERY_STOPWORDS and word[cut:] not in QUERY_STOPWORDS
+        ]
+        if not splits:
+            return None
+        _, left, right = max(splits)
+        return f"{left} {right}"
 
     def correct_question_word(self, word: str) -> str | None:
         """A misspelt question word opening a question ("wat", "wich", "hwo") -> the word."""
@@ -215,15 +250,22 @@ class Spelling:
                 return question_word
         return None
 
-    def _fixed_parts(self, parts: list[str], opening: bool) -> list[str | None]:
-        """The correction of each part of one hyphenated word (``None``: left as it is)."""
+    def _fixed_parts(self, parts: list[str], opening: bool, lowercase: bool = True) -> list[str | None]:
+        """The correction of each part of one hyphenated word (``None``: left as it is); a word
+        not typed in lowercase (a name: "Boleslaw") is not split into two words."""
         question_word = None
         if opening and len(parts) == 1:
             question_word = self.informal_word(parts[0]) or self.correct_question_word(parts[0])
         if question_word:
             return [question_word]
         return [
-            (self.informal_word(p) or self.correct_word(p) or self.correct_acronym(p) or self.correct_function_word(p))
+            (
+                self.informal_word(p)
+                or (self.split_compound(p) if lowercase else None)
+                or self.correct_word(p)
+                or self.correct_acronym(p)
+                or self.correct_function_word(p)
+            )
             if p.isalpha()
             else None
             for p in parts
@@ -249,7 +291,7 @@ class Spelling:
             if possessive:
                 fixed_parts = [self.informal_word(part) for part in parts]
             else:
-                fixed_parts = self._fixed_parts(parts, opening=position == 0)
+                fixed_parts = self._fixed_parts(parts, opening=position == 0, lowercase=word.islower())
             for number, part in enumerate(parts):
                 form = None if fixed_parts[number] or possessive or not part.isalpha() else self.related_form(part)
                 if form:
