@@ -235,6 +235,16 @@ def test_long_question_is_truncated_with_a_note() -> None:
     assert notes == ["The question was longer than 1000 characters and was truncated."]
 
 
+def test_a_long_preamble_ending_in_a_question_reads_the_question() -> None:
+    preamble = "I have been reading about counter-terrorism for my class and I have notes. " * 20
+    text, notes = clean_question(preamble + "How many members does NEXUS have?", 1000)
+    assert text == "How many members does NEXUS have?"
+    assert notes == ["The message was longer than 1000 characters; its last question was read."]
+    # a question within the first 1000 characters is the one read, as before
+    text, _ = clean_question("What is NEXUS? " + preamble + "And COE-DAT?", 1000)
+    assert text.startswith("What is NEXUS?")
+
+
 def test_question_of_exactly_max_chars_is_not_truncated() -> None:
     question = "x" * 1000
     assert clean_question(question, 1000) == (question, [])

@@ -73,9 +73,25 @@ def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     notes = []
     if len(text) > max_chars:
         cut = text.rfind(" ", 0, max_chars)
-        text = text[: cut if cut > max_chars // 2 else max_chars]
+        head = text[: cut if cut > max_chars // 2 else max_chars]
+        last = _last_question(text)
+        if "?" not in head and last and len(last) <= max_chars:
+            # a long preamble ending in the question: the question is what is asked
+            notes.append(f"The message was longer than {max_chars} characters; its last question was read.")
+            return last, notes
+        text = head
         notes.append(f"The question was longer than {max_chars} characters and was truncated.")
     return text, notes
+
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _last_question(text: str) -> str:
+    """The last sentence of ``text`` when it ends with a question mark, else ""."""
+    if not text.rstrip().endswith("?"):
+        return ""
+    return _SENTENCE_END_RE.split(text.rstrip())[-1]
 
 
 @dataclass(frozen=True)
