@@ -219,8 +219,8 @@ class Spelling:
         )
 
     def split_compound(self, word: str) -> str | None:
-        """Two corpus words an unknown ``word`` runs together ("taskforces" -> "task forces",
-        "counterterrorism" -> "counter terrorism"), the split whose rarer part the corpus uses
+        """Two corpus words, both common in English, that an unknown ``word`` rare in English
+        runs together ("taskforces" -> "task forces"), the split whose rarer part the corpus uses
         most; ``None`` when there is none."""
         shortest = self.settings.compound_part_min_letters
         if (
@@ -235,6 +235,8 @@ class Spelling:
             for cut in range(shortest, len(word) - shortest + 1)
             if word[:cut] in self.vocabulary and word[cut:] in self.vocabulary
             and word[:cut] not in QUERY_STOPWORDS and word[cut:] not in QUERY_STOPWORDS
+            # both everyday words: "coatomer" is no "coat mer", "supracellular" no "supra cellular"
+            and min(zipf_frequency(word[:cut], "en"), zipf_frequency(word[cut:], "en")) >= self.settings.compound_part_min_zipf
         ]
         if not splits:
             return None
