@@ -18,6 +18,14 @@ def plan_for(question: str) -> QueryPlan:
     return QueryPlan(question, question, tokens, tokens, question_type(question), own_tokens=tokens)
 
 
+def followup_plan(question: str, earlier: str) -> QueryPlan:
+    """The plan of ``question`` asked after ``earlier``: the thread's words join its focus."""
+    own = query_tokens(question)
+    return QueryPlan(
+        question, "", own, own + query_tokens(earlier), question_type(question), own_tokens=own, followup_of=earlier
+    )
+
+
 def test_the_count_beside_the_question_words_is_the_short_answer() -> None:
     sentences = [
         "The Responsible Cooperators Program was launched in 2003 with 12 partners.",
@@ -189,12 +197,7 @@ def test_a_follow_ups_short_answer_stands_beside_the_users_own_words_not_the_thr
         "Furthermore, the State Department produces the annual Country Reports on Terrorism, which provides a "
         "congressionally mandated assessment of trends in international terrorism."
     )
-    earlier = "What does the State Department produce every year?"
-    own = query_tokens("What does it assess?")
-    followup = QueryPlan(
-        "What does it assess?", "", own, own + query_tokens(earlier), question_type("What does it assess?"),
-        own_tokens=own, followup_of=earlier,
-    )
+    followup = followup_plan("What does it assess?", "What does the State Department produce every year?")
     short = choose_short_answer(followup, [sentence], [0], 0, "doc.md", {}, SETTINGS)
     assert short is not None and short.text == "trends in international terrorism"
     # the thread's words anchor the fact when the sentence holds none of the user's
@@ -219,11 +222,6 @@ def test_a_span_cut_short_gets_its_number_or_the_noun_its_possessive_modifies() 
 
 def test_a_follow_ups_short_answer_is_not_the_threads_own_topic() -> None:
     sentence = "In this context, the US Department of Justice launched the Responsible Cooperators Program."
-    earlier = "tell me about the responsible cooperators program"
-    own = query_tokens("who launched it?")
-    followup = QueryPlan(
-        "who launched it?", "", own, own + query_tokens(earlier), question_type("who launched it?"),
-        own_tokens=own, followup_of=earlier,
-    )
+    followup = followup_plan("who launched it?", "tell me about the responsible cooperators program")
     short = choose_short_answer(followup, [sentence], [0], 0, "doc.md", {}, SETTINGS)
     assert short is not None and short.text == "the US Department of Justice"
