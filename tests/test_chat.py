@@ -260,7 +260,7 @@ def test_ctqa_errors_become_a_message(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["not json", '{"role": "user"}', '[{"role": "system", "content": "x"}]', '[{"role": "user", "content": 3}]']
+    "bad", ["not json", '{"role": "user"}', '[{"role": "robot", "content": "x"}]', '[{"role": "user", "content": 3}]']
 )
 def test_parse_history_rejects_malformed_input(bad: str) -> None:
     with pytest.raises(ValueError):
@@ -271,6 +271,9 @@ def test_parse_history_accepts_messages() -> None:
     assert chat.parse_history("") == []
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
     assert chat.parse_history(json.dumps(messages)) == messages
+    # the usual chat format's system and tool messages are left out, as DocumentQA.ask does
+    with_system = [{"role": "system", "content": "Be brief."}, *messages, {"role": "tool", "content": "{}"}]
+    assert chat.parse_history(json.dumps(with_system)) == messages
 
 
 def test_ask_json_rejects_an_empty_question() -> None:

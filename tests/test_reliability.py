@@ -238,7 +238,7 @@ def test_sql_looking_question_leaves_the_index_alone(article_index: BuiltArticle
         ({"documents": 5}, "documents must be a doc id \\(text\\) or a list of doc ids, not int 5"),
         ({"documents": [["x"]]}, "documents must hold doc ids as text; item 0 is list \\['x'\\]"),
         ({"history": [{"role": "robot", "content": "What is NATO?"}]}, "history\\[0\\]\\['role'\\] must be 'user' or"),
-        ({"history": [{"content": "What is NATO?"}]}, "history\\[0\\]\\['role'\\] must be 'user' or 'assistant', not None"),
+        ({"history": [{"content": "What is NATO?"}]}, "history\\[0\\]\\['role'\\] must be 'user' or 'assistant' \\('system' and 'tool' are skipped\\), not None"),
         ({"history": [{"role": "user", "content": None}]}, "history\\[0\\]\\['content'\\] must be text, not None"),
         ({"history": [{"role": "user", "content": "x"}, {"role": "assistant", "content": 5}]}, "history\\[1\\]"),
     ],

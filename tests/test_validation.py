@@ -34,8 +34,8 @@ def test_documents_may_be_one_id_a_list_or_none() -> None:
 @pytest.mark.parametrize(
     ("history", "message"),
     [
-        ([{"role": "robot", "content": "hi"}], "history[0]['role'] must be 'user' or 'assistant', not str 'robot'"),
-        ([{"content": "hi"}], "history[0]['role'] must be 'user' or 'assistant', not None"),
+        ([{"role": "robot", "content": "hi"}], "history[0]['role'] must be 'user' or 'assistant' ('system' and 'tool' are skipped), not str 'robot'"),
+        ([{"content": "hi"}], "history[0]['role'] must be 'user' or 'assistant' ('system' and 'tool' are skipped), not None"),
         ([{"role": "user", "content": None}], "history[0]['content'] must be text, not None"),
         (
             [{"role": "user", "content": "hi"}, {"role": "assistant", "content": ["a"]}],

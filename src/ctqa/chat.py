@@ -56,6 +56,7 @@ from ctqa.documents import (
 from ctqa.errors import CtqaError
 from ctqa.qa import DocumentQA
 from ctqa.types import CITATION_ROLE_LABELS, Answer, Citation
+from ctqa.validation import ROLES, SKIPPED_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -504,7 +505,9 @@ def chat_turn(
 
 
 def parse_history(history_json: str) -> list[Message]:
-    """The history argument of the ``/ask`` endpoint: a JSON list of ``{"role", "content"}``.
+    """The history argument of the ``/ask`` endpoint: a JSON list of ``{"role", "content"}``;
+    "system" and "tool" messages of the usual chat format are accepted and left out, as
+    ``DocumentQA.ask`` does (``validation.SKIPPED_ROLES``).
 
     Raises:
         ValueError: not JSON, or not a list of user/assistant messages with text content.
@@ -519,11 +522,14 @@ def parse_history(history_json: str) -> list[Message]:
     for item in data:
         if (
             not isinstance(item, dict)
-            or item.get("role") not in ("user", "assistant")
+            or item.get("role") not in (*ROLES, *SKIPPED_ROLES)
             or not isinstance(item.get("content"), str)
         ):
-            raise ValueError(f'each history message needs "role" (user/assistant) and text "content", not {item!r}')
-        history.append({"role": item["role"], "content": item["content"]})
+            raise ValueError(
+                f'each history message needs "role" (user/assistant; system/tool are skipped) and text "content", not {item!r}'
+            )
+        if item["role"] in ROLES:
+            history.append({"role": item["role"], "content": item["content"]})
     return history[-MAX_HISTORY_MESSAGES:]
 
 

@@ -56,7 +56,9 @@ def checked_history(history: object, max_chars: int) -> list[dict[str, str]] | N
     for number, message in enumerate(history):
         role, content = message.get("role"), message.get("content")
         if role not in ROLES and role not in SKIPPED_ROLES:
-            raise ValueError(f"history[{number}]['role'] must be 'user' or 'assistant', not {_kind(role)}")
+            raise ValueError(
+                f"history[{number}]['role'] must be 'user' or 'assistant' ('system' and 'tool' are skipped), not {_kind(role)}"
+            )
         if not isinstance(content, str):
             raise ValueError(f"history[{number}]['content'] must be text, not {_kind(content)}")
         if role in SKIPPED_ROLES:
