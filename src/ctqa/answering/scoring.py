@@ -198,7 +198,7 @@ class _Thread:
     shown_passages: frozenset[int]
     asks_more: bool
     elliptical: bool
-    bare_ellipsis: bool
+    detail_only: bool
     new_names: tuple[AskedName, ...]
 
     @cached_property
@@ -234,7 +234,8 @@ class _Thread:
             asks_more=bool(ASKS_FOR_MORE_RE.search(plan.question)),
             # "What about Canada?" names the new topic: a sentence without it does not answer.
             elliptical=bool(ELLIPSIS_RE.match(plan.question) or is_fragment(plan.question)) and bool(own),
-            bare_ellipsis=is_ellipsis(plan.question),
+            # "and terrorist groups?", "with canada specifically?": a detail and no question of its own
+            detail_only=is_ellipsis(plan.question),
             new_names=tuple(
                 name for name in plan.names if name.in_corpus and not name.found_in(thread_tokens)
             ),
@@ -266,10 +267,10 @@ class _Thread:
 
     def _holds_detail(self, context: set[str]) -> bool:
         """Whether a sentence (with its context) holds the new detail of an elliptical follow-up:
-        for a bare one (``is_ellipsis``), most of the weight of the user's own words ("and
+        for one that is only the detail (``is_ellipsis``), most of the weight of the user's own words ("and
         terrorist groups?" is not answered by a sentence on fighting terrorists that never names
         groups); for a question opened by "and" ("and which US agency was involved?"), one of them."""
-        if not self.bare_ellipsis:
+        if not self.detail_only:
             return bool(self.own & context)
         return holds_own_words(set(self.own), context, self.own_weights, self.settings.own_held_share)
 
