@@ -225,3 +225,13 @@ def test_a_follow_ups_short_answer_is_not_the_threads_own_topic() -> None:
     followup = followup_plan("who launched it?", "tell me about the responsible cooperators program")
     short = choose_short_answer(followup, [sentence], [0], 0, "doc.md", {}, SETTINGS)
     assert short is not None and short.text == "the US Department of Justice"
+
+
+def test_a_follow_ups_short_answer_does_not_run_across_the_verb() -> None:
+    sentence = (
+        "The success of the Responsible Cooperators Program relies on effective diplomacy and trust-building "
+        "between government officials and non-citizen informants."
+    )
+    followup = followup_plan("what does its success depend on", "who launched the responsible cooperators program")
+    short = choose_short_answer(followup, [sentence], [0], 0, "doc.md", {}, SETTINGS)
+    assert short is not None and short.text.startswith("effective diplomacy")
