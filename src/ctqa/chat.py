@@ -56,7 +56,7 @@ from ctqa.documents import (
 from ctqa.errors import CtqaError
 from ctqa.qa import DocumentQA
 from ctqa.types import CITATION_ROLE_LABELS, Answer, Citation
-from ctqa.validation import ROLES, SKIPPED_ROLES
+from ctqa.validation import checked_history
 
 logger = logging.getLogger(__name__)
 
@@ -505,9 +505,9 @@ def chat_turn(
 
 
 def parse_history(history_json: str) -> list[Message]:
-    """The history argument of the ``/ask`` endpoint: a JSON list of ``{"role", "content"}``;
-    "system" and "tool" messages of the usual chat format are accepted and left out, as
-    ``DocumentQA.ask`` does (``validation.SKIPPED_ROLES``).
+    """The history argument of the ``/ask`` endpoint: a JSON list of ``{"role", "content"}``,
+    checked as ``DocumentQA.ask`` checks its history (``validation.checked_history``: "system"
+    and "tool" messages of the usual chat format are left out).
 
     Raises:
         ValueError: not JSON, or not a list of user/assistant messages with text content.
@@ -516,20 +516,8 @@ def parse_history(history_json: str) -> list[Message]:
         data = json.loads(history_json or "[]")
     except json.JSONDecodeError as error:
         raise ValueError(f"history_json is not valid JSON ({error})") from error
-    if not isinstance(data, list):
-        raise ValueError('history_json must be a JSON list of {"role": ..., "content": ...} messages')
-    history: list[Message] = []
-    for item in data:
-        if (
-            not isinstance(item, dict)
-            or item.get("role") not in (*ROLES, *SKIPPED_ROLES)
-            or not isinstance(item.get("content"), str)
-        ):
-            raise ValueError(
-                f'each history message needs "role" (user/assistant; system/tool are skipped) and text "content", not {item!r}'
-            )
-        if item["role"] in ROLES:
-            history.append({"role": item["role"], "content": item["content"]})
+    checked = checked_history(data, AnswerSettings().max_question_chars) or []
+    history: list[Message] = [{"role": message["role"], "content": message["content"]} for message in checked]
     return history[-MAX_HISTORY_MESSAGES:]
 
 

@@ -990,12 +990,8 @@ def has_answer_type(sentence: str, answer_type: QuestionType, question: str = ""
     asked = question.casefold()
     for match in evidence.finditer(sentence):
         found = match.group("name") if "name" in evidence.groupindex else match.group(0)
-        if already_asked(found, asked):
-            continue
-        # "the Five Eyes": a capitalised number word inside a sentence is part of a name
-        if answer_type == "number" and found[0].isupper() and match.start() > 0:
-            continue
-        return True
+        if not already_asked(found, asked):
+            return True
     return False
 
 
