@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 import ctqa
 from conftest import PROJECT_ROOT, BuiltArticle, RecordedLaunch
+from ctqa.answering.declining import NOT_A_QUESTION
 from ctqa.cli import app
 from ctqa.config import AnswerSettings
 from ctqa.errors import IndexCorruptError
@@ -85,7 +86,10 @@ def assert_answer_invariants(answer: Answer, documents: dict[str, Document], top
         assert all(citation.start <= start < end <= citation.end for start, end in citation.answer_spans)
     assert all(not passage.supports_answer for passage in answer.closest)
     if answer.abstained:
-        assert answer.text.startswith("The documents do not say") and answer.sentences == []
+        # chat that asks nothing ("ok", "K", "lol") is told so; any other decline says what the
+        # documents do not say
+        declined = NOT_A_QUESTION if answer.declined_by == "not_a_question" else "The documents do not say"
+        assert answer.text.startswith(declined) and answer.sentences == []
     elif answer.overview:
         # a broad question (a bare term reads as one): several verbatim items, each quoting its
         # own cited passage, at most top_k
