@@ -158,6 +158,23 @@ def test_what_about_asks_the_latest_question_that_is_no_ellipsis() -> None:
     assert previous_topic(history, CORPUS) == "How do states use diplomacy to fight terrorists? And foreign assistance?"
 
 
+def test_a_chain_keeps_a_turn_that_points_back_to_a_word_of_the_answer_it_followed() -> None:
+    history = turns(
+        ("What have the US and Canada done about the opioid crisis?", "Their joint action plan focuses on trafficking."),
+        ("when was the plan launched?", "It was launched in January 2020."),
+    )
+    # "the plan" is a word of the answer shown before it, not of the first question: the chain
+    # still reaches the first question, which holds the topic
+    assert previous_topic(history, CORPUS) == (
+        "What have the US and Canada done about the opioid crisis? when was the plan launched?"
+    )
+    without_plan = turns(
+        ("What have the US and Canada done about the opioid crisis?", "They worked together."),
+        ("when was the plan launched?", "It was launched in January 2020."),
+    )
+    assert previous_topic(without_plan, CORPUS) == "when was the plan launched?"
+
+
 def test_without_a_corpus_no_name_is_found_and_every_word_is_known() -> None:
     # "joke" counts as known, so the turn is only too short, and "NEXUS" is no name to stand on
     assert leans_on_history("can you tell me a joke?")

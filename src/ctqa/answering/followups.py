@@ -366,10 +366,11 @@ def leans_on_history(question: str, topic: str = "", corpus: CorpusTerms = NO_CO
     return False
 
 
-def _topical_turns(history: Sequence[dict[str, str]]) -> list[str]:
+def _topical_turns(history: Sequence[dict[str, str]]) -> list[tuple[str, str]]:
     """The user turns that were answered and ask something (content words or a pronoun, not
-    "thanks!"), oldest first."""
-    turns: list[str] = []
+    "thanks!"), oldest first, each with the latest answer the user had been shown when asking it
+    ("when was the plan launched?" points back by a word of that answer)."""
+    turns: list[tuple[str, str]] = []
     for position, message in enumerate(history):
         content = message.get("content")
         if message.get("role") != "user" or not isinstance(content, str):
@@ -380,18 +381,20 @@ def _topical_turns(history: Sequence[dict[str, str]]) -> list[str]:
         replied = reply.get("content") if reply.get("role") == "assistant" else ""
         if isinstance(replied, str) and replied.startswith(DECLINE_OPENING):
             continue
-        turns.append(content)
+        turns.append((content, latest_answer(history[:position])))
     return turns
 
 
-def _topic_of(turns: Sequence[str], corpus: CorpusTerms) -> str:
-    """The text a follow-up of ``turns`` (topical user turns, oldest first) continues."""
+def _topic_of(turns: Sequence[tuple[str, str]], corpus: CorpusTerms) -> str:
+    """The text a follow-up of ``turns`` (topical user turns with the answer shown before each,
+    oldest first) continues."""
     if not turns:
         return ""
-    topic = [turns[-1]]
+    question, shown = turns[-1]
+    topic = [question]
     # A chain of follow-ups ("and its budget?" after "what is it?") needs the turn before too.
-    if len(turns) > 1 and leans_on_history(turns[-1], _topic_of(turns[:-1], corpus), corpus):
-        topic.insert(0, turns[-2])
+    if len(turns) > 1 and leans_on_history(question, _topic_of(turns[:-1], corpus), corpus, shown):
+        topic.insert(0, turns[-2][0])
     return " ".join(topic)
 
 
@@ -415,7 +418,7 @@ def ellipsis_topic(history: Sequence[dict[str, str]] | None) -> str:
     assistance?" asks the first question, not the second's topic). Its names stay: X may
     replace one ("what about the EU?") or add to it ("What about Canada?" after "Who does the
     State Department partner with?"), and only the retrieved text can tell which."""
-    turns = _topical_turns(history or [])
+    turns = [question for question, _ in _topical_turns(history or [])]
     while len(turns) > 1 and is_ellipsis(turns[-1]):
         turns = turns[:-1]
     return turns[-1] if turns else ""

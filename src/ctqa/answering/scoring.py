@@ -65,6 +65,9 @@ def score_sentences(
         first = int(view.sentence_offsets[pid])
         sentence_dense = view.sentence_vectors[first : first + len(passage.sentences)] @ query_vector
         passage_tokens = set(with_acronym_forms(list(view.passage_tokens[pid]), forms))
+        # a table row answers with its value: the "2021 and 2023" of the label "Number of
+        # participants in the 2021 and 2023 NATO counter-terrorism courses 50" dates nothing
+        row_value = view.row_values[pid]
         for number, (start, end) in enumerate(passage.sentences):
             rows.append(
                 sentence_features(
@@ -74,7 +77,7 @@ def score_sentences(
                     query=query,
                     sentence_tokens=with_acronym_forms(view.sentence_context_tokens[pid][number], forms),
                     passage_tokens=passage_tokens,
-                    sentence_text=passage.text[start - passage.start : end - passage.start],
+                    sentence_text=row_value or passage.text[start - passage.start : end - passage.start],
                     passage_rank=rank,
                     answer_type=plan.answer_type,
                     idf=idf,
