@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ctqa.answering.answer_types import Span, question_type
-from ctqa.answering.spans import apart, best_scored, choose_short_answer, commonness, completed, question_anchors
+from ctqa.answering.answer_types import Span, asks_for_several, question_type
+from ctqa.answering.spans import (
+    apart,
+    best_scored,
+    choose_short_answer,
+    commonness,
+    completed,
+    question_anchors,
+    whole_list,
+)
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import query_tokens
@@ -235,3 +243,42 @@ def test_a_follow_ups_short_answer_does_not_run_across_the_verb() -> None:
     followup = followup_plan("what does its success depend on", "who launched the responsible cooperators program")
     short = choose_short_answer(followup, [sentence], [0], 0, "doc.md", {}, SETTINGS)
     assert short is not None and short.text.startswith("effective diplomacy")
+
+
+def test_a_question_for_several_things_gets_the_whole_list_its_span_is_an_item_of() -> None:
+    sentence = (
+        "Terrorist groups such as ISIS, al-Qa'ida, and Hizballah pose a significant threat to global security."
+    )
+    short = choose_short_answer(plan_for("Which terrorist groups does the article name?"), [sentence], [0], 0, "d", {}, SETTINGS)
+    assert short is not None and short.text == "ISIS, al-Qa'ida, and Hizballah"
+    assert sentence[short.start : short.end] == short.text
+    # the preposition before the first item is no part of the list
+    war = "The State Department has been active in the global war, particularly against al-Qaeda and the Taliban."
+    assert whole_list(Span("against al-Qaeda", 69, 85), war, "Which groups was it fighting?").text == "al-Qaeda and the Taliban"
+
+
+def test_one_item_stays_alone_for_a_singular_question_a_named_sibling_or_a_phrase_that_is_no_item() -> None:
+    sentence = "They work with the United Nations, INTERPOL, and the European Union on battlefield information."
+    item = Span("the United Nations", 15, 33)
+    assert whole_list(item, sentence, "Which organizations do they work with?").text.endswith("the European Union")
+    assert whole_list(item, sentence, "Which organization do they work with first?") == item
+    # the question names an item itself: it asks for the one it leaves out
+    assert whole_list(item, sentence, "Along with INTERPOL, which organizations do they work with?") == item
+    assert whole_list(item, sentence, "Which organizations besides the European Union do they work with?") == item
+    # "what happens …" has no plural head noun
+    steam = "The lead melts and the steam escapes."
+    assert whole_list(Span("steam escapes", 23, 36), steam, "What happens after the lead melts?").text == "steam escapes"
+    # a phrase sharing words with an item is not one
+    strategies = "They formulate and implement international narcotics control strategies."
+    phrase = Span("international narcotics control", 29, 60)
+    assert whole_list(phrase, strategies, "which strategies does it formulate") == phrase
+
+
+def test_asks_for_several_reads_the_plural_head_noun() -> None:
+    assert asks_for_several("which terror groups does the article mention")
+    assert asks_for_several("What kinds of places does DHS address threats to?")
+    assert asks_for_several("which organizations play a key role")
+    assert not asks_for_several("What does the State Department do?")
+    assert not asks_for_several("Which group was it?")
+    assert not asks_for_several("What results in out of order delivery?")
+    assert not asks_for_several("How many members does NEXUS have?")

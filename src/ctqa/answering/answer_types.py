@@ -713,6 +713,43 @@ _HEAD_RE = re.compile(
 )
 
 
+# Verbs that follow "what" as its verb, not a plural noun it asks for ("what happens after …?",
+# "what results in out-of-order delivery?"; SQuAD subset).
+WHAT_VERBS = frozenset(
+    ["happens", "results", "causes", "occurs", "matters", "remains", "follows", "comes", "goes", "appears", "seems",
+     "exists", "means", "counts", "makes", "leads", "determines", "explains", "prevents", "allows", "helps", "changes"]
+)
+# "Along with mills and mines, in what locations …?": the question names some items of the list
+# itself and asks for the one it leaves out, listed beside them ("factories, mills and mines").
+SIBLING_CUE_RE = re.compile(r"\b(?:along with|besides|other than|in addition to|apart from|aside from|as well as)\b", re.I)
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether ``question`` asks for several things by a plural head noun ("which terrorist
+    groups …?", "which organizations play …?", "what kinds of places …?"): its answer is the
+    whole list the sentence gives, not one item of it (unless the question names some of the
+    items itself: "Along with mills and mines, …?")."""
+    match = _HEAD_RE.search(question)
+    if match is None or SIBLING_CUE_RE.search(question):
+        return False
+    heads = [match.group("head"), match.group("second") or ""]
+    if heads[0].casefold() in _CLAUSE_WORDS or heads[0].casefold() in WHAT_VERBS:
+        return False  # "what does …", "what happens …": no head noun
+    return any(_is_plural_noun(word) for word in heads)
+
+
+def _is_plural_noun(word: str) -> bool:
+    folded = word.casefold()
+    return (
+        len(folded) > 3
+        and folded.endswith("s")
+        and not folded.endswith(("ss", "us", "is", "'s", "’s"))
+        and folded not in _CLAUSE_WORDS
+        and folded not in VERB_FORMS
+        and folded not in WHAT_VERBS
+    )
+
+
 # The words right before a head noun (its modifiers: "marine triple expansion engines"), at most
 # this many.
 HEAD_MODIFIER_WORDS = 3

@@ -23,7 +23,15 @@ from dataclasses import replace
 
 from wordfreq import zipf_frequency
 
-from ctqa.answering.answer_types import BY_NAME, Span, answer_spans, ranked_type
+from ctqa.answering.answer_types import (
+    BY_NAME,
+    SIBLING_CUE_RE,
+    Span,
+    answer_spans,
+    asks_for_several,
+    lists,
+    ranked_type,
+)
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
 from ctqa.retrieval.text import looks_like_code, query_tokens
@@ -55,8 +63,52 @@ def choose_short_answer(
             continue  # a span of code ("CREATE TABLE") is no fact to show bold
         span = best_span(plan, sentences[n], acronyms, settings)
         if span is not None:
+            span = whole_list(span, sentences[n], plan.question)
             return ShortAnswer(span.text, starts[n] + span.start, starts[n] + span.end, doc_id, plan.answer_type)
     return None
+
+
+# Words that introduce a list or an item rather than belong to it ("like the Proliferation
+# Security Initiative, …", "against al-Qaeda and the Taliban"); an article belongs to its item.
+_LIST_INTRO_RE = re.compile(
+    r"^(?:(?:like|including|particularly|especially|such as|as|against|with|by|from|to|for|in|on|at|of)\s+)+", re.I
+)
+_ARTICLE_RE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_ITEM_SEPARATOR_RE = re.compile(r",?\s+(?:and|or)\s+|,\s+")
+# "… threats posed by nation-states": a participle before "by" opens a modifier, not an item.
+_PASSIVE_END_RE = re.compile(r"\s+[a-z]+ed$")
+
+
+def _bare_item(text: str) -> str:
+    return _ARTICLE_RE.sub("", _LIST_INTRO_RE.sub("", text)).casefold()
+
+
+def whole_list(span: Span, sentence: str, question: str) -> Span:
+    """The list of ``sentence`` that ``span`` is one item of, when ``question`` asks for several
+    things (``asks_for_several``): "which terrorist groups …?" is answered by "ISIS, al-Qa'ida,
+    and Hizballah", not by "Hizballah" alone. The span must be a whole item (a preposition or
+    article before it aside): a phrase that only shares words with one is not one of them; and
+    no item may be one the question names ("During what years was William Ellery Channing
+    President …?" is not answered by "William Ellery Channing and Ralph Waldo Emerson")."""
+    if not asks_for_several(question):
+        return span
+    item = _bare_item(span.text)
+    asked = set(query_tokens(question))
+    for listed in lists(sentence, question, {}):
+        if not (listed.start < span.end and span.start < listed.end):
+            continue
+        items = {_bare_item(part) for part in _ITEM_SEPARATOR_RE.split(listed.text)}
+        if item not in items or len(items) < 2:
+            continue
+        if any(set(query_tokens(other)) <= asked for other in items):
+            return span  # an item the question names is what it asks about, not an answer
+        intro = _LIST_INTRO_RE.match(listed.text)
+        start = listed.start + (intro.end() if intro else 0)
+        end = listed.end
+        if sentence[end:].startswith(" by ") and (passive := _PASSIVE_END_RE.search(sentence, start, end)):
+            end = passive.start()
+        return Span(sentence[start:end], start, end, listed.tier)
+    return span
 
 
 def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], settings: AnswerSettings) -> Span | None:
@@ -145,7 +197,7 @@ def best_scored(
     if not anchors:
         return None
     near = [span for span in spans if distance(span, anchors) <= settings.span_weights.max_distance]
-    siblings = _SIBLING_CUE_RE.search(question) is not None
+    siblings = SIBLING_CUE_RE.search(question) is not None
     return max(near, key=lambda span: span_score(span, anchors, sentence, settings, siblings=siblings)) if near else None
 
 
@@ -193,9 +245,6 @@ def apart(span: Span, anchors: list[tuple[int, int]], sentence: str) -> bool:
     return True
 
 
-# "Along with mills and mines, in what locations …?": the answer is listed beside the words the
-# question names ("factories, mills and mines").
-_SIBLING_CUE_RE = re.compile(r"\b(?:along with|besides|other than|in addition to|apart from|aside from|as well as)\b", re.I)
 # Between two items of a list: ", ", " and ", ", or ", with a repeated preposition (", for road
 # engines").
 _COORDINATION_RE = re.compile(r",?\s+(?:and|or)\s+(?:(?:the|a|an|for|in|of|on|to|with|by)\s+)?|,\s+(?:(?:the|a|an|for|in|of|on|to|with|by)\s+)?")
