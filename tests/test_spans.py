@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ctqa.answering.answer_types import Span, asks_for_several, question_type
+from ctqa.answering.answer_types import Span, answer_spans, asks_for_several, question_type
 from ctqa.answering.spans import (
     apart,
     best_scored,
@@ -13,6 +13,7 @@ from ctqa.answering.spans import (
     completed,
     question_anchors,
     whole_list,
+    with_label,
 )
 from ctqa.config import AnswerSettings
 from ctqa.retrieval.query import QueryPlan
@@ -282,3 +283,16 @@ def test_asks_for_several_reads_the_plural_head_noun() -> None:
     assert not asks_for_several("Which group was it?")
     assert not asks_for_several("What results in out of order delivery?")
     assert not asks_for_several("How many members does NEXUS have?")
+
+
+def test_a_number_keeps_the_label_word_before_it_and_a_slashed_date_stays_whole() -> None:
+    sentence = "The US has also invoked NATO's collective defence clause (Article 5)."
+    number = Span("5", sentence.index("5"), sentence.index("5") + 1)
+    assert with_label(number, sentence).text == "Article 5"
+    assert with_label(Span("93", 0, 2), "93 task forces were created.").text == "93"
+    attacks = "NATO worked to enhance aviation security after the 9/11 terrorist attacks."
+    short = choose_short_answer(plan_for("After which terrorist attacks did NATO improve aviation security?"), [attacks], [0], 0, "d", {}, SETTINGS)
+    assert short is not None and short.text == "9/11"
+    # "9/11" holds no count
+    assert answer_spans("Nearly 3,000 died on 9/11.", "number", "How many died?", {})[0].text == "Nearly 3,000"
+    assert [s.text for s in answer_spans("It runs 24/7 in 2 shifts.", "number", "How many shifts?", {})] == ["2"]

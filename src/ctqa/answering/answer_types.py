@@ -89,8 +89,15 @@ _REASON_RE = re.compile(
 )
 
 # --- span patterns (the short answer) ---------------------------------------------------------
+# A number right after one of these words is a label, not a count: "Article 5", "Resolution 1373"
+# (answering.declining reads it; answering.spans keeps the word with the number).
+LABEL_BEFORE_RE = re.compile(
+    r"\b(?:Article|Section|Chapter|Clause|Resolution|Title|Part|Annex|Amendment|Paragraph|Phase|Stage|"
+    r"Level|Rule|Protocol|No\.)s?\s+$"
+)
+# Not a part of "9/11" or "24/7": a number joined to another by a slash is a date or a code.
 _NUMBER_SPAN_RE = re.compile(
-    rf"\b{_QUALIFIER}(?:\d[\d,.]*\d|\d|(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*){_SCALE}(?!\w)", re.I
+    rf"(?<!\d/)\b{_QUALIFIER}(?:\d[\d,.]*\d|\d|(?:{NUMBER_WORDS})(?:[- ](?:{NUMBER_WORDS}))*){_SCALE}(?!\w|/\d)", re.I
 )
 _MONEY_SPAN_RE = re.compile(
     rf"{_QUALIFIER}(?:[$€£¥]\s?\d[\d,.]*{_SCALE}"
@@ -753,7 +760,8 @@ def _is_plural_noun(word: str) -> bool:
 # The words right before a head noun (its modifiers: "marine triple expansion engines"), at most
 # this many.
 HEAD_MODIFIER_WORDS = 3
-_MODIFIER_RE = re.compile(rf"(?<![\w-])(?P<words>[\w-]+(?:\s+[\w-]+){{0,{HEAD_MODIFIER_WORDS - 1}}})\s+$")
+# A word may hold a slash ("the 9/11 terrorist attacks": "9/11", not "11").
+_MODIFIER_RE = re.compile(rf"(?<![\w/-])(?P<words>[\w/-]+(?:\s+[\w/-]+){{0,{HEAD_MODIFIER_WORDS - 1}}})\s+$")
 
 
 def _head_names(sentence: str, question: str) -> Iterator[Span]:

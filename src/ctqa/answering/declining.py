@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from ctqa.answering.answer_types import (
     BY_NAME,
     INSTITUTION_WORDS,
+    LABEL_BEFORE_RE,
     MONTHS,
     QuestionType,
     Span,
@@ -217,11 +218,6 @@ FACT_TYPES: frozenset[QuestionType] = frozenset({"number", "money", "date", "lea
 NEEDS_A_SPAN: frozenset[QuestionType] = frozenset({"leader"})
 # Question words that say which kind of fact is asked ("what year"), not what it is about.
 _KIND_WORDS = frozenset(stem(word) for word in ("year", "date", "time", "day", "month", "number", "total", "amount", "exact"))
-# A number right after one of these words is a label, not a count: "Article 5", "Resolution 1373".
-_LABEL_BEFORE_RE = re.compile(
-    r"\b(?:Article|Section|Chapter|Clause|Resolution|Title|Part|Annex|Amendment|Paragraph|Phase|Stage|"
-    r"Level|Rule|Protocol|No\.)s?\s+$"
-)
 _INSTITUTION_RE = re.compile(rf"\b(?:{INSTITUTION_WORDS})\b")
 # A number followed by a unit of time is a duration ("a term of four years"), not a count of
 # what the question asks about, unless the question asks about that unit.
@@ -293,7 +289,7 @@ _ASKS_FOR_LABEL_RE = re.compile(
 def _is_a_label(span: Span, sentence: str, answer_type: QuestionType, names: set[str], question: str) -> bool:
     return (
         answer_type == "number"
-        and _LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
+        and LABEL_BEFORE_RE.search(sentence[: span.start]) is not None
         and _ASKS_FOR_LABEL_RE.search(question) is None
     )
 

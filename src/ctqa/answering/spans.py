@@ -25,6 +25,7 @@ from wordfreq import zipf_frequency
 
 from ctqa.answering.answer_types import (
     BY_NAME,
+    LABEL_BEFORE_RE,
     SIBLING_CUE_RE,
     Span,
     answer_spans,
@@ -63,7 +64,7 @@ def choose_short_answer(
             continue  # a span of code ("CREATE TABLE") is no fact to show bold
         span = best_span(plan, sentences[n], acronyms, settings)
         if span is not None:
-            span = whole_list(span, sentences[n], plan.question)
+            span = whole_list(with_label(span, sentences[n]), sentences[n], plan.question)
             return ShortAnswer(span.text, starts[n] + span.start, starts[n] + span.end, doc_id, plan.answer_type)
     return None
 
@@ -81,6 +82,16 @@ _PASSIVE_END_RE = re.compile(r"\s+[a-z]+ed$")
 
 def _bare_item(text: str) -> str:
     return _ARTICLE_RE.sub("", _LIST_INTRO_RE.sub("", text)).casefold()
+
+
+def with_label(span: Span, sentence: str) -> Span:
+    """A bare number with the label word before it (``LABEL_BEFORE_RE``): "5" of "(Article 5)"
+    is "Article 5", "3" of "Stage 3" is "Stage 3" — the number alone names nothing. Applied to
+    the chosen span only: the label is often the question's own word ("Which article …?"),
+    which would count against it among the candidates."""
+    if span.text.isdigit() and (label := LABEL_BEFORE_RE.search(sentence[: span.start])):
+        return replace(span, text=sentence[label.start() : span.end], start=label.start())
+    return span
 
 
 def whole_list(span: Span, sentence: str, question: str) -> Span:
