@@ -1,11 +1,13 @@
 """Score a conversation report by halves of its set: the conversations at even and at odd
-positions of the JSONL file (eval/README.md, "The fifth blind conversation set" and "The sixth").
+positions of the JSONL file (eval/README.md, "The fifth blind conversation set", "The sixth" and
+"The seventh").
 
     ctqa eval --questions eval/blind_conversations5.jsonl --json report.json
     .venv/bin/python scripts/conversation_halves.py eval/blind_conversations5.jsonl report.json
 
 Prints, for each half, the share of first turns and of later turns right, as ``ctqa eval`` does
-for the whole set; the odd halves of the fifth and sixth sets are the ones scored in aggregate only.
+for the whole set; the odd halves of the fifth, sixth and seventh sets are the ones scored in
+aggregate only.
 """
 
 from __future__ import annotations
