@@ -447,6 +447,19 @@ def test_who_leads_is_answered_by_a_body_that_leads_and_who_is_the_head_by_a_per
     assert has_answer_type("The task force is headed by the Deputy Attorney General.", "leader", "who heads the task force?")
 
 
+def test_a_person_who_leads_something_else_does_not_answer_who_leads_x() -> None:
+    bush = (
+        "The First Lady, Laura Bush, led a worldwide initiative to highlight the Taliban's oppression of women, "
+        "which was a key aspect of al-Qaeda's philosophy."
+    )
+    assert not has_answer_type(bush, "leader", "who leads al-Qaeda today?")
+    # what she led is what is asked, or the question asks for no led thing
+    assert has_answer_type(bush, "leader", "who heads the worldwide initiative?")
+    assert has_answer_type("Jens Stoltenberg leads NATO.", "leader", "who leads NATO?")
+    # a passive names the leader after "by": no object to compare
+    assert has_answer_type("NATO is led by Jens Stoltenberg.", "leader", "who leads NATO?")
+
+
 def test_what_something_is_essential_for_answers_why_it_is_needed() -> None:
     sentence = "Diplomatic skills are essential in fostering these relationships."
     assert has_answer_type(sentence, "reason", "why do you need diplomatic skills for the program")

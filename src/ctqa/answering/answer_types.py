@@ -317,13 +317,40 @@ _TELLS_FOUNDING_RE = re.compile(
 )
 
 
+# "Who leads X?": the words after the verb name what is led ("al-Qaeda today").
+_LED_IN_QUESTION_RE = re.compile(r"\bwho (?:leads|heads|runs|directs|chairs|oversees|coordinates|commands)\s+(?P<led>.+)", re.I)
+# A person the sentence says leads something: "Laura Bush, led a worldwide initiative …", "The
+# First Lady, Laura Bush, led …" (a name in apposition between); what follows the verb (at most
+# LED_OBJECT_WORDS words) is what that person leads.
+LED_OBJECT_WORDS = 8
+_PERSON_LEADS_RE = re.compile(
+    rf"\s*,?\s*(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*\s*,\s*)?(?:who\s+)?(?:has\s+|had\s+)?(?:{_LEADING_VERBS})"
+    rf"\s+(?!by\b)(?P<led>(?:\S+\s*){{1,{LED_OBJECT_WORDS}}})"
+)
+
+
+def _leads_something_else(person: re.Match[str], sentence: str, question: str) -> bool:
+    """Whether the sentence says ``person`` leads something the question does not ask about:
+    "Laura Bush, led a worldwide initiative to highlight the Taliban's oppression …" does not
+    answer "who leads al-Qaeda today?"."""
+    asked = _LED_IN_QUESTION_RE.search(question)
+    says = _PERSON_LEADS_RE.match(sentence, person.end())
+    if asked is None or says is None:
+        return False
+    return not set(query_tokens(asked.group("led"))) & set(query_tokens(says.group("led")))
+
+
 def _leader_named(sentence: str, question: str) -> bool:
-    """A person's name; for "who leads X?", also a body the sentence says leads; for "who
-    founded X?", only in a sentence on a founding (``_TELLS_FOUNDING_RE``)."""
+    """A person's name (for "who leads X?", not one the sentence says leads something else);
+    for "who leads X?", also a body the sentence says leads; for "who founded X?", only in a
+    sentence on a founding (``_TELLS_FOUNDING_RE``)."""
     if _ASKS_FOUNDER_RE.search(question) and not _TELLS_FOUNDING_RE.search(sentence):
         return False
     asked = question.casefold()
-    if any(not already_asked(m.group(0), asked) for m in _PERSON_NAME_RE.finditer(sentence)):
+    if any(
+        not already_asked(m.group(0), asked) and not _leads_something_else(m, sentence, question)
+        for m in _PERSON_NAME_RE.finditer(sentence)
+    ):
         return True
     return asks_what_leads(question) and next(leading_bodies(sentence, question), None) is not None
 
