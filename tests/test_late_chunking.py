@@ -147,6 +147,23 @@ def test_late_sentence_vectors_run_the_model_once_per_passage() -> None:
     np.testing.assert_allclose(late.sentences, separate.sentences, atol=1e-5)
 
 
+def test_a_text_repeated_in_a_build_is_encoded_once_and_every_row_gets_its_vector() -> None:
+    passages = [
+        PassageText("Footer line. The mill closed.", [(0, 12), (13, 29)]),
+        PassageText("Footer line. The mill reopened.", [(0, 12), (13, 31)]),
+        PassageText("Footer line. The mill closed.", [(0, 12), (13, 29)]),
+    ]
+    embedder = WordEmbedder()
+    separate = embed_passages(embedder, passages, EmbeddingSettings(sentence_vectors="separate"))  # type: ignore[arg-type]
+    # 3 passages + 6 sentences, of which 2 passages and 3 sentences are distinct
+    assert separate.encoded == 5 and len(embedder.encoded) == 5 and len(set(embedder.encoded)) == 5
+    assert separate.passages.shape == (3, MODEL_DIMENSION) and separate.sentences.shape == (6, MODEL_DIMENSION)
+    np.testing.assert_array_equal(separate.passages[0], separate.passages[2])
+    np.testing.assert_array_equal(separate.sentences[0], separate.sentences[2])
+    np.testing.assert_allclose(separate.sentences[3], WordEmbedder().encode(["The mill reopened."])[0], atol=1e-6)
+    assert not np.allclose(separate.sentences[1], separate.sentences[3])
+
+
 def test_passage_text_places_sentence_spans_after_the_header() -> None:
     text = "Intro words. The mill closed in 1988."
     passage = Passage(

@@ -50,13 +50,11 @@ def embed_passages(
     alone_embedder = sentence_embedder(embedder, settings)
     if settings.sentence_vectors == "separate":
         if alone_embedder is embedder:  # one call: the texts are sorted by length together
-            vectors = embedder.encode([p.text for p in passages] + sentence_texts, show_progress=show_progress)
-            return PassageVectors(vectors[: len(passages)], vectors[len(passages) :], len(passages) + len(sentence_texts))
-        return PassageVectors(
-            embedder.encode([p.text for p in passages], show_progress=show_progress),
-            alone_embedder.encode(sentence_texts, show_progress=show_progress),
-            len(passages) + len(sentence_texts),
-        )
+            vectors, encoded = encode_distinct(embedder, [p.text for p in passages] + sentence_texts, show_progress)
+            return PassageVectors(vectors[: len(passages)], vectors[len(passages) :], encoded)
+        passage_vectors, passages_encoded = encode_distinct(embedder, [p.text for p in passages], show_progress)
+        sentence_vectors, sentences_encoded = encode_distinct(alone_embedder, sentence_texts, show_progress)
+        return PassageVectors(passage_vectors, sentence_vectors, passages_encoded + sentences_encoded)
     first = np.concatenate([[0], np.cumsum([len(p.sentences) for p in passages])]).astype(np.int64)
     passage_vectors = np.zeros((len(passages), MODEL_DIMENSION), np.float32)
     sentence_vectors = np.zeros((len(sentence_texts), MODEL_DIMENSION), np.float32)
@@ -69,3 +67,15 @@ def embed_passages(
     if len(alone):
         sentence_vectors[alone] = alone_embedder.encode([sentence_texts[i] for i in alone])
     return PassageVectors(passage_vectors, sentence_vectors, len(passages) + len(alone))
+
+
+def encode_distinct(embedder: Embedder, texts: list[str], show_progress: bool = False) -> tuple[np.ndarray, int]:
+    """The vectors of ``texts`` (one row each, in order), each distinct text encoded once — a
+    line repeated through a file (a header, a footer, a table's recurring cell, a log's refrain)
+    costs one model run — and the number of texts encoded."""
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) == len(texts):
+        return embedder.encode(texts, show_progress=show_progress), len(texts)
+    vectors = embedder.encode(distinct, show_progress=show_progress)
+    row = {text: number for number, text in enumerate(distinct)}
+    return vectors[[row[text] for text in texts]], len(distinct)
