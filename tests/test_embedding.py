@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,8 @@ from conftest import ARTICLE_PATH, BuiltArticle, last_line_of_python
 from ctqa.config import MODEL_DIMENSION, EmbeddingSettings, Settings, with_embedding
 from ctqa.embedding import export as export_module
 from ctqa.embedding import make_embedder, manifest_model, model_change
-from ctqa.embedding.export import ensure_export, export_dir, onnx_file, verified_bytes
-from ctqa.embedding.onnx_backend import mean_pool_normalise
+from ctqa.embedding.export import INPUT_NAMES, ensure_export, export_dir, onnx_file, verified_bytes
+from ctqa.embedding.onnx_backend import OnnxEmbedder, mean_pool_normalise
 from ctqa.errors import IndexStaleError
 from ctqa.index.builder import staleness_reasons
 from ctqa.index.store import read_manifest
@@ -225,3 +226,46 @@ def test_cli_refuses_an_unknown_precision_with_the_allowed_values(tmp_path: Path
     assert result.exit_code == 2
     assert "precision must be one of fp32, int8, not 'int4'" in result.output
     assert not (tmp_path / ".ctqa-index").exists()  # refused before anything is written
+
+
+class _BlockingSession:
+    """Stands in for an ONNX Runtime session: a batch of more than one text (a build's) waits
+    until a question has been answered, as a long build would still be running."""
+
+    def __init__(self) -> None:
+        self.build_running = threading.Event()
+        self.question_done = threading.Event()
+
+    def run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        ids = feeds[INPUT_NAMES[0]]
+        if len(ids) > 1:
+            self.build_running.set()
+            self.question_done.wait(timeout=10)
+        return [np.ones((*ids.shape, MODEL_DIMENSION), np.float32)]
+
+
+def test_a_question_is_embedded_while_a_build_is_still_embedding() -> None:
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+
+    tokenizer = Tokenizer(WordLevel({"[UNK]": 0, "word": 1}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = Whitespace()
+    embedder = OnnxEmbedder.__new__(OnnxEmbedder)
+    embedder.settings = EmbeddingSettings()
+    embedder._encoder = tokenizer
+    embedder._lock = threading.Lock()
+    session = _BlockingSession()
+    embedder._sessions = {2: session}  # type: ignore[dict-item]
+    build = threading.Thread(target=embedder.encode, args=(["word word"] * 64,))
+    build.start()
+    assert session.build_running.wait(timeout=10)
+    answered: list[np.ndarray] = []
+    question = threading.Thread(target=lambda: answered.append(embedder.encode(["word"])))
+    question.start()
+    question.join(timeout=5)
+    # the question was answered while the build's first batch was still running
+    assert not question.is_alive() and answered[0].shape == (1, MODEL_DIMENSION)
+    session.question_done.set()
+    build.join(timeout=10)
+    assert not build.is_alive()

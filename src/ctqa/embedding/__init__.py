@@ -97,7 +97,8 @@ def model_change(built: dict[str, Any], wanted: dict[str, Any]) -> str | None:
 class Embedder(ABC):
     """Encodes texts to L2-normalised float32 vectors of shape ``(n, 384)``.
 
-    Thread-safe: each backend serialises calls into its model with a lock.
+    Thread-safe: the ONNX backend's sessions run calls side by side (a question is not held up
+    by a build's batches); the torch backend serialises calls into its model with a lock.
     """
 
     name = MODEL_NAME

@@ -100,20 +100,20 @@ class OnnxEmbedder(Embedder):
         """(rows, encodings, token vectors, mask) per batch, longest texts first.
 
         Each text is tokenised once; texts are sorted by word pieces (what the model's time
-        grows with), so a batch pads its texts to nearly the same length. Holds the model lock
-        while the batches are read.
+        grows with), so a batch pads its texts to nearly the same length. The lock guards only
+        the making of a session: ONNX Runtime's ``InferenceSession.run`` is thread-safe, so a
+        question asked while a build embeds thousands of texts in the background runs beside
+        the build's batches instead of waiting for the last of them.
         """
         encodings = self._encoder.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         with self._lock:
             session = self._session_for(threads)
-            for start in tqdm(
-                range(0, len(texts), batch_size), desc="Batches", unit="batch", disable=not show_progress
-            ):
-                rows = order[start : start + batch_size]
-                batch = [encodings[i] for i in rows]
-                token_vectors, mask = self._run(session, batch)
-                yield rows, batch, token_vectors, mask
+        for start in tqdm(range(0, len(texts), batch_size), desc="Batches", unit="batch", disable=not show_progress):
+            rows = order[start : start + batch_size]
+            batch = [encodings[i] for i in rows]
+            token_vectors, mask = self._run(session, batch)
+            yield rows, batch, token_vectors, mask
 
     def encode(self, texts: list[str], *, batch_size: int = BATCH_SIZE, show_progress: bool = False) -> np.ndarray:
         if not texts:
