@@ -453,6 +453,9 @@ def test_a_person_who_leads_something_else_does_not_answer_who_leads_x() -> None
         "which was a key aspect of al-Qaeda's philosophy."
     )
     assert not has_answer_type(bush, "leader", "who leads al-Qaeda today?")
+    assert not has_answer_type(bush, "leader", "Who is the leader of al-Qaeda?")
+    # what she led ends where its purpose starts: "the Taliban's oppression" is not led by her
+    assert not has_answer_type(bush, "leader", "Who leads the Taliban?")
     # what she led is what is asked, or the question asks for no led thing
     assert has_answer_type(bush, "leader", "who heads the worldwide initiative?")
     assert has_answer_type("Jens Stoltenberg leads NATO.", "leader", "who leads NATO?")

@@ -317,15 +317,21 @@ _TELLS_FOUNDING_RE = re.compile(
 )
 
 
-# "Who leads X?": the words after the verb name what is led ("al-Qaeda today").
-_LED_IN_QUESTION_RE = re.compile(r"\bwho (?:leads|heads|runs|directs|chairs|oversees|coordinates|commands)\s+(?P<led>.+)", re.I)
+# "Who leads X?", "who is the leader of X?": the words after the verb or "of" name what is led.
+_LED_IN_QUESTION_RE = re.compile(
+    r"\bwho (?:leads|heads|runs|directs|chairs|oversees|coordinates|commands)\s+(?P<led>.+)"
+    r"|\bwho(?:'s|’s|\s+is|\s+was)\s+(?:the\s+)?(?:current\s+)?(?:leader|head|chief|boss|director|chair(?:man|woman|person)?)"
+    r"\s+of\s+(?P<of>.+)",
+    re.I,
+)
 # A person the sentence says leads something: "Laura Bush, led a worldwide initiative …", "The
-# First Lady, Laura Bush, led …" (a name in apposition between); what follows the verb (at most
-# LED_OBJECT_WORDS words) is what that person leads.
+# First Lady, Laura Bush, led …" (a name in apposition between); what the verb's object names
+# up to a clause or purpose ("to highlight the Taliban's …"), at most LED_OBJECT_WORDS words, is
+# what that person leads.
 LED_OBJECT_WORDS = 8
 _PERSON_LEADS_RE = re.compile(
     rf"\s*,?\s*(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*\s*,\s*)?(?:who\s+)?(?:has\s+|had\s+)?(?:{_LEADING_VERBS})"
-    rf"\s+(?!by\b)(?P<led>(?:\S+\s*){{1,{LED_OBJECT_WORDS}}})"
+    rf"\s+(?!by\b)(?P<led>(?:(?!(?:to|that|which|who|where|when|while|because)\b)[^\s,;:.]+\s*){{1,{LED_OBJECT_WORDS}}})"
 )
 
 
@@ -337,11 +343,12 @@ def _leads_something_else(person: re.Match[str], sentence: str, question: str) -
     says = _PERSON_LEADS_RE.match(sentence, person.end())
     if asked is None or says is None:
         return False
-    return not set(query_tokens(asked.group("led"))) & set(query_tokens(says.group("led")))
+    return not set(query_tokens(asked.group("led") or asked.group("of"))) & set(query_tokens(says.group("led")))
 
 
 def _leader_named(sentence: str, question: str) -> bool:
-    """A person's name (for "who leads X?", not one the sentence says leads something else);
+    """A person's name (for "who leads X?" or "who is the leader of X?", not one the sentence
+    says leads something else);
     for "who leads X?", also a body the sentence says leads; for "who founded X?", only in a
     sentence on a founding (``_TELLS_FOUNDING_RE``)."""
     if _ASKS_FOUNDER_RE.search(question) and not _TELLS_FOUNDING_RE.search(sentence):
