@@ -296,3 +296,18 @@ def test_a_number_keeps_the_label_word_before_it_and_a_slashed_date_stays_whole(
     # "9/11" holds no count
     assert answer_spans("Nearly 3,000 died on 9/11.", "number", "How many died?", {})[0].text == "Nearly 3,000"
     assert [s.text for s in answer_spans("It runs 24/7 in 2 shifts.", "number", "How many shifts?", {})] == ["2"]
+
+
+def test_what_does_x_verb_is_answered_by_what_follows_the_verb_not_its_subject() -> None:
+    sentence = (
+        "The Department of Justice's Responsible Cooperators Program offers immigration benefits to "
+        "non-citizens who provide information."
+    )
+    plan = followup_plan("What does it offer?", "What is the Responsible Cooperators Program?")
+    short = choose_short_answer(plan, [sentence], [0], 0, "d", {}, SETTINGS)
+    assert short is not None and short.text == "immigration benefits"
+    # a candidate before the verb still answers when none follows it
+    inverted = choose_short_answer(
+        plan_for("What does the program offer?"), ["Immigration benefits are what the program offers."], [0], 0, "d", {}, SETTINGS
+    )
+    assert inverted is not None and inverted.text == "Immigration benefits"

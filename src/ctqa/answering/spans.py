@@ -143,6 +143,7 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
     # 2020" answered the question before); the thread's words anchor it only when the sentence
     # holds none of the user's.
     anchors = question_anchors(sentence, plan.own_tokens) or question_anchors(sentence, plan.focus_tokens)
+    spans = _objects_of_the_asked_verb(spans, sentence, plan.question)
     if BY_NAME[plan.answer_type].scored:
         return best_scored(spans, anchors, sentence, settings, question=plan.question)
 
@@ -150,6 +151,27 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
         return (span.tier, -density(span, anchors, sentence, window), distance(span, anchors), span.start)
 
     return min(spans, key=preference)
+
+
+# "What does it offer?", "what did NATO create?": "what" is the object of the question's last
+# word, its verb, so the answer follows that verb in the sentence.
+_ASKS_OBJECT_RE = re.compile(r"^\W*what\s+(?:does|do|did)\s+(?:[\w'’-]+\s+){1,4}?(?P<verb>[a-z]+)\W*$", re.I)
+
+
+def _objects_of_the_asked_verb(spans: list[Span], sentence: str, question: str) -> list[Span]:
+    """For "what does X <verb>?", the candidates after that verb in the sentence when there are
+    any: one before it is the verb's subject ("The Department of Justice's Responsible
+    Cooperators Program offers immigration benefits …" answers "What does it offer?" with
+    "immigration benefits")."""
+    asked = _ASKS_OBJECT_RE.match(question)
+    if asked is None:
+        return spans
+    verb = set(query_tokens(asked.group("verb")))
+    ends = [end for start, end in question_anchors(sentence, list(verb))]
+    if not verb or not ends:
+        return spans
+    after = [span for span in spans if span.start >= ends[0]]
+    return after or spans
 
 
 _POSSESSIVE_END_RE = re.compile(r"\w['’]s$")
