@@ -42,6 +42,14 @@ def test_rules_are_checked_in_their_named_order() -> None:
     ]
 
 
+def test_chat_is_declined_without_closest_passages_and_a_real_miss_with_them() -> None:
+    thanks = replace(plan(), question="thanks!")
+    chat = decide(DeclineContext(thanks, [scored(0, 0, 0.9)], view(US), SETTINGS))
+    assert chat is not None and chat.rule == "not_a_question" and not chat.shows_closest
+    low = decide(DeclineContext(plan(), [scored(0, 0, 0.01)], view(US), SETTINGS))
+    assert low is not None and low.rule == "low_confidence" and low.shows_closest
+
+
 def test_nothing_retrieved_declines() -> None:
     decision = decide(DeclineContext(plan(), [], view(US), SETTINGS))
     assert decision is not None and decision.rule == "nothing_found"
@@ -253,7 +261,7 @@ def test_asking_for_more_than_the_shown_sentence_declines() -> None:
     def followup(question: str, already_shown: tuple[str, ...] = shown) -> QueryPlan:
         return replace(plan("other"), question=question, already_shown=already_shown)
 
-    for question in ("what other task forces are there?", "can you list them?", "which ones are they?"):
+    for question in ("what other task forces are there?", "can you list them?", "which ones are they?", "Which ones?"):
         decision = decide(DeclineContext(followup(question), [scored(0, 0, 0.9)], view(US), SETTINGS))
         assert decision is not None and decision.rule == "nothing_new", question
     # a sentence not shown yet answers; so does the shown one when nothing more is asked

@@ -83,8 +83,8 @@ def test_a_pronoun_with_nothing_before_it_is_named_with_what_was_searched() -> N
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("Which terrorist groups does the article mention?", "Which terrorist groups ?"),
-        ("what was a key part of al-Qaeda's philosophy according to the piece?", "what was a key part of al-Qaeda's philosophy ?"),
+        ("Which terrorist groups does the article mention?", "Which terrorist groups?"),
+        ("what was a key part of al-Qaeda's philosophy according to the piece?", "what was a key part of al-Qaeda's philosophy?"),
         ("What is Article 5?", "What is Article 5?"),  # "Article 5" is a name, not the document
         ("Which treaty does the text describe", "Which treaty"),
         ("which terror groups does the article talk about", "which terror groups"),

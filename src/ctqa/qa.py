@@ -449,7 +449,7 @@ class DocumentQA:
                 abstained=True,
                 confidence=confidence,
                 query=plan.dense_text,
-                closest=closest_passages(view, ranked, top_k),
+                closest=closest_passages(view, ranked, top_k) if decline.shows_closest else [],
                 notes=[*notes, decline.reason] if decline.reason else notes,
                 latency_ms=_elapsed_ms(started),
                 declined_by=decline.rule,

@@ -69,10 +69,12 @@ from ctqa.retrieval.text import fold, initialisms, query_tokens, stem, tokenize
 @dataclass(frozen=True)
 class Decline:
     """Why an answer was declined: the rule's ``name`` and the ``reason`` shown to the user
-    ("" when the rule has nothing more specific to say than the decline itself)."""
+    ("" when the rule has nothing more specific to say than the decline itself), and whether the
+    closest passages are worth showing (``DeclineRule.shows_closest``)."""
 
     rule: str
     reason: str
+    shows_closest: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,10 +96,13 @@ Check = Callable[[DeclineContext], str | None]
 
 @dataclass(frozen=True)
 class DeclineRule:
-    """``check`` returns the reason shown to the user when the rule declines, else ``None``."""
+    """``check`` returns the reason shown to the user when the rule declines, else ``None``.
+    ``shows_closest``: whether the passages nearest the message are listed under the decline
+    (not for "thanks!": chat asks nothing, so no passage is near what it asks)."""
 
     name: str
     check: Check
+    shows_closest: bool = True
 
 
 def _not_a_question(context: DeclineContext) -> str | None:
@@ -374,7 +379,7 @@ def _nothing_new(context: DeclineContext) -> str | None:
 
 
 DECLINE_RULES: tuple[DeclineRule, ...] = (
-    DeclineRule("not_a_question", _not_a_question),
+    DeclineRule("not_a_question", _not_a_question, shows_closest=False),
     DeclineRule("nothing_found", _nothing_found),
     DeclineRule("about_the_document", _about_the_document),
     # before low_confidence, which declines most of what they decline but says nothing of why
@@ -393,7 +398,7 @@ def decide(context: DeclineContext) -> Decline | None:
     for rule in DECLINE_RULES:
         reason = rule.check(context)
         if reason is not None:
-            return Decline(rule.name, reason)
+            return Decline(rule.name, reason, rule.shows_closest)
     return None
 
 

@@ -80,11 +80,12 @@ CONTINUED_WH_RE = re.compile(
 _DEFINITE_RE = re.compile(r"\b(?:the|this|that|these|those)\s+([\w'’-]+)", re.I)
 # "what other …?", "who else …?": asks for something besides what the thread already said.
 ASKS_FOR_MORE_RE = re.compile(r"\b(?:other|another|else|more|besides|apart from|except|in addition)\b", re.I)
-# "can you list them?", "which ones are they?", "name them": asks to enumerate what the last
-# answer only counted or named as a group.
+# "can you list them?", "which ones are they?", "which ones?", "name them": asks to enumerate
+# what the last answer only counted or named as a group.
 ASKS_TO_LIST_RE = re.compile(
     r"\b(?:list|name|enumerate)\s+(?:them|those|these|all|each)\b|\bwhich\s+ones\s+(?:are|were)\s+(?:they|those|these)\b"
-    r"|^\W*(?:what|which|who)\s+(?:are|were)\s+(?:they|those|these)\W*$",
+    r"|^\W*(?:what|which|who)\s+(?:are|were)\s+(?:they|those|these)\W*$"
+    r"|^\W*(?:and\s+)?(?:which|what)\s+ones\W*$",
     re.I,
 )
 ELLIPSIS_RE = re.compile(r"^\s*(?:and|what about|how about|what of|same for|and for|also)\b", re.I)

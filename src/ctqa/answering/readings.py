@@ -171,4 +171,8 @@ def about_topic(question: str) -> str | None:
 def without_document_frame(question: str) -> str:
     """``question`` without words naming the document as its speaker: "Which terrorist groups
     does the article mention?" -> "Which terrorist groups?"."""
-    return " ".join(DOCUMENT_FRAME_RE.sub(" ", question).split())
+    return _SPACE_BEFORE_MARK_RE.sub(r"\1", " ".join(DOCUMENT_FRAME_RE.sub(" ", question).split()))
+
+
+# "Which terrorist groups ?" once the frame is out: the mark goes back against the last word.
+_SPACE_BEFORE_MARK_RE = re.compile(r"\s+([?.!,;:])")
