@@ -27,6 +27,12 @@ def plan_for(question: str) -> QueryPlan:
     return QueryPlan(question, question, tokens, tokens, question_type(question), own_tokens=tokens)
 
 
+def short_of(plan: QueryPlan, sentence: str) -> str | None:
+    """The short answer ``choose_short_answer`` gives in ``sentence`` alone, as text."""
+    short = choose_short_answer(plan, [sentence], [0], 0, "doc.md", {}, SETTINGS)
+    return short.text if short else None
+
+
 def followup_plan(question: str, earlier: str) -> QueryPlan:
     """The plan of ``question`` asked after ``earlier``: the thread's words join its focus."""
     own = query_tokens(question)
@@ -252,7 +258,7 @@ def test_a_question_for_several_things_gets_the_whole_list_its_span_is_an_item_o
     )
     short = choose_short_answer(plan_for("Which terrorist groups does the article name?"), [sentence], [0], 0, "d", {}, SETTINGS)
     assert short is not None and short.text == "ISIS, al-Qa'ida, and Hizballah"
-    assert sentence[short.start : short.end] == short.text
+    assert sentence[short.start : short.end] == short.text  # the offsets hold the list
     # the preposition before the first item is no part of the list
     war = "The State Department has been active in the global war, particularly against al-Qaeda and the Taliban."
     assert whole_list(Span("against al-Qaeda", 69, 85), war, "Which groups was it fighting?").text == "al-Qaeda and the Taliban"
@@ -291,8 +297,7 @@ def test_a_number_keeps_the_label_word_before_it_and_a_slashed_date_stays_whole(
     assert with_label(number, sentence).text == "Article 5"
     assert with_label(Span("93", 0, 2), "93 task forces were created.").text == "93"
     attacks = "NATO worked to enhance aviation security after the 9/11 terrorist attacks."
-    short = choose_short_answer(plan_for("After which terrorist attacks did NATO improve aviation security?"), [attacks], [0], 0, "d", {}, SETTINGS)
-    assert short is not None and short.text == "9/11"
+    assert short_of(plan_for("After which terrorist attacks did NATO improve aviation security?"), attacks) == "9/11"
     # "9/11" holds no count
     assert answer_spans("Nearly 3,000 died on 9/11.", "number", "How many died?", {})[0].text == "Nearly 3,000"
     assert [s.text for s in answer_spans("It runs 24/7 in 2 shifts.", "number", "How many shifts?", {})] == ["2"]
@@ -303,11 +308,9 @@ def test_what_does_x_verb_is_answered_by_what_follows_the_verb_not_its_subject()
         "The Department of Justice's Responsible Cooperators Program offers immigration benefits to "
         "non-citizens who provide information."
     )
-    plan = followup_plan("What does it offer?", "What is the Responsible Cooperators Program?")
-    short = choose_short_answer(plan, [sentence], [0], 0, "d", {}, SETTINGS)
-    assert short is not None and short.text == "immigration benefits"
-    # a candidate before the verb still answers when none follows it
-    inverted = choose_short_answer(
-        plan_for("What does the program offer?"), ["Immigration benefits are what the program offers."], [0], 0, "d", {}, SETTINGS
+    assert short_of(followup_plan("What does it offer?", "What is the Responsible Cooperators Program?"), sentence) == (
+        "immigration benefits"
     )
-    assert inverted is not None and inverted.text == "Immigration benefits"
+    # a candidate before the verb still answers when none follows it
+    inverted = "Immigration benefits are what the program offers."
+    assert short_of(plan_for("What does the program offer?"), inverted) == "Immigration benefits"
