@@ -22,6 +22,7 @@ import pytest
 import ctqa
 from ctqa.chunking import approximate_token_count, chunk_documents
 from ctqa.config import MODEL_DIMENSION, ChunkSettings
+from ctqa.index.builder import passage_text
 from ctqa.index.store import load_index
 from ctqa.ingest.loader import load_corpus, load_document
 
@@ -63,8 +64,11 @@ class HashEmbedder:
 
 
 def texts_of(paths: list[Path], corpus: Path) -> int:
+    """The distinct texts a build of ``paths`` embeds: each passage as the model reads it and each
+    sentence, a text repeated in the build once (``embedding.contextual.encode_distinct``)."""
     passages = chunk_documents([load_document(p, corpus) for p in paths], ChunkSettings(), approximate_token_count)
-    return len(passages) + sum(len(p.sentences) for p in passages)
+    read = [passage_text(p) for p in passages]
+    return len({r.text for r in read} | {r.text[s:e] for r in read for s, e in r.sentences})
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +97,9 @@ def test_reindex_after_changing_one_document_embeds_only_it(
     full = qa.build()
     before = load_index(tmp_path / "index")
     assert len(full.added) == DOCUMENTS
-    # every passage and every sentence of every document, once
-    assert full.embedded == len(embedder.encoded) == len(before.passages) + len(before.sentence_vectors)
+    # every passage and every sentence of every document, a text repeated in the corpus once
+    assert full.embedded == len(embedder.encoded) == len(set(embedder.encoded)) == texts_of(paths, corpus)
+    assert full.embedded < len(before.passages) + len(before.sentence_vectors)  # the generator repeats sentences
 
     edited = paths[57]
     edited.write_text(edited.read_text(encoding="utf-8") + "\nThe old mill was restored in 1988.\n", encoding="utf-8")
