@@ -311,6 +311,13 @@ def test_what_does_x_verb_is_answered_by_what_follows_the_verb_not_its_subject()
     assert short_of(followup_plan("What does it offer?", "What is the Responsible Cooperators Program?"), sentence) == (
         "immigration benefits"
     )
+    # the verb may end on its particle: "focus on"
+    plan = followup_plan("What does it focus on?", "When was the US-Canada joint action plan on opioids launched?")
+    launched = (
+        "Their joint action plan, launched in January 2020, focuses on combating opioid trafficking through "
+        "enhanced law enforcement and border security cooperation."
+    )
+    assert short_of(plan, launched) == "opioid trafficking"
     # a candidate before the verb still answers when none follows it
     inverted = "Immigration benefits are what the program offers."
     assert short_of(plan_for("What does the program offer?"), inverted) == "Immigration benefits"

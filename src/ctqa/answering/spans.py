@@ -153,9 +153,13 @@ def best_span(plan: QueryPlan, sentence: str, acronyms: Mapping[str, str], setti
     return min(spans, key=preference)
 
 
-# "What does it offer?", "what did NATO create?": "what" is the object of the question's last
-# word, its verb, so the answer follows that verb in the sentence.
-_ASKS_OBJECT_RE = re.compile(r"^\W*what\s+(?:does|do|did)\s+(?:[\w'’-]+\s+){1,4}?(?P<verb>[a-z]+)\W*$", re.I)
+# "What does it offer?", "what did NATO create?", "what does it focus on?": "what" is the object
+# of the question's last verb (with its particle), so the answer follows that verb in the sentence.
+_ASKS_OBJECT_RE = re.compile(
+    r"^\W*what\s+(?:does|do|did)\s+(?:[\w'’-]+\s+){1,4}?(?P<verb>[a-z]+)"
+    r"(?:\s+(?:on|in|at|for|with|about|to|from|of|into|against|up|out))?\W*$",
+    re.I,
+)
 
 
 def _objects_of_the_asked_verb(spans: list[Span], sentence: str, question: str) -> list[Span]:
