@@ -348,9 +348,8 @@ def _leads_something_else(person: re.Match[str], sentence: str, question: str) -
 
 def _leader_named(sentence: str, question: str) -> bool:
     """A person's name (for "who leads X?" or "who is the leader of X?", not one the sentence
-    says leads something else);
-    for "who leads X?", also a body the sentence says leads; for "who founded X?", only in a
-    sentence on a founding (``_TELLS_FOUNDING_RE``)."""
+    says leads something else); for "who leads X?", also a body the sentence says leads; for
+    "who founded X?", only in a sentence on a founding (``_TELLS_FOUNDING_RE``)."""
     if _ASKS_FOUNDER_RE.search(question) and not _TELLS_FOUNDING_RE.search(sentence):
         return False
     asked = question.casefold()

@@ -111,7 +111,7 @@ def whole_list(span: Span, sentence: str, question: str) -> Span:
         items = {_bare_item(part) for part in _ITEM_SEPARATOR_RE.split(listed.text)}
         if item not in items or len(items) < 2:
             continue
-        if any(set(query_tokens(other)) <= asked for other in items):
+        if any(named and named <= asked for named in (set(query_tokens(other)) for other in items)):
             return span  # an item the question names is what it asks about, not an answer
         intro = _LIST_INTRO_RE.match(listed.text)
         start = listed.start + (intro.end() if intro else 0)
