@@ -75,7 +75,6 @@ _LIST_INTRO_RE = re.compile(
     r"^(?:(?:like|including|particularly|especially|such as|as|against|with|by|from|to|for|in|on|at|of)\s+)+", re.I
 )
 _ARTICLE_RE = re.compile(r"^(?:the|a|an)\s+", re.I)
-_ITEM_SEPARATOR_RE = re.compile(r",?\s+(?:and|or)\s+|,\s+")
 # "… threats posed by nation-states": a participle before "by" opens a modifier, not an item.
 _PASSIVE_END_RE = re.compile(r"\s+[a-z]+ed$")
 
@@ -108,7 +107,7 @@ def whole_list(span: Span, sentence: str, question: str) -> Span:
     for listed in lists(sentence, question, {}):
         if not (listed.start < span.end and span.start < listed.end):
             continue
-        items = {_bare_item(part) for part in _ITEM_SEPARATOR_RE.split(listed.text)}
+        items = {_bare_item(part) for part in _COORDINATION_RE.split(listed.text)}
         if item not in items or len(items) < 2:
             continue
         if any(named and named <= asked for named in (set(query_tokens(other)) for other in items)):
@@ -170,11 +169,11 @@ def _objects_of_the_asked_verb(spans: list[Span], sentence: str, question: str) 
     asked = _ASKS_OBJECT_RE.match(question)
     if asked is None:
         return spans
-    verb = set(query_tokens(asked.group("verb")))
-    ends = [end for start, end in question_anchors(sentence, list(verb))]
-    if not verb or not ends:
-        return spans
-    after = [span for span in spans if span.start >= ends[0]]
+    verb = query_tokens(asked.group("verb"))
+    found = question_anchors(sentence, verb) if verb else []
+    if not found:
+        return spans  # the sentence does not write the asked verb
+    after = [span for span in spans if span.start >= found[0][1]]
     return after or spans
 
 
